@@ -1,0 +1,183 @@
+/* hutch — confinement of the command, applied last, in this order:
+ * session, parent-death signal, no_new_privs, capabilities, seccomp, exec.
+ * Seccomp goes last so that no filter can get in the way of the steps
+ * before it (capset, prctl).
+ */
+#include "config.h"
+
+#include "confine.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+void
+confine_apply_env (const struct sandbox *sb)
+{
+  for (size_t i = 0; i < sb->n_env_ops; i++)
+    {
+      const struct env_op *e = &sb->env_ops[i];
+      switch (e->type)
+        {
+        case ENV_SET:
+          if (setenv (e->name, e->value, 1) < 0)
+            die_with_error ("setenv %s", e->name);
+          break;
+        case ENV_UNSET:
+          if (unsetenv (e->name) < 0)
+            die_with_error ("unsetenv %s", e->name);
+          break;
+        case ENV_CLEAR:
+          if (clearenv () != 0)
+            die ("clearenv failed");
+          break;
+        }
+    }
+}
+
+static int
+last_cap (void)
+{
+  int last = (int) cap_max_bits () - 1;
+  if (last < 0 || last > 63)
+    last = CAP_LAST_CAP;
+  return last;
+}
+
+/* Keep exactly `keep` (a mask of 1 << CAP_*): bounding, permitted,
+ * effective, inheritable; ambient too when `ambient`, so that the set
+ * survives exec for a uid other than 0. */
+static void
+set_caps (uint64_t keep, bool ambient)
+{
+  int last = last_cap ();
+  cap_t caps;
+
+  for (int cap = 0; cap <= last; cap++)
+    if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      die_with_error ("Can't drop capability %d from the bounding set", cap);
+
+  caps = cap_init ();
+  if (caps == NULL)
+    die_oom ();
+  for (int cap = 0; cap <= last; cap++)
+    if (keep & (1ULL << cap))
+      {
+        cap_value_t v = cap;
+        if (cap_set_flag (caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0
+            || cap_set_flag (caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0
+            || (ambient && cap_set_flag (caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0))
+          die_with_error ("cap_set_flag");
+      }
+  if (cap_set_proc (caps) < 0)
+    die_with_error ("Can't set capabilities");
+  cap_free (caps);
+
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    die_with_error ("Can't clear ambient capabilities");
+  if (ambient)
+    for (int cap = 0; cap <= last; cap++)
+      if ((keep & (1ULL << cap)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        die_with_error ("Can't raise ambient capability %d", cap);
+}
+
+void
+confine_drop_all_caps (void)
+{
+  set_caps (0, false);
+}
+
+/* The capabilities the command keeps: real root keeps what it has unless
+ * told otherwise; everyone else keeps only what --cap-add asks for. */
+static uint64_t
+caps_to_keep (const struct sandbox *sb, const struct run *run)
+{
+  /* Nothing beyond the bounding set this process has: a capability the
+   * host took away is not given back inside. */
+  uint64_t have = 0;
+  int last = last_cap ();
+  for (int cap = 0; cap <= last; cap++)
+    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+      have |= 1ULL << cap;
+
+  if (sb->caps_given)
+    return sb->caps & have;
+  if (run->real_uid == 0 && sb->uid == 0)
+    return have;
+  return 0;
+}
+
+static void
+load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
+{
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    {
+      char *data;
+      size_t len;
+      int r = read_all (sb->seccomp_fds[i], &data, &len);
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't read seccomp data");
+        }
+      close (sb->seccomp_fds[i]);
+      if (len == 0 || len % 8 != 0)
+        die ("Invalid seccomp data, must be multiple of 8");
+      if (len / 8 > USHRT_MAX)
+        die ("Invalid seccomp data, the program is too long");
+      progs[i].len = (unsigned short) (len / 8);
+      progs[i].filter = (struct sock_filter *) data;
+    }
+}
+
+void
+confine_exec (const struct sandbox *sb, const struct run *run)
+{
+  struct sock_fprog *progs = xcalloc (sb->n_seccomp_fds, sizeof *progs);
+  uint64_t keep = caps_to_keep (sb, run);
+  const char *file = sb->command[0];
+
+  load_seccomp_programs (sb, progs);
+
+  if (sb->new_session && setsid () == (pid_t) -1)
+    die_with_error ("setsid");
+  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
+
+  set_caps (keep, sb->caps_given || (keep != 0 && sb->uid != 0));
+
+  monitor_restore_signals ();
+
+  if (sb->argv0 != NULL)
+    sb->command[0] = (char *) sb->argv0;
+
+  /* The command is about to start: from here on the monitor reports its
+   * exit code.  Reported before seccomp, which might deny the write. */
+  if (write_all (run->exec_pipe[1], "R", 1) < 0)
+    die_with_error ("Can't report to the monitor");
+
+  /* Seccomp last: nothing after it but exec. */
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &progs[i], 0, 0) < 0)
+      {
+        (void) write_all (run->exec_pipe[1], "F", 1);
+        die_with_error ("Can't load seccomp filter");
+      }
+
+  execvp (file, sb->command);
+  int err = errno;
+  (void) write_all (run->exec_pipe[1], "F", 1);
+  errno = err;
+  die_with_error ("execvp %s", file);
+}

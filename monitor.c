@@ -1,0 +1,232 @@
+/* hutch — the monitor and the PID 1 reaper.
+ *
+ * Both wait with a signalfd: SIGCHLD tells them a child changed state, and
+ * the termination signals they receive are passed on to the command.  A
+ * signal the terminal generated (si_code SI_KERNEL) already reached the
+ * command through its process group, so it is not sent twice unless the
+ * command runs in a session of its own (--new-session).
+ */
+#include "config.h"
+
+#include "monitor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "status.h"
+#include "utils.h"
+
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+
+static sigset_t caller_mask;
+
+static void
+monitored_set (sigset_t *set)
+{
+  sigemptyset (set);
+  sigaddset (set, SIGCHLD);
+  for (size_t i = 0; i < N_ELEMENTS (forwarded_signals); i++)
+    sigaddset (set, forwarded_signals[i]);
+}
+
+void
+monitor_block_signals (void)
+{
+  sigset_t set;
+  monitored_set (&set);
+  if (sigprocmask (SIG_BLOCK, &set, &caller_mask) < 0)
+    die_with_error ("sigprocmask");
+}
+
+void
+monitor_restore_signals (void)
+{
+  if (sigprocmask (SIG_SETMASK, &caller_mask, NULL) < 0)
+    die_with_error ("sigprocmask");
+}
+
+static int
+open_signalfd (void)
+{
+  sigset_t set;
+  monitored_set (&set);
+  int fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0)
+    die_with_error ("signalfd");
+  return fd;
+}
+
+static int
+exit_status_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 1;
+}
+
+/* Drain the signalfd: forward what should be forwarded; true on SIGCHLD. */
+static bool
+handle_signals (int sfd, pid_t target, bool forward_tty_signals)
+{
+  struct signalfd_siginfo si;
+  bool child_changed = false;
+
+  while (read (sfd, &si, sizeof si) == (ssize_t) sizeof si)
+    {
+      if ((int) si.ssi_signo == SIGCHLD)
+        {
+          child_changed = true;
+          continue;
+        }
+      if (si.ssi_code == SI_KERNEL && !forward_tty_signals)
+        continue;
+      if (target > 0)
+        (void) kill (target, (int) si.ssi_signo);
+    }
+  return child_changed;
+}
+
+/* Did the command start?  The command writes "R" just before exec and "F"
+ * if exec (or what comes just before it) failed. */
+static bool
+command_started (int exec_fd)
+{
+  char buf[8];
+  ssize_t n = read (exec_fd, buf, sizeof buf);
+  return n >= 1 && buf[0] == 'R' && memchr (buf, 'F', (size_t) n) == NULL;
+}
+
+int
+monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
+{
+  int sfd = open_signalfd ();
+  int exit_code = -1;
+
+  close (run->exec_pipe[1]);
+  if (run->pid1)
+    close (run->status_pipe[1]);
+  /* A file-descriptor option fd is the child's business from here. */
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    close (sb->seccomp_fds[i]);
+
+  status_report_started (sb, child, run->proc_fd);
+
+  /* The command cannot ptrace or read the memory of the monitor. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_DUMPABLE)");
+
+  while (exit_code < 0)
+    {
+      struct pollfd fds[2] = {
+        { .fd = sfd, .events = POLLIN },
+        { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
+      };
+      if (poll (fds, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          die_with_error ("poll");
+        }
+      if (fds[1].revents & (POLLIN | POLLHUP))
+        {
+          int code;
+          ssize_t n = read (run->status_pipe[0], &code, sizeof code);
+          if (n == (ssize_t) sizeof code)
+            exit_code = code;
+          else
+            {
+              /* PID 1 went away without a report: its own status says why. */
+              run->pid1 = false;
+            }
+        }
+      if (fds[0].revents & POLLIN && handle_signals (sfd, child, sb->new_session))
+        {
+          int status;
+          pid_t r = waitpid (child, &status, WNOHANG);
+          if (r == child)
+            exit_code = exit_status_of (status);
+        }
+    }
+
+  fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK);
+  if (command_started (run->exec_pipe[0]))
+    status_report_exit (sb, exit_code);
+  return exit_code;
+}
+
+NORETURN static void
+pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
+{
+  int command_status = 1;
+
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+      if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
+        _exit (1);
+      if (!handle_signals (sfd, command, forward_tty_signals))
+        continue;
+      for (;;)
+        {
+          int status;
+          pid_t r = waitpid (-1, &status, WNOHANG);
+          if (r == 0)
+            break;
+          if (r < 0)
+            {
+              if (errno == EINTR)
+                continue;
+              /* ECHILD: every process of the namespace is gone. */
+              _exit (command_status);
+            }
+          if (r == command)
+            {
+              command_status = exit_status_of (status);
+              command = -1;
+              if (report_fd >= 0)
+                {
+                  (void) write_all (report_fd, &command_status, sizeof command_status);
+                  close (report_fd);
+                  report_fd = -1;
+                }
+            }
+        }
+    }
+}
+
+void
+monitor_fork_pid1 (const struct sandbox *sb, struct run *run)
+{
+  pid_t command = fork ();
+  if (command < 0)
+    die_with_error ("Can't fork the command");
+  if (command == 0)
+    {
+      close (run->status_pipe[1]);
+      run->status_pipe[1] = -1;
+      return;
+    }
+
+  /* PID 1: owns nothing the command may use. */
+  close (run->exec_pipe[1]);
+  if (sb->sync_fd >= 0)
+    {
+      /* --sync-fd stays open in PID 1 for as long as the sandbox lives. */
+    }
+  int sfd = open_signalfd ();
+  confine_drop_all_caps ();
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_DUMPABLE)");
+  pid1_loop (sfd, command, run->status_pipe[1], sb->new_session);
+}

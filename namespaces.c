@@ -1,0 +1,233 @@
+/* hutch — creating the namespaces and writing the uid/gid maps.
+ *
+ * The parent (the monitor, with the caller's credentials) writes the
+ * child's maps: it owns the new user namespace, so the kernel lets it map
+ * its own uid and gid there (after denying setgroups when it is not root),
+ * and as real root it may map root.  The child waits on a pipe until the
+ * maps are in place, because before that its uid is the overflow uid.
+ */
+#include "config.h"
+
+#include "namespaces.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "utils.h"
+
+static int map_pipe[2] = { -1, -1 };
+
+static bool
+needs_root_mapped (const struct sandbox *sb)
+{
+  /* devpts creates its ptmx node owned by root of the namespace, so a
+   * --dev needs uid and gid 0 mapped while it is mounted. */
+  for (size_t i = 0; i < sb->n_ops; i++)
+    if (sb->ops[i].type == OP_DEV)
+      return true;
+  return false;
+}
+
+static bool
+kernel_has_namespace (int proc_fd, const char *name)
+{
+  char path[64];
+  struct stat st;
+  snprintf (path, sizeof path, "self/ns/%s", name);
+  return fstatat (proc_fd, path, &st, 0) == 0;
+}
+
+void
+namespaces_prepare (const struct sandbox *sb, struct run *run)
+{
+  run->real_uid = getuid ();
+  run->real_gid = getgid ();
+  run->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (run->proc_fd < 0)
+    die_with_error ("Can't open /proc");
+
+  /* A caller who is not root can only build a sandbox in a user namespace
+   * of its own; options_check() has already implied --unshare-user. */
+  run->userns = sb->unshare_user
+                || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user"));
+  if (!run->userns)
+    {
+      run->ns_uid = run->real_uid;
+      run->ns_gid = run->real_gid;
+      run->nested_userns = false;
+      return;
+    }
+  if (needs_root_mapped (sb))
+    {
+      run->ns_uid = 0;
+      run->ns_gid = 0;
+    }
+  else
+    {
+      run->ns_uid = sb->uid;
+      run->ns_gid = sb->gid;
+    }
+  run->nested_userns = run->ns_uid != sb->uid || run->ns_gid != sb->gid;
+}
+
+static int
+clone_flags (const struct sandbox *sb, const struct run *run)
+{
+  int flags = CLONE_NEWNS;
+  if (run->userns)
+    flags |= CLONE_NEWUSER;
+  if (sb->unshare_pid)
+    flags |= CLONE_NEWPID;
+  if (sb->unshare_net)
+    flags |= CLONE_NEWNET;
+  if (sb->unshare_ipc)
+    flags |= CLONE_NEWIPC;
+  if (sb->unshare_uts)
+    flags |= CLONE_NEWUTS;
+  if (sb->unshare_cgroup
+      || (sb->unshare_cgroup_try && kernel_has_namespace (run->proc_fd, "cgroup")))
+    flags |= CLONE_NEWCGROUP;
+  return flags;
+}
+
+NORETURN static void
+die_clone_failed (int flags, int err)
+{
+  errno = err;
+  if ((flags & CLONE_NEWUSER) && (err == EPERM || err == ENOSPC || err == EINVAL || err == EACCES))
+    die_with_error ("Creating new namespace failed (unprivileged user namespaces are blocked on "
+                    "this host: check sysctls user.max_user_namespaces, "
+                    "kernel.unprivileged_userns_clone, "
+                    "kernel.apparmor_restrict_unprivileged_userns)");
+  die_with_error ("Creating new namespace failed");
+}
+
+static int
+write_proc_file (int proc_fd, pid_t pid, const char *name, const char *content)
+{
+  char path[64];
+  snprintf (path, sizeof path, "%d/%s", (int) pid, name);
+  return write_file_at (proc_fd, path, content);
+}
+
+/* In the parent: map the caller's ids into the child's user namespace. */
+static void
+write_child_maps (const struct run *run, pid_t child)
+{
+  char map[64];
+  int r;
+
+  if (run->real_uid != 0)
+    {
+      r = write_proc_file (run->proc_fd, child, "setgroups", "deny\n");
+      /* Kernels before 3.19 have no setgroups file. */
+      if (r < 0 && r != -ENOENT)
+        {
+          errno = -r;
+          die_with_error ("Can't write /proc/%d/setgroups", (int) child);
+        }
+    }
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_uid, (unsigned) run->real_uid);
+  r = write_proc_file (run->proc_fd, child, "uid_map", map);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't write uid map %u->%u of the new user namespace",
+                      (unsigned) run->ns_uid, (unsigned) run->real_uid);
+    }
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_gid, (unsigned) run->real_gid);
+  r = write_proc_file (run->proc_fd, child, "gid_map", map);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't write gid map %u->%u of the new user namespace",
+                      (unsigned) run->ns_gid, (unsigned) run->real_gid);
+    }
+}
+
+pid_t
+namespaces_clone (const struct sandbox *sb, struct run *run)
+{
+  int flags = clone_flags (sb, run);
+  pid_t pid;
+
+  if (pipe2 (map_pipe, O_CLOEXEC) < 0)
+    die_with_error ("Can't create pipe");
+
+  /* fork() semantics with namespace flags: no stack, SIGCHLD to the parent. */
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0 && (flags & CLONE_NEWUSER) && sb->unshare_user_try && !sb->unshare_user)
+    {
+      /* --unshare-user-try: go on without a user namespace. */
+      run->userns = false;
+      run->nested_userns = false;
+      run->ns_uid = run->real_uid;
+      run->ns_gid = run->real_gid;
+      flags &= ~CLONE_NEWUSER;
+      pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    }
+  if (pid < 0)
+    die_clone_failed (flags, errno);
+
+  if (pid == 0)
+    {
+      char c;
+      ssize_t r;
+      close (map_pipe[1]);
+      /* One byte: the parent has written the maps.  EOF: it failed (and
+       * said why) or died, and the child must not go on unmapped. */
+      do
+        r = read (map_pipe[0], &c, 1);
+      while (r < 0 && errno == EINTR);
+      if (r != 1)
+        _exit (1);
+      close (map_pipe[0]);
+      return 0;
+    }
+
+  close (map_pipe[0]);
+  if (run->userns && sb->userns_block_fd < 0)
+    write_child_maps (run, pid);
+  if (write_all (map_pipe[1], "1", 1) < 0)
+    die_with_error ("Can't start the sandbox process");
+  close (map_pipe[1]);
+  return pid;
+}
+
+void
+namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
+{
+  char map[64];
+  int r;
+
+  if (!run->nested_userns)
+    return;
+  if (unshare (CLONE_NEWUSER) < 0)
+    die_with_error ("Can't create the nested user namespace for --uid/--gid");
+  r = write_file_at (run->proc_fd, "self/setgroups", "deny\n");
+  if (r < 0 && r != -ENOENT)
+    {
+      errno = -r;
+      die_with_error ("Can't write /proc/self/setgroups");
+    }
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->uid, (unsigned) run->ns_uid);
+  r = write_file_at (run->proc_fd, "self/uid_map", map);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't write uid map of the nested user namespace");
+    }
+  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->gid, (unsigned) run->ns_gid);
+  r = write_file_at (run->proc_fd, "self/gid_map", map);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't write gid map of the nested user namespace");
+    }
+}

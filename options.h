@@ -1,0 +1,37 @@
+/* hutch — phase 1 (parse) and phase 2 (check): argv -> struct sandbox. */
+#pragma once
+
+#include <stdio.h>
+
+#include "sandbox.h"
+#include "utils.h"
+
+/* One row per command-line option; the only place options are declared.
+ * --help, the completions and the man page are checked against it. */
+struct option_def
+{
+  const char *name;       /* "--ro-bind" */
+  int n_args;             /* 0, 1, 2 or 3 */
+  const char *arg_names;  /* "SRC DEST", shown by --help; NULL when n_args == 0 */
+  const char *help;       /* one line for --help */
+  /* Apply the option: args holds n_args strings.  Dies on a bad value. */
+  void (*handler) (struct sandbox *sb, const struct option_def *opt, char **args);
+};
+
+extern const struct option_def option_table[];
+extern const size_t option_table_len;
+
+/* Parse argv[0..argc) (the program name already removed) into sb.
+ * Expands --args FD in place.  Handles --help and --version (exit 0).
+ * Touches nothing outside the process: no mount, no namespace, no file. */
+void options_parse (struct sandbox *sb, int argc, char **argv);
+
+/* Cross-option rules that need the whole command line (e.g. --hostname
+ * needs --unshare-uts, a command is required).  Dies with one line. */
+void options_check (struct sandbox *sb);
+
+/* Print --help to `out` and exit with `status`. */
+void options_usage (FILE *out, int status) NORETURN;
+
+/* Look up an option by name; NULL if unknown. */
+const struct option_def *options_lookup (const char *name);

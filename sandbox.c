@@ -1,0 +1,136 @@
+/* hutch — main(): the four phases of DESIGN.md.
+ *
+ *   1. parse    argv -> struct sandbox                    options.c
+ *   2. check    cross-option rules, before anything exists options.c
+ *   3. build    namespaces, mounts, network               namespaces.c setup.c network.c
+ *   4. confine  capabilities, no_new_privs, seccomp; exec  confine.c
+ *
+ * The parent becomes the monitor (monitor.c); the child builds the
+ * sandbox and becomes the command, behind a PID 1 reaper when there is a
+ * new PID namespace.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "monitor.h"
+#include "namespaces.h"
+#include "network.h"
+#include "options.h"
+#include "sandbox.h"
+#include "setup.h"
+#include "utils.h"
+
+static void
+prepare_run (const struct sandbox *sb, struct run *run)
+{
+  memset (run, 0, sizeof *run);
+  namespaces_prepare (sb, run);
+  run->pid1 = sb->unshare_pid && !sb->as_pid_1;
+  run->status_pipe[0] = run->status_pipe[1] = -1;
+  if (run->pid1 && pipe2 (run->status_pipe, O_CLOEXEC) < 0)
+    die_with_error ("Can't create pipe");
+  if (pipe2 (run->exec_pipe, O_CLOEXEC) < 0)
+    die_with_error ("Can't create pipe");
+  run->old_cwd = getcwd (NULL, 0); /* NULL if the cwd is gone: fine */
+}
+
+static void
+die_with_parent (const struct sandbox *sb)
+{
+  if (!sb->die_with_parent)
+    return;
+  pid_t parent = getppid ();
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  /* The parent may have died before the prctl took effect. */
+  if (getppid () != parent)
+    die ("The parent process is gone");
+}
+
+/* Wait for the caller's go-ahead on an fd (--block-fd, --userns-block-fd). */
+static void
+block_on_fd (int fd, const char *option)
+{
+  char c;
+  ssize_t r;
+  if (fd < 0)
+    return;
+  do
+    r = read (fd, &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    die_with_error ("Can't read from %s", option);
+  close (fd);
+}
+
+/* The monitor writes the status reports; the command gets no copy. */
+static void
+close_status_fds (const struct sandbox *sb)
+{
+  if (sb->info_fd > STDERR_FILENO)
+    close (sb->info_fd);
+  if (sb->json_status_fd > STDERR_FILENO)
+    close (sb->json_status_fd);
+}
+
+/* Phase 3 in the child: everything that needs privilege in the new
+ * namespaces, then drop into the command's ids. */
+static void
+build_sandbox (const struct sandbox *sb, struct run *run)
+{
+  close (run->exec_pipe[0]);
+  if (run->pid1)
+    close (run->status_pipe[0]);
+  close_status_fds (sb);
+  block_on_fd (sb->userns_block_fd, "--userns-block-fd");
+  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->hostname != NULL && sethostname (sb->hostname, strlen (sb->hostname)) < 0)
+    die_with_error ("Can't set hostname to %s", sb->hostname);
+  if (sb->unshare_net)
+    {
+      int r = network_loopback_up ();
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't bring up the loopback interface");
+        }
+    }
+  setup_build_root (sb, run);
+  namespaces_switch_ids (sb, run);
+  confine_apply_env (sb);
+  setup_chdir (sb, run->old_cwd);
+  block_on_fd (sb->block_fd, "--block-fd");
+}
+
+int
+main (int argc, char **argv)
+{
+  struct sandbox sb;
+  struct run run;
+
+  log_init (argv[0]);
+  sandbox_init (&sb);
+  options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
+  options_check (&sb);                     /* 2. check */
+
+  prepare_run (&sb, &run);
+  setup_resolve_sources (&sb);
+  die_with_parent (&sb);
+  monitor_block_signals ();
+
+  pid_t child = namespaces_clone (&sb, &run); /* 3. build */
+  if (child > 0)
+    return monitor_run (&sb, &run, child);
+
+  build_sandbox (&sb, &run);
+  if (run.pid1)
+    monitor_fork_pid1 (&sb, &run);
+  confine_exec (&sb, &run); /* 4. confine and exec */
+}

@@ -1,0 +1,154 @@
+/* hutch — the one description of a sandbox, shared by every phase.
+ *
+ * Parse (options.c) fills a `struct sandbox` from argv; check (options.c)
+ * validates it; build (namespaces.c, setup.c, bind-mount.c, network.c)
+ * and confine (confine.c) read it.  Nothing but options.c writes to it,
+ * except the `run` part, which the build phase fills in as it goes.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Ordered setup operations: everything whose order on the command line
+ * matters.  Applied in sequence by setup_apply_ops() in setup.c. */
+enum op_type
+{
+  OP_BIND,           /* --bind / --bind-try            src dest          */
+  OP_RO_BIND,        /* --ro-bind / --ro-bind-try      src dest          */
+  OP_DEV_BIND,       /* --dev-bind / --dev-bind-try    src dest          */
+  OP_BIND_FD,        /* --bind-fd FD DEST              fd dest           */
+  OP_RO_BIND_FD,     /* --ro-bind-fd FD DEST           fd dest           */
+  OP_REMOUNT_RO,     /* --remount-ro DEST              dest              */
+  OP_PROC,           /* --proc DEST                                      */
+  OP_DEV,            /* --dev DEST                                       */
+  OP_TMPFS,          /* --tmpfs DEST        (perms, size)                */
+  OP_MQUEUE,         /* --mqueue DEST                                    */
+  OP_DIR,            /* --dir DEST          (perms)                      */
+  OP_SYMLINK,        /* --symlink TARGET DEST         src = target       */
+  OP_CHMOD,          /* --chmod OCTAL PATH            perms, dest = path */
+  OP_FILE,           /* --file FD DEST      (perms)                      */
+  OP_BIND_DATA,      /* --bind-data FD DEST (perms)                      */
+  OP_RO_BIND_DATA,   /* --ro-bind-data FD DEST (perms)                   */
+  OP_OVERLAY,        /* --overlay RWSRC WORKDIR DEST  src, workdir, dest */
+  OP_TMP_OVERLAY,    /* --tmp-overlay DEST                               */
+  OP_RO_OVERLAY,     /* --ro-overlay DEST                                */
+  OP_LOCK_FILE,      /* --lock-file DEST                                 */
+};
+
+enum
+{
+  OPF_TRY = 1 << 0,        /* the -try variants: skip a missing source  */
+  OPF_PERMS_SET = 1 << 1,  /* --perms was given for this op            */
+  OPF_SIZE_SET = 1 << 2,   /* --size was given for this op             */
+};
+
+struct setup_op
+{
+  enum op_type type;
+  unsigned flags;        /* OPF_* */
+  const char *src;       /* bind source, symlink target, overlay rw source */
+  const char *dest;      /* destination inside the sandbox (absolute or relative to /) */
+  const char *workdir;   /* OP_OVERLAY only */
+  int fd;                /* OP_FILE, OP_*BIND_DATA, OP_*BIND_FD; -1 otherwise */
+  mode_t perms;          /* valid when OPF_PERMS_SET (always for OP_CHMOD) */
+  size_t size;           /* valid when OPF_SIZE_SET */
+  const char **overlay_srcs;  /* --overlay-src paths for the overlay ops, in order */
+  size_t n_overlay_srcs;
+};
+
+/* Environment changes, applied in order just before exec. */
+enum env_op_type { ENV_SET, ENV_UNSET, ENV_CLEAR };
+
+struct env_op
+{
+  enum env_op_type type;
+  const char *name;
+  const char *value;
+};
+
+struct sandbox
+{
+  /* Namespaces asked for. */
+  bool unshare_user;
+  bool unshare_user_try;
+  bool unshare_ipc;
+  bool unshare_pid;
+  bool unshare_net;
+  bool unshare_uts;
+  bool unshare_cgroup;
+  bool unshare_cgroup_try;
+  bool unshare_all;     /* --unshare-all was given (for --share-net's check) */
+  bool share_net;       /* --share-net was given */
+
+  /* Identity inside. */
+  bool uid_set, gid_set;
+  uid_t uid;
+  gid_t gid;
+  const char *hostname;  /* NULL: keep */
+
+  /* Process. */
+  const char *chdir_path;  /* NULL: keep cwd if visible, else $HOME, else / */
+  unsigned chdir_count;    /* for the "--chdir given twice" warning */
+  const char *argv0;       /* NULL: command[0] */
+  bool new_session;
+  bool die_with_parent;
+  bool as_pid_1;
+
+  /* Capabilities: the set the command keeps, after --cap-add/--cap-drop in order. */
+  uint64_t caps;
+  bool caps_given;  /* any --cap-add or --cap-drop was seen */
+
+  /* Environment changes in command-line order. */
+  struct env_op *env_ops;
+  size_t n_env_ops;
+
+  /* Ordered setup. */
+  struct setup_op *ops;
+  size_t n_ops;
+
+  /* File descriptors named by the caller (-1: not given). */
+  int info_fd;
+  int json_status_fd;
+  int sync_fd;
+  int block_fd;
+  int userns_block_fd;
+  int userns_fd;
+  int userns2_fd;
+  int pidns_fd;
+  int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
+  size_t n_seccomp_fds;
+  bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
+
+  bool disable_userns;
+  bool assert_userns_disabled;
+
+  const char *exec_label;
+  const char *file_label;
+
+  bool level_prefix;
+
+  /* The command: NULL-terminated, n_command >= 1 after check. */
+  char **command;
+  size_t n_command;
+};
+
+/* Mapped ids and other facts the build phase works out. */
+struct run
+{
+  uid_t real_uid;
+  gid_t real_gid;
+  uid_t ns_uid;        /* uid mapped in the first user namespace */
+  gid_t ns_gid;
+  bool userns;         /* a user namespace is created */
+  bool nested_userns;  /* a second user namespace switches to sb->uid/gid after setup */
+  int proc_fd;         /* O_PATH fd of the host's /proc, opened before clone */
+  bool pid1;           /* a reaper runs as PID 1 of the new PID namespace */
+  int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */
+  int exec_pipe[2];    /* the command reports a failed exec to the monitor */
+  char *old_cwd;       /* the caller's cwd, to keep it if it exists inside */
+};
+
+void sandbox_init (struct sandbox *sb);

@@ -1,0 +1,24 @@
+/* hutch — phase 3 (build): the new root, from the ordered setup ops. */
+#pragma once
+
+#include "sandbox.h"
+
+/* Before any mount: resolve every bind source (realpath in the caller's
+ * view, so relative paths and host symlinks mean what the caller sees).
+ * Dies with "Can't find source path SRC: ..." for a missing source unless
+ * the op is a -try variant (then the op is skipped later). */
+void setup_resolve_sources (struct sandbox *sb);
+
+/* In the child, inside the new mount (and user) namespace with full
+ * capabilities there: make every mount a slave of the host's (nothing
+ * propagates back), mount a tmpfs as the new root, apply sb->ops in order
+ * with destinations resolved inside the new root, detach the host's tree
+ * and make the new root "/".  On return cwd is "/" of the sandbox; the
+ * host's tree is no longer reachable except through fds opened before
+ * (run->proc_fd). */
+void setup_build_root (const struct sandbox *sb, struct run *run);
+
+/* After setup_build_root (and after any nested user namespace): chdir to
+ * --chdir, else the caller's old cwd if it exists inside, else $HOME,
+ * else "/"; set PWD accordingly.  `old_cwd` may be NULL. */
+void setup_chdir (const struct sandbox *sb, const char *old_cwd);

@@ -1,0 +1,111 @@
+/* hutch — --info-fd and --json-status-fd reports.
+ *
+ * Formats are bubblewrap's, which callers parse: --info-fd gets one
+ * pretty-printed JSON object; --json-status-fd gets one object per line.
+ */
+#include "config.h"
+
+#include "status.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "utils.h"
+
+struct ns_field
+{
+  const char *json_name;
+  const char *proc_name;
+};
+
+/* In the order bubblewrap prints them. */
+static const struct ns_field ns_fields[] = {
+  { "cgroup-namespace", "cgroup" },
+  { "ipc-namespace", "ipc" },
+  { "mnt-namespace", "mnt" },
+  { "net-namespace", "net" },
+  { "pid-namespace", "pid" },
+  { "uts-namespace", "uts" },
+};
+
+static bool
+ns_unshared (const struct sandbox *sb, const char *proc_name)
+{
+  if (strcmp (proc_name, "mnt") == 0)
+    return true;
+  if (strcmp (proc_name, "cgroup") == 0)
+    return sb->unshare_cgroup || sb->unshare_cgroup_try;
+  if (strcmp (proc_name, "ipc") == 0)
+    return sb->unshare_ipc;
+  if (strcmp (proc_name, "net") == 0)
+    return sb->unshare_net;
+  if (strcmp (proc_name, "pid") == 0)
+    return sb->unshare_pid;
+  if (strcmp (proc_name, "uts") == 0)
+    return sb->unshare_uts;
+  return false;
+}
+
+/* Append ", "NAME": ID" pairs for the child's namespaces to buf. */
+static size_t
+format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const char *sep,
+                   char *buf, size_t size)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < N_ELEMENTS (ns_fields); i++)
+    {
+      char path[64];
+      struct stat st;
+
+      if (!ns_unshared (sb, ns_fields[i].proc_name))
+        continue;
+      snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
+      if (fstatat (proc_fd, path, &st, 0) != 0)
+        continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
+      int r = snprintf (buf + n, size - n, ",%s\"%s\": %" PRIu64, sep, ns_fields[i].json_name,
+                        (uint64_t) st.st_ino);
+      if (r < 0 || (size_t) r >= size - n)
+        break;
+      n += (size_t) r;
+    }
+  return n;
+}
+
+void
+status_report_started (const struct sandbox *sb, pid_t child, int proc_fd)
+{
+  char ns[1024];
+
+  if (sb->info_fd >= 0)
+    {
+      format_namespaces (sb, child, proc_fd, "\n    ", ns, sizeof ns);
+      char *doc = xasprintf ("{\n    \"child-pid\": %d%s\n}\n", (int) child, ns);
+      if (write_all (sb->info_fd, doc, strlen (doc)) < 0)
+        die_with_error ("Write to --info-fd failed");
+      free (doc);
+      close (sb->info_fd);
+    }
+  if (sb->json_status_fd >= 0)
+    {
+      format_namespaces (sb, child, proc_fd, " ", ns, sizeof ns);
+      char *doc = xasprintf ("{ \"child-pid\": %d%s }\n", (int) child, ns);
+      if (write_all (sb->json_status_fd, doc, strlen (doc)) < 0)
+        die_with_error ("Write to --json-status-fd failed");
+      free (doc);
+    }
+}
+
+void
+status_report_exit (const struct sandbox *sb, int exit_code)
+{
+  if (sb->json_status_fd < 0)
+    return;
+  char doc[64];
+  int n = snprintf (doc, sizeof doc, "{ \"exit-code\": %d }\n", exit_code);
+  /* The caller may have stopped reading; nothing useful to do then. */
+  (void) write_all (sb->json_status_fd, doc, (size_t) n);
+}

@@ -1,0 +1,14 @@
+/* hutch — --info-fd and --json-status-fd reports. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+/* After the child exists: write the child's PID and the ids of the
+ * namespaces it was given to --info-fd (then closed) and as the first
+ * document of --json-status-fd.  proc_fd is an fd of the host's /proc. */
+void status_report_started (const struct sandbox *sb, pid_t child, int proc_fd);
+
+/* When the command has exited: `{ "exit-code": N }` on --json-status-fd. */
+void status_report_exit (const struct sandbox *sb, int exit_code);

@@ -1,0 +1,332 @@
+# tests/helpers.bash — common setup for the hutch bats suites.
+#
+# Each suite does:
+#     setup()    { load helpers; hutch_setup; }
+#     teardown() { hutch_teardown; }
+#
+# Environment:
+#   HUTCH  the binary under test (required).  Error lines are expected to
+#          start with its basename, so HUTCH=/usr/bin/bwrap works too.
+#   BWRAP  a reference bubblewrap for differential tests (default
+#          /usr/bin/bwrap; those tests skip when it is missing).
+
+bats_require_minimum_version 1.5.0
+
+if [[ -z ${HUTCH:-} ]]; then
+    echo "helpers.bash: HUTCH is not set; export HUTCH=/path/to/hutch" \
+        "(tests/run-tests.sh sets it)" >&2
+    return 1
+fi
+if [[ $HUTCH != /* ]]; then
+    HUTCH=$PWD/$HUTCH
+fi
+if [[ ! -f $HUTCH || ! -x $HUTCH ]]; then
+    echo "helpers.bash: HUTCH=$HUTCH is not an executable file" >&2
+    return 1
+fi
+export HUTCH
+
+# The name error messages start with: the name the binary was invoked as.
+HUTCH_NAME=${HUTCH##*/}
+BWRAP=${BWRAP:-/usr/bin/bwrap}
+
+# First line of --version, used to recognise a bubblewrap under test.
+HUTCH_VERSION=$("$HUTCH" --version 2>/dev/null </dev/null | head -n 1)
+
+# A sandbox that sees the host's tree read-only, with its own /dev and /proc.
+SB=(--ro-bind / / --dev /dev --proc /proc --unshare-pid)
+
+# A sandbox whose root is a fresh tmpfs holding only the system directories
+# (read-only) plus /dev and /proc: anything else can be created in it.
+MINROOT=()
+for _d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
+    if [[ -L $_d ]]; then
+        MINROOT+=(--symlink "$(readlink "$_d")" "$_d")
+    elif [[ -d $_d ]]; then
+        MINROOT+=(--ro-bind "$_d" "$_d")
+    fi
+done
+unset _d
+MINROOT+=(--dev /dev --proc /proc --unshare-pid)
+
+# ---------------------------------------------------------------------------
+# Setup and teardown
+
+hutch_setup() {
+    T=$BATS_TEST_TMPDIR
+    cd "$T" || return 1
+    BG_PIDS=()
+    CLEANUP_MOUNTS=()
+    host_mounts_snapshot
+    HOST_MOUNTS_AT_SETUP=$HOST_MOUNTS_BEFORE
+}
+
+hutch_teardown() {
+    local pid m
+    for pid in "${BG_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    for m in "${CLEANUP_MOUNTS[@]}"; do
+        umount -l "$m" 2>/dev/null || true
+    done
+    # Whatever the test did, the host must not have gained or lost a mount.
+    HOST_MOUNTS_BEFORE=$HOST_MOUNTS_AT_SETUP
+    assert_no_new_host_mounts
+}
+
+# ---------------------------------------------------------------------------
+# Running the binary
+
+# sb [OPTIONS...] -- COMMAND...   : $HUTCH with the read-only host root
+sb() {
+    "$HUTCH" "${SB[@]}" "$@"
+}
+
+# minsb [OPTIONS...] -- COMMAND... : $HUTCH with a tmpfs root (see MINROOT)
+minsb() {
+    "$HUTCH" "${MINROOT[@]}" "$@"
+}
+
+# hutch_sh [OPTIONS...] 'shell command' : sh -c in the read-only host root
+hutch_sh() {
+    local script=${!#}
+    "$HUTCH" "${SB[@]}" "${@:1:$#-1}" -- /bin/sh -c "$script"
+}
+
+# min_sh [OPTIONS...] 'shell command'   : sh -c in the tmpfs root
+min_sh() {
+    local script=${!#}
+    "$HUTCH" "${MINROOT[@]}" "${@:1:$#-1}" -- /bin/sh -c "$script"
+}
+
+# run_closing_fds COMMAND... : run COMMAND with every descriptor above 2 closed
+run_closing_fds() {
+    (
+        local fd
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then
+                eval "exec $fd>&-" 2>/dev/null || true
+            fi
+        done
+        exec "$@"
+    )
+}
+
+# hutch_error ARGS... : run "$HUTCH ARGS..." expecting a refusal; checks that
+# it left the host as it was.  Follow with assert_status / assert_error_line.
+hutch_error() {
+    host_snapshot
+    run --separate-stderr "$HUTCH" "$@"
+    assert_host_unchanged
+}
+
+# expect_error 'MESSAGE GLOB' ARGS... : the common case of hutch_error: exit
+# status 1, nothing on stdout, one error line, host untouched.
+expect_error() {
+    local msg=$1
+    shift
+    hutch_error "$@"
+    assert_status 1
+    assert_error_line "$msg"
+    [[ -z $output ]] || fail "expected nothing on stdout, got: $output"
+}
+
+# ---------------------------------------------------------------------------
+# Facts about the environment and the binary
+
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+skip_unless_root() { is_root || skip "needs root"; }
+
+skip_if_root() { ! is_root || skip "behaviour of an unprivileged caller"; }
+
+skip_unless_cmd() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+    done
+}
+
+# Is the binary under test bubblewrap itself?
+is_bwrap() { [[ $HUTCH_VERSION == bubblewrap* ]]; }
+
+# hutch_only REASON : skip when testing bubblewrap, whose behaviour differs.
+hutch_only() {
+    if is_bwrap; then
+        skip "hutch-specific (${1:-bubblewrap behaves differently})"
+    fi
+}
+
+# version_ge A B : is dotted version A >= B ?
+version_ge() {
+    [[ $(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1) == "$2" ]]
+}
+
+# needs_bwrap_version V WHAT : when testing a bubblewrap older than V, skip:
+# WHAT is behaviour that version introduced (hutch implements 0.11).
+needs_bwrap_version() {
+    if is_bwrap; then
+        local v=${HUTCH_VERSION#bubblewrap }
+        version_ge "$v" "$1" || skip "bubblewrap $v predates $1 (${2:-})"
+    fi
+}
+
+# needs_option OPT : when testing a bubblewrap that lacks OPT, skip.
+needs_option() {
+    if is_bwrap && ! "$HUTCH" --help 2>/dev/null | grep -q -- "^ *$1 "; then
+        skip "$HUTCH_VERSION has no $1"
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# Assertions (each prints what it saw and returns 1 on failure)
+
+fail() {
+    printf '%s\n' "$@" >&2
+    return 1
+}
+
+_show_run() {
+    printf 'status: %s\n' "${status-}"
+    printf 'stdout: %s\n' "${output-}"
+    [[ -z ${stderr+x} ]] || printf 'stderr: %s\n' "$stderr"
+}
+
+assert_status() {
+    [[ ${status-} -eq $1 ]] ||
+        fail "expected exit status $1, got ${status-}" "$(_show_run)"
+}
+
+assert_success() { assert_status 0; }
+
+assert_output() {
+    [[ $output == "$1" ]] ||
+        fail "expected output:" "$1" "got:" "$output" "$(_show_run)"
+}
+
+assert_output_contains() {
+    [[ $output == *"$1"* ]] ||
+        fail "expected output to contain: $1" "$(_show_run)"
+}
+
+assert_output_not_contains() {
+    [[ $output != *"$1"* ]] ||
+        fail "expected output not to contain: $1" "$(_show_run)"
+}
+
+# assert_output_matches ERE
+assert_output_matches() {
+    [[ $output =~ $1 ]] ||
+        fail "expected output to match /$1/" "$(_show_run)"
+}
+
+assert_stderr_empty() {
+    [[ -z ${stderr-} ]] || fail "expected nothing on stderr" "$(_show_run)"
+}
+
+# assert_error_line GLOB : stderr is exactly one line, "NAME: " followed by
+# text matching the glob (NAME is the basename of $HUTCH).
+assert_error_line() {
+    local err=${stderr-$output}
+    if [[ $err == *$'\n'* ]]; then
+        fail "expected one error line, got several:" "$err" "$(_show_run)"
+        return 1
+    fi
+    # shellcheck disable=SC2053
+    [[ $err == "$HUTCH_NAME: "$1 ]] ||
+        fail "expected error line: $HUTCH_NAME: $1" "got: $err" "$(_show_run)"
+}
+
+assert_file_content() {
+    [[ -f $1 ]] || fail "expected file $1 to exist"
+    local got
+    got=$(cat "$1")
+    [[ $got == "$2" ]] || fail "expected $1 to contain: $2" "got: $got"
+}
+
+assert_no_path() {
+    [[ ! -e $1 && ! -L $1 ]] || fail "expected $1 not to exist"
+}
+
+# ---------------------------------------------------------------------------
+# The host must not be changed by a sandbox
+
+_host_mounts() {
+    awk '{ print $5 }' /proc/self/mountinfo | sort
+}
+
+host_mounts_snapshot() {
+    HOST_MOUNTS_BEFORE=$(_host_mounts)
+}
+
+assert_no_new_host_mounts() {
+    local now
+    now=$(_host_mounts)
+    if [[ $now != "$HOST_MOUNTS_BEFORE" ]]; then
+        fail "the host's mount table changed:" \
+            "$(diff <(printf '%s\n' "$HOST_MOUNTS_BEFORE") <(printf '%s\n' "$now"))"
+        return 1
+    fi
+}
+
+_host_files() {
+    ls -A /
+    # (bats keeps its --separate-stderr capture files in the test directory)
+    find "$BATS_TEST_TMPDIR" -mindepth 1 ! -name 'separate-stderr-*' \
+        -printf '%P %M\n' 2>/dev/null | sort
+}
+
+# Record the host's mounts, its / and the test directory.
+host_snapshot() {
+    host_mounts_snapshot
+    HOST_FILES_BEFORE=$(_host_files)
+}
+
+assert_host_unchanged() {
+    assert_no_new_host_mounts || return 1
+    local now
+    now=$(_host_files)
+    if [[ $now != "$HOST_FILES_BEFORE" ]]; then
+        fail "files on the host changed:" \
+            "$(diff <(printf '%s\n' "$HOST_FILES_BEFORE") <(printf '%s\n' "$now"))"
+        return 1
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# Waiting without guessing: poll, with a ceiling
+
+# wait_until SECONDS COMMAND... : true once COMMAND succeeds, false at the
+# ceiling.
+wait_until() {
+    local limit=$1
+    shift
+    local deadline=$((SECONDS + limit))
+    while ! "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.05
+    done
+}
+
+file_exists() { [[ -e $1 ]]; }
+file_nonempty() { [[ -s $1 ]]; }
+
+# Has process PID ended (gone, or a zombie nobody reaped yet)?
+pid_gone() {
+    local state
+    state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
+        return 0
+    [[ -z $state || $state == Z || $state == X ]]
+}
+
+pid_alive() { ! pid_gone "$1"; }
+
+# Remember a background process so teardown kills it if still there.
+track_pid() { BG_PIDS+=("$1"); }
+
+# The namespace inode of the host (this shell) for ns type $1.
+host_ns() { readlink "/proc/self/ns/$1"; }

@@ -1,0 +1,1185 @@
+/* hutch — unit tests for options.c (parse and check), without any sandbox.
+ *
+ * Error cases die and exit, so they run in a forked child whose stdout and
+ * stderr go to memory files; the parent checks the exit status and output.
+ * Output is TAP-like: "ok N - name" / "not ok N - name", then a summary.
+ */
+#include "config.h"
+
+#include "options.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int n_tests, n_passed, n_failed, n_skipped;
+
+PRINTF (2, 3) static bool ok (bool cond, const char *fmt, ...)
+{
+  va_list ap;
+  n_tests++;
+  if (cond)
+    n_passed++;
+  else
+    n_failed++;
+  printf ("%s %d - ", cond ? "ok" : "not ok", n_tests);
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  printf ("\n");
+  fflush (stdout);
+  return cond;
+}
+
+static void
+skip (const char *name, const char *why)
+{
+  n_tests++;
+  n_skipped++;
+  printf ("ok %d - %s # SKIP %s\n", n_tests, name, why);
+  fflush (stdout);
+}
+
+static void
+diag (const char *fmt, ...)
+{
+  va_list ap;
+  printf ("# ");
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  printf ("\n");
+}
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+
+static int
+count_words (char **v)
+{
+  int n = 0;
+  while (v[n] != NULL)
+    n++;
+  return n;
+}
+
+static bool
+str_eq (const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return strcmp (a, b) == 0;
+}
+
+static void
+sb_free (struct sandbox *sb)
+{
+  for (size_t i = 0; i < sb->n_ops; i++)
+    free (sb->ops[i].overlay_srcs);
+  free (sb->ops);
+  free (sb->env_ops);
+  free (sb->seccomp_fds);
+  free (sb->command);
+  memset (sb, 0, sizeof *sb);
+}
+
+static void
+parse (struct sandbox *sb, char **v)
+{
+  sandbox_init (sb);
+  options_parse (sb, count_words (v), v);
+}
+
+static void
+parse_check (struct sandbox *sb, char **v)
+{
+  parse (sb, v);
+  options_check (sb);
+}
+
+/* An fd whose read gives `len` bytes of `data`, then EOF. */
+static int
+data_fd (const void *data, size_t len)
+{
+  int fd = memfd_create ("args", MFD_CLOEXEC);
+  if (fd < 0 || write_all (fd, data, len) < 0 || lseek (fd, 0, SEEK_SET) != 0)
+    {
+      perror ("memfd");
+      exit (2);
+    }
+  return fd;
+}
+
+static char *
+fd_str (int fd)
+{
+  return xasprintf ("%d", fd);
+}
+
+static bool
+fd_is_closed (int fd)
+{
+  return fcntl (fd, F_GETFD) < 0 && errno == EBADF;
+}
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Children                                                                  */
+
+struct child_result
+{
+  int status; /* exit code, or 128 + signal */
+  char *out;
+  char *err;
+};
+
+enum child_mode
+{
+  PARSE_CHECK,
+  PARSE_ONLY,
+  PARSE_CHECK_AS_USER
+};
+
+static uid_t unprivileged_uid = 65534;
+
+static void
+run_child (struct child_result *res, enum child_mode mode, char **v)
+{
+  int out = memfd_create ("out", 0), err = memfd_create ("err", 0);
+  size_t len;
+  int status;
+
+  fflush (stdout);
+  fflush (stderr);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      perror ("fork");
+      exit (2);
+    }
+  if (pid == 0)
+    {
+      struct sandbox sb;
+      dup2 (out, STDOUT_FILENO);
+      dup2 (err, STDERR_FILENO);
+      if (mode == PARSE_CHECK_AS_USER)
+        {
+          if (setgid (unprivileged_uid) != 0 || setuid (unprivileged_uid) != 0)
+            _exit (99);
+        }
+      sandbox_init (&sb);
+      options_parse (&sb, count_words (v), v);
+      if (mode != PARSE_ONLY)
+        options_check (&sb);
+      fflush (stdout);
+      _exit (0);
+    }
+  waitpid (pid, &status, 0);
+  res->status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  lseek (out, 0, SEEK_SET);
+  lseek (err, 0, SEEK_SET);
+  if (read_all (out, &res->out, &len) < 0 || read_all (err, &res->err, &len) < 0)
+    exit (2);
+  close (out);
+  close (err);
+}
+
+static void
+child_result_free (struct child_result *res)
+{
+  free (res->out);
+  free (res->err);
+}
+
+/* The child must exit 1 with exactly `expected_err` on stderr. */
+static void
+expect_fail_full (const char *name, char **v, const char *expected_err)
+{
+  struct child_result res;
+  run_child (&res, PARSE_CHECK, v);
+  if (!ok (res.status == 1 && str_eq (res.err, expected_err), "%s", name))
+    diag ("status %d, stderr: %s", res.status, res.err);
+  child_result_free (&res);
+}
+
+/* The child must exit 1 with the one line "hutch: MESSAGE". */
+static void
+expect_fail (const char *message, char **v)
+{
+  char *line = xasprintf ("hutch: %s\n", message);
+  char *name = xasprintf ("error: %s", message);
+  expect_fail_full (name, v, line);
+  free (line);
+  free (name);
+}
+
+static bool
+starts_with (const char *s, const char *prefix)
+{
+  return s != NULL && strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests                                                                     */
+
+static void
+test_init (void)
+{
+  struct sandbox sb;
+  memset (&sb, 0x5a, sizeof sb);
+  sandbox_init (&sb);
+  ok (sb.info_fd == -1 && sb.json_status_fd == -1 && sb.sync_fd == -1 && sb.block_fd == -1
+          && sb.userns_block_fd == -1 && sb.userns_fd == -1 && sb.userns2_fd == -1
+          && sb.pidns_fd == -1,
+      "sandbox_init: every fd is -1");
+  ok (sb.uid == getuid () && sb.gid == getgid () && !sb.uid_set && !sb.gid_set,
+      "sandbox_init: uid/gid are the caller's, not set");
+  ok (sb.n_ops == 0 && sb.ops == NULL && sb.n_env_ops == 0 && sb.command == NULL && !sb.unshare_user
+          && !sb.caps_given && sb.caps == 0 && sb.hostname == NULL && sb.chdir_count == 0
+          && sb.n_seccomp_fds == 0 && !sb.level_prefix,
+      "sandbox_init: the rest is zero");
+}
+
+static void
+test_table (void)
+{
+  bool good = true, found_all = true, unique = true;
+
+  for (size_t i = 0; i < option_table_len; i++)
+    {
+      const struct option_def *o = &option_table[i];
+      int words = 0;
+      if (o->arg_names != NULL)
+        {
+          words = 1;
+          for (const char *p = o->arg_names; *p; p++)
+            words += *p == ' ';
+        }
+      if (!starts_with (o->name, "--") || o->handler == NULL || o->help == NULL || o->n_args < 0
+          || o->n_args > 3 || words != o->n_args)
+        {
+          diag ("bad row %s", o->name);
+          good = false;
+        }
+      if (options_lookup (o->name) != o)
+        {
+          diag ("lookup of %s failed", o->name);
+          found_all = false;
+        }
+      for (size_t j = 0; j < i; j++)
+        if (strcmp (option_table[j].name, o->name) == 0)
+          unique = false;
+    }
+  ok (good, "table: rows are well formed (name, handler, help, arity = arg names)");
+  ok (found_all, "table: options_lookup finds every row");
+  ok (unique, "table: names are unique");
+  ok (options_lookup ("--nope") == NULL && options_lookup ("--") == NULL
+          && options_lookup ("-") == NULL && options_lookup ("") == NULL
+          && options_lookup ("--bin") == NULL && options_lookup ("--bind-tryx") == NULL,
+      "table: unknown names are not found");
+  ok (option_table_len == 67, "table: 67 options (bubblewrap 0.11's set)");
+
+  static const char *const expected[] = {
+    "--help",
+    "--version",
+    "--args",
+    "--argv0",
+    "--level-prefix",
+    "--unshare-all",
+    "--share-net",
+    "--unshare-user",
+    "--unshare-user-try",
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
+    "--unshare-cgroup",
+    "--unshare-cgroup-try",
+    "--userns",
+    "--userns2",
+    "--disable-userns",
+    "--assert-userns-disabled",
+    "--pidns",
+    "--uid",
+    "--gid",
+    "--hostname",
+    "--chdir",
+    "--clearenv",
+    "--setenv",
+    "--unsetenv",
+    "--lock-file",
+    "--sync-fd",
+    "--bind",
+    "--bind-try",
+    "--dev-bind",
+    "--dev-bind-try",
+    "--ro-bind",
+    "--ro-bind-try",
+    "--bind-fd",
+    "--ro-bind-fd",
+    "--remount-ro",
+    "--overlay-src",
+    "--overlay",
+    "--tmp-overlay",
+    "--ro-overlay",
+    "--exec-label",
+    "--file-label",
+    "--proc",
+    "--dev",
+    "--tmpfs",
+    "--mqueue",
+    "--dir",
+    "--file",
+    "--bind-data",
+    "--ro-bind-data",
+    "--symlink",
+    "--seccomp",
+    "--add-seccomp-fd",
+    "--block-fd",
+    "--userns-block-fd",
+    "--info-fd",
+    "--json-status-fd",
+    "--new-session",
+    "--die-with-parent",
+    "--as-pid-1",
+    "--cap-add",
+    "--cap-drop",
+    "--perms",
+    "--size",
+    "--chmod",
+  };
+  bool all = true;
+  for (size_t i = 0; i < N_ELEMENTS (expected); i++)
+    if (options_lookup (expected[i]) == NULL)
+      {
+        diag ("missing %s", expected[i]);
+        all = false;
+      }
+  ok (all, "table: every bubblewrap 0.11 option is present");
+}
+
+static void
+test_ops_in_order (void)
+{
+  struct sandbox sb;
+  parse_check (&sb,
+               ARGV ("--bind", "/s1", "/d1", "--bind-try", "/s2", "/d2", "--dev-bind", "/s3", "/d3",
+                     "--dev-bind-try", "/s4", "/d4", "--ro-bind", "/s5", "/d5", "--ro-bind-try",
+                     "/s6", "/d6", "--bind-fd", "7", "/d7", "--ro-bind-fd", "8", "/d8",
+                     "--remount-ro", "/d9", "--proc", "/proc", "--dev", "/dev", "--perms", "1777",
+                     "--size", "1048576", "--tmpfs", "/tmp", "--mqueue", "/mq", "--perms", "0700",
+                     "--dir", "/dir", "--symlink", "tgt", "/lnk", "--chmod", "0644", "/lnk2",
+                     "--perms", "0600", "--file", "10", "/f", "--bind-data", "11", "/bd", "--perms",
+                     "0444", "--ro-bind-data", "12", "/rbd", "--overlay-src", "/l1",
+                     "--overlay-src", "/l2", "--overlay", "/rw", "/wd", "/ov", "--overlay-src",
+                     "/l3", "--tmp-overlay", "/tov", "--overlay-src", "/l4", "--overlay-src", "/l5",
+                     "--ro-overlay", "/rov", "--lock-file", "/lock", "--size", "0x1000", "--tmpfs",
+                     "/t2", "--dir", "/d2", "--file", "3", "/f2", "cmd", "a", "b"));
+
+  struct expect
+  {
+    enum op_type type;
+    unsigned flags;
+    const char *src, *dest;
+    int fd;
+    mode_t perms;
+    size_t size;
+  } exp[] = {
+    { OP_BIND, 0, "/s1", "/d1", -1, 0, 0 },
+    { OP_BIND, OPF_TRY, "/s2", "/d2", -1, 0, 0 },
+    { OP_DEV_BIND, 0, "/s3", "/d3", -1, 0, 0 },
+    { OP_DEV_BIND, OPF_TRY, "/s4", "/d4", -1, 0, 0 },
+    { OP_RO_BIND, 0, "/s5", "/d5", -1, 0, 0 },
+    { OP_RO_BIND, OPF_TRY, "/s6", "/d6", -1, 0, 0 },
+    { OP_BIND_FD, 0, NULL, "/d7", 7, 0, 0 },
+    { OP_RO_BIND_FD, 0, NULL, "/d8", 8, 0, 0 },
+    { OP_REMOUNT_RO, 0, NULL, "/d9", -1, 0, 0 },
+    { OP_PROC, 0, NULL, "/proc", -1, 0, 0 },
+    { OP_DEV, 0, NULL, "/dev", -1, 0, 0 },
+    { OP_TMPFS, OPF_PERMS_SET | OPF_SIZE_SET, NULL, "/tmp", -1, 01777, 1048576 },
+    { OP_MQUEUE, 0, NULL, "/mq", -1, 0, 0 },
+    { OP_DIR, OPF_PERMS_SET, NULL, "/dir", -1, 0700, 0 },
+    { OP_SYMLINK, 0, "tgt", "/lnk", -1, 0, 0 },
+    { OP_CHMOD, OPF_PERMS_SET, NULL, "/lnk2", -1, 0644, 0 },
+    { OP_FILE, OPF_PERMS_SET, NULL, "/f", 10, 0600, 0 },
+    { OP_BIND_DATA, 0, NULL, "/bd", 11, 0, 0 },
+    { OP_RO_BIND_DATA, OPF_PERMS_SET, NULL, "/rbd", 12, 0444, 0 },
+    { OP_OVERLAY, 0, "/rw", "/ov", -1, 0, 0 },
+    { OP_TMP_OVERLAY, 0, NULL, "/tov", -1, 0, 0 },
+    { OP_RO_OVERLAY, 0, NULL, "/rov", -1, 0, 0 },
+    { OP_LOCK_FILE, 0, NULL, "/lock", -1, 0, 0 },
+    { OP_TMPFS, OPF_SIZE_SET, NULL, "/t2", -1, 0, 4096 },
+    { OP_DIR, 0, NULL, "/d2", -1, 0, 0 },
+    { OP_FILE, 0, NULL, "/f2", 3, 0, 0 },
+  };
+
+  bool good = ok (sb.n_ops == N_ELEMENTS (exp), "ops: %zu ops for %zu options", sb.n_ops,
+                  N_ELEMENTS (exp));
+  for (size_t i = 0; good && i < N_ELEMENTS (exp); i++)
+    {
+      const struct setup_op *op = &sb.ops[i];
+      bool same = op->type == exp[i].type && op->flags == exp[i].flags
+                  && str_eq (op->src, exp[i].src) && str_eq (op->dest, exp[i].dest)
+                  && op->fd == exp[i].fd
+                  && (!(op->flags & OPF_PERMS_SET) || op->perms == exp[i].perms)
+                  && (!(op->flags & OPF_SIZE_SET) || op->size == exp[i].size);
+      if (!same)
+        {
+          diag ("op %zu: type %d flags %u src %s dest %s fd %d perms %o size %zu", i, op->type,
+                op->flags, op->src ? op->src : "(null)", op->dest, op->fd, (unsigned)op->perms,
+                op->size);
+          good = false;
+        }
+    }
+  ok (good, "ops: types, flags, sources, destinations, fds, perms and sizes in order");
+
+  const struct setup_op *ov = &sb.ops[19], *tov = &sb.ops[20], *rov = &sb.ops[21];
+  ok (str_eq (ov->workdir, "/wd") && ov->n_overlay_srcs == 2 && str_eq (ov->overlay_srcs[0], "/l1")
+          && str_eq (ov->overlay_srcs[1], "/l2"),
+      "ops: --overlay gets RWSRC, WORKDIR and its two --overlay-src in order");
+  ok (tov->n_overlay_srcs == 1 && str_eq (tov->overlay_srcs[0], "/l3"),
+      "ops: --tmp-overlay gets only the --overlay-src after the previous overlay");
+  ok (rov->n_overlay_srcs == 2 && str_eq (rov->overlay_srcs[0], "/l4")
+          && str_eq (rov->overlay_srcs[1], "/l5"),
+      "ops: --ro-overlay gets its two layers");
+  bool no_srcs = true;
+  for (size_t i = 0; i < sb.n_ops; i++)
+    if (i < 19 || i > 21)
+      no_srcs = no_srcs && sb.ops[i].overlay_srcs == NULL && sb.ops[i].n_overlay_srcs == 0;
+  ok (no_srcs, "ops: other ops have no overlay layers");
+  ok (sb.n_command == 3 && str_eq (sb.command[0], "cmd") && str_eq (sb.command[1], "a")
+          && str_eq (sb.command[2], "b") && sb.command[3] == NULL,
+      "ops: command is the rest, NULL-terminated");
+  sb_free (&sb);
+}
+
+static void
+test_perms_size (void)
+{
+  struct sandbox sb;
+
+  parse_check (&sb,
+               ARGV ("--size", "100", "--perms", "0750", "--tmpfs", "/a", "--tmpfs", "/b", "x"));
+  ok (sb.n_ops == 2 && sb.ops[0].flags == (OPF_PERMS_SET | OPF_SIZE_SET) && sb.ops[0].perms == 0750
+          && sb.ops[0].size == 100 && sb.ops[1].flags == 0,
+      "perms/size: --size then --perms both go to the next --tmpfs only");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--perms", "0", "--dir", "/a", "x"));
+  ok (sb.n_ops == 1 && sb.ops[0].flags == OPF_PERMS_SET && sb.ops[0].perms == 0,
+      "perms/size: --perms 0 is a value, flagged as set");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--perms", "07777", "--bind-data", "5", "/a", "--perms", "1",
+                          "--ro-bind-data", "6", "/b", "x"));
+  ok (sb.n_ops == 2 && sb.ops[0].perms == 07777 && sb.ops[1].perms == 1
+          && sb.ops[0].type == OP_BIND_DATA && sb.ops[1].type == OP_RO_BIND_DATA,
+      "perms/size: --perms goes to --bind-data and --ro-bind-data");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--chmod", "0", "/a", "x"));
+  ok (sb.n_ops == 1 && sb.ops[0].type == OP_CHMOD && (sb.ops[0].flags & OPF_PERMS_SET)
+          && sb.ops[0].perms == 0 && str_eq (sb.ops[0].dest, "/a"),
+      "perms/size: --chmod always carries its mode");
+  sb_free (&sb);
+}
+
+static void
+test_env_and_misc (void)
+{
+  struct sandbox sb;
+
+  parse_check (&sb, ARGV ("--setenv", "A", "1", "--unsetenv", "B", "--clearenv", "--setenv", "C",
+                          "", "--unsetenv", "A", "x"));
+  ok (sb.n_env_ops == 5 && sb.env_ops[0].type == ENV_SET && str_eq (sb.env_ops[0].name, "A")
+          && str_eq (sb.env_ops[0].value, "1") && sb.env_ops[1].type == ENV_UNSET
+          && str_eq (sb.env_ops[1].name, "B") && sb.env_ops[2].type == ENV_CLEAR
+          && sb.env_ops[3].type == ENV_SET && str_eq (sb.env_ops[3].value, "")
+          && sb.env_ops[4].type == ENV_UNSET && str_eq (sb.env_ops[4].name, "A"),
+      "env: --setenv/--unsetenv/--clearenv kept in order");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--unshare-all", "x"));
+  ok (sb.unshare_all && sb.unshare_user_try && sb.unshare_ipc && sb.unshare_pid && sb.unshare_net
+          && sb.unshare_uts && sb.unshare_cgroup_try && !sb.unshare_cgroup && !sb.share_net,
+      "namespaces: --unshare-all");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--unshare-all", "--share-net", "x"));
+  ok (sb.unshare_all && !sb.unshare_net && sb.share_net && sb.unshare_pid,
+      "namespaces: --unshare-all --share-net keeps the network");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--share-net", "--unshare-all", "x"));
+  ok (sb.unshare_net && sb.share_net, "namespaces: a later --unshare-all wins over --share-net");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+                          "--unshare-uts", "--unshare-cgroup", "--unshare-cgroup-try",
+                          "--unshare-user-try", "x"));
+  ok (sb.unshare_user && sb.unshare_ipc && sb.unshare_pid && sb.unshare_net && sb.unshare_uts
+          && sb.unshare_cgroup && sb.unshare_cgroup_try && sb.unshare_user_try && !sb.unshare_all,
+      "namespaces: each --unshare-X");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--sync-fd", "3", "--block-fd", "4", "--userns-block-fd", "5", "--info-fd", "6",
+                    "--json-status-fd", "7", "--userns", "8", "--userns2", "9", "--pidns", "10",
+                    "--add-seccomp-fd", "11", "--add-seccomp-fd", "12", "x"));
+  ok (sb.sync_fd == 3 && sb.block_fd == 4 && sb.userns_block_fd == 5 && sb.info_fd == 6
+          && sb.json_status_fd == 7 && sb.userns_fd == 8 && sb.userns2_fd == 9 && sb.pidns_fd == 10
+          && sb.n_seccomp_fds == 2 && sb.seccomp_fds[0] == 11 && sb.seccomp_fds[1] == 12
+          && !sb.seccomp_given,
+      "fds: every fd option lands in its field");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--seccomp", "13", "x"));
+  ok (sb.seccomp_given && sb.n_seccomp_fds == 1 && sb.seccomp_fds[0] == 13,
+      "fds: --seccomp is the one seccomp fd");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--argv0", "name", "--new-session", "--die-with-parent", "--unshare-pid",
+                          "--as-pid-1", "--unshare-uts", "--hostname", "h", "--chdir", "/w",
+                          "--disable-userns", "--unshare-user", "--assert-userns-disabled", "--uid",
+                          "0", "--gid", "2147483647", "x"));
+  ok (str_eq (sb.argv0, "name") && sb.new_session && sb.die_with_parent && sb.as_pid_1
+          && str_eq (sb.hostname, "h") && str_eq (sb.chdir_path, "/w") && sb.chdir_count == 1
+          && sb.disable_userns && sb.assert_userns_disabled && sb.uid_set && sb.uid == 0
+          && sb.gid_set && sb.gid == 2147483647,
+      "misc: --argv0, --new-session, --die-with-parent, --as-pid-1, --hostname, --chdir, ids");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--dir", "/x", "cmd", "--dir", "/y"));
+  ok (sb.n_ops == 1 && sb.n_command == 3 && str_eq (sb.command[1], "--dir"),
+      "command: parsing stops at the first non-option");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--dir", "/x", "--", "--bind", "a"));
+  ok (sb.n_ops == 1 && sb.n_command == 2 && str_eq (sb.command[0], "--bind")
+          && str_eq (sb.command[1], "a"),
+      "command: everything after -- is the command");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("", "x"));
+  ok (sb.n_command == 2 && str_eq (sb.command[0], ""), "command: an empty word starts the command");
+  sb_free (&sb);
+
+  sandbox_init (&sb);
+  options_parse (&sb, 0, NULL);
+  ok (sb.n_command == 0 && sb.command != NULL && sb.command[0] == NULL,
+      "command: none given gives an empty NULL-terminated array");
+  sb_free (&sb);
+
+  parse_check (&sb, ARGV ("--dir", "a/..b/...", "--dir", "./x//y/", "--dir", "..x", "x"));
+  ok (sb.n_ops == 3, "check: \"..b\", \"...\" and \".\" are fine in destinations");
+  sb_free (&sb);
+}
+
+static void
+test_caps (void)
+{
+  struct sandbox sb;
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+  uint64_t effective;
+
+  memset (data, 0, sizeof data);
+  capget (&hdr, data);
+  effective = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+
+  parse (&sb, ARGV ("x"));
+  ok (!sb.caps_given && sb.caps == 0, "caps: untouched without --cap-add/--cap-drop");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--cap-drop", "ALL", "--cap-add", "CAP_NET_ADMIN", "--cap-add", "cap_chown",
+                    "--cap-add", "CAP_SYS_TIME", "--cap-drop", "CAP_CHOWN", "x"));
+  ok (sb.caps_given
+          && sb.caps == ((UINT64_C (1) << CAP_NET_ADMIN) | (UINT64_C (1) << CAP_SYS_TIME)),
+      "caps: add/drop applied in order, names case-insensitive");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--cap-add", "all", "x"));
+  ok (sb.caps == ~UINT64_C (0), "caps: --cap-add ALL sets every bit");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--cap-add", "ALL", "--cap-drop", "CAP_SYS_ADMIN", "x"));
+  ok (sb.caps == ~(UINT64_C (1) << CAP_SYS_ADMIN), "caps: ALL then drop one");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--cap-drop", "CAP_SYS_ADMIN", "x"));
+  if (getuid () == 0)
+    ok (sb.caps_given && sb.caps == (effective & ~(UINT64_C (1) << CAP_SYS_ADMIN)),
+        "caps: as root, --cap-drop starts from the current effective set");
+  else
+    ok (sb.caps_given && sb.caps == 0, "caps: as a user, --cap-drop starts from nothing");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--cap-add", "CAP_SYS_ADMIN", "x"));
+  if (getuid () == 0)
+    ok (sb.caps == (effective | (UINT64_C (1) << CAP_SYS_ADMIN)),
+        "caps: as root, --cap-add adds to the current effective set");
+  else
+    ok (sb.caps == (UINT64_C (1) << CAP_SYS_ADMIN), "caps: as a user, --cap-add adds to nothing");
+  sb_free (&sb);
+
+  expect_fail ("unknown cap: FOO", ARGV ("--cap-add", "FOO", "x"));
+  expect_fail ("unknown cap: cap_nope", ARGV ("--cap-drop", "cap_nope", "x"));
+}
+
+static void
+test_args (void)
+{
+  struct sandbox sb;
+  static const char d1[] = "--setenv\0A\0B\0--dir\0/x";
+  int fd = data_fd (d1, sizeof d1 - 1);
+  char *fds = fd_str (fd);
+
+  parse_check (&sb, ARGV ("--args", fds, "--unsetenv", "A", "cmd", "arg"));
+  ok (sb.n_env_ops == 2 && sb.env_ops[0].type == ENV_SET && str_eq (sb.env_ops[0].value, "B")
+          && sb.env_ops[1].type == ENV_UNSET && sb.n_ops == 1 && str_eq (sb.ops[0].dest, "/x")
+          && sb.n_command == 2 && str_eq (sb.command[0], "cmd"),
+      "--args: data parsed in place, then the rest of argv");
+  ok (fd_is_closed (fd), "--args: the fd is closed after reading");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d2[] = "--proc\0/proc\0ls\0-l\0";
+  fd = data_fd (d2, sizeof d2 - 1);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--args", fds, "extra"));
+  ok (sb.n_ops == 1 && sb.n_command == 3 && str_eq (sb.command[0], "ls")
+          && str_eq (sb.command[1], "-l") && str_eq (sb.command[2], "extra"),
+      "--args: a command inside the data continues with the rest of argv");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d3[] = "--dir\0/inner\0";
+  int inner = data_fd (d3, sizeof d3 - 1);
+  char d4[64];
+  int d4_len = snprintf (d4, sizeof d4, "--args%c%d%c--dir%c/after", 0, inner, 0, 0);
+  int outer = data_fd (d4, (size_t)d4_len);
+  fds = fd_str (outer);
+  expect_fail ("--args not supported in arguments file", ARGV ("--args", fds, "--dir", "/last", "x"));
+  free (fds);
+  close (inner);
+  close (outer);
+
+  fd = data_fd ("", 0);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--dir", "/a", "--args", fds, "--dir", "/b", "x"));
+  ok (sb.n_ops == 2 && sb.n_command == 1, "--args: empty data adds nothing");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d5[] = "--bind\0/a";
+  fd = data_fd (d5, sizeof d5 - 1);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--args", fds, "/b", "x"));
+  ok (sb.n_ops == 1 && str_eq (sb.ops[0].src, "/a") && str_eq (sb.ops[0].dest, "/b")
+          && sb.n_command == 1,
+      "--args: an option's values may continue after the data");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d6[] = "--dir\0/x\0";
+  fd = data_fd (d6, sizeof d6 - 1);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--perms", "0700", "--args", fds, "x"));
+  ok (sb.n_ops == 1 && sb.ops[0].flags == OPF_PERMS_SET && sb.ops[0].perms == 0700,
+      "--args: a --perms before --args applies to the first op in the data");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d7[] = "a\0\0b";
+  fd = data_fd (d7, sizeof d7 - 1);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--args", fds));
+  ok (sb.n_command == 3 && str_eq (sb.command[0], "a") && str_eq (sb.command[1], "")
+          && str_eq (sb.command[2], "b"),
+      "--args: empty words kept, last word without NUL kept");
+  sb_free (&sb);
+  free (fds);
+
+  static const char d8[] = "--\0--not-an-option\0";
+  fd = data_fd (d8, sizeof d8 - 1);
+  fds = fd_str (fd);
+  parse (&sb, ARGV ("--args", fds, "y"));
+  ok (sb.n_ops == 0 && sb.n_command == 2 && str_eq (sb.command[0], "--not-an-option")
+          && str_eq (sb.command[1], "y"),
+      "--args: -- inside the data ends the options");
+  sb_free (&sb);
+  free (fds);
+
+  expect_fail ("Can't read --args data: Bad file descriptor", ARGV ("--args", "999", "x"));
+  expect_fail ("Invalid fd: abc", ARGV ("--args", "abc", "x"));
+  expect_fail ("--args takes an argument", ARGV ("--args"));
+}
+
+/* Data with `n` words: a mix of options, then the command. */
+static char *
+make_big_data (size_t n, size_t *len)
+{
+  static const char *const chunk[]
+      = { "--setenv", "VAR",  "value", "--bind", "/src",       "/dest", "--unshare-pid",
+          "--perms",  "0700", "--dir", "/d",     "--unsetenv", "X" };
+  size_t cap = n * 12 + 64, used = 0, words = 0;
+  char *buf = xmalloc (cap);
+
+  while (words + N_ELEMENTS (chunk) + 1 <= n)
+    for (size_t i = 0; i < N_ELEMENTS (chunk); i++, words++)
+      {
+        size_t l = strlen (chunk[i]) + 1;
+        memcpy (buf + used, chunk[i], l);
+        used += l;
+      }
+  while (words < n)
+    {
+      memcpy (buf + used, "cmd", 4);
+      used += 4;
+      words++;
+    }
+  *len = used;
+  return buf;
+}
+
+static double
+time_args_parse (size_t n_words, struct sandbox *sb)
+{
+  size_t len;
+  char *data = make_big_data (n_words, &len);
+  int fd = data_fd (data, len);
+  char *fds = fd_str (fd);
+  free (data);
+
+  double t0 = now ();
+  parse (sb, ARGV ("--args", fds));
+  double t = now () - t0;
+  free (fds);
+  return t;
+}
+
+static void
+test_big (void)
+{
+  struct sandbox sb;
+  double t;
+
+  /* 100,001 words straight on the command line. */
+  size_t n = 100001;
+  char **v = xcalloc (n + 1, sizeof (char *));
+  for (size_t i = 0; i + 1 < n; i += 2)
+    {
+      v[i] = "--unsetenv";
+      v[i + 1] = "V";
+    }
+  v[n - 1] = "cmd";
+  double t0 = now ();
+  parse_check (&sb, v);
+  t = now () - t0;
+  ok (sb.n_env_ops == (n - 1) / 2 && sb.n_command == 1, "big: 100,000 words on argv parsed");
+  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  sb_free (&sb);
+  free (v);
+
+  /* Each chunk of 13 words makes 2 ops and 2 env ops. */
+  size_t chunks = (100000 - 1) / 13;
+  t = time_args_parse (100000, &sb);
+  ok (sb.n_ops == 2 * chunks && sb.n_env_ops == 2 * chunks && sb.n_command == 100000 - 13 * chunks,
+      "big: 100,000 words through --args parsed");
+  sb_free (&sb);
+
+  chunks = (200000 - 1) / 13;
+  t = time_args_parse (200000, &sb);
+  bool good = sb.n_ops == 2 * chunks && sb.n_env_ops == 2 * chunks
+              && sb.n_command == 200000 - 13 * chunks;
+  for (size_t i = 0; good && i < sb.n_ops; i++)
+    if (sb.ops[i].type == OP_DIR)
+      good = sb.ops[i].perms == 0700 && sb.ops[i].flags == OPF_PERMS_SET;
+  ok (good, "big: 200,000 words through --args parsed, every --dir got its --perms");
+  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  sb_free (&sb);
+
+  /* Linear: four times the words should not take much more than four times
+   * as long (allow a wide margin for timer noise). */
+  double t1 = time_args_parse (100000, &sb);
+  sb_free (&sb);
+  double t4 = time_args_parse (400000, &sb);
+  sb_free (&sb);
+  ok (t4 < 10 * (t1 > 0.005 ? t1 : 0.005), "big: 400k words %.3f s vs 100k words %.3f s (linear)",
+      t4, t1);
+
+  /* Many --args before a long tail: each --args must not copy the tail. */
+  size_t n_fds = 500, tail = 100001;
+  v = xcalloc (2 * n_fds + tail + 1, sizeof (char *));
+  char **fd_names = xcalloc (n_fds, sizeof (char *));
+  static const char small[] = "--unshare-ipc\0";
+  for (size_t i = 0; i < n_fds; i++)
+    {
+      fd_names[i] = fd_str (data_fd (small, sizeof small - 1));
+      v[2 * i] = "--args";
+      v[2 * i + 1] = fd_names[i];
+    }
+  for (size_t i = 0; i < tail; i++)
+    v[2 * n_fds + i] = (i + 1 == tail) ? "cmd" : (i % 2 ? "/d" : "--dir");
+  t0 = now ();
+  parse (&sb, v);
+  t = now () - t0;
+  ok (sb.unshare_ipc && sb.n_ops == (tail - 1) / 2 && sb.n_command == 1,
+      "big: 500 --args then 100,000 words parsed");
+  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  sb_free (&sb);
+  for (size_t i = 0; i < n_fds; i++)
+    free (fd_names[i]);
+  free (fd_names);
+  free (v);
+}
+
+static void
+test_help_version (void)
+{
+  struct child_result res;
+
+  run_child (&res, PARSE_ONLY, ARGV ("--help", "--foo"));
+  bool layout = res.status == 0 && str_eq (res.err, "")
+                && starts_with (res.out, "usage: hutch [OPTIONS...] [--] COMMAND [ARGS...]\n\n");
+  size_t rows = 0;
+  if (layout)
+    {
+      char *line = strstr (res.out, "\n\n") + 2;
+      while (*line)
+        {
+          char *nl = strchr (line, '\n');
+          size_t len = nl ? (size_t)(nl - line) : strlen (line);
+          if (starts_with (line, "    --"))
+            {
+              rows++;
+              /* Help text starts in column 33 after at least one space. */
+              if (len <= 33 || line[32] != ' ' || line[33] == ' ')
+                {
+                  diag ("bad help line: %.*s", (int)len, line);
+                  layout = false;
+                }
+            }
+          else if (len <= 33 || strspn (line, " ") != 33)
+            {
+              diag ("bad continuation line: %.*s", (int)len, line);
+              layout = false;
+            }
+          line += len + (nl ? 1 : 0);
+        }
+    }
+  ok (layout && rows == option_table_len,
+      "--help: usage line, blank line, one row per option, text in column 33, exit 0");
+  ok (strstr (res.out, "\n    --bind SRC DEST              ") != NULL
+          && strstr (res.out, "\n    --overlay RWSRC WORKDIR DEST ") != NULL
+          && strstr (res.out, "\n    --help                       ") != NULL,
+      "--help: rows laid out like bubblewrap's");
+  child_result_free (&res);
+
+  run_child (&res, PARSE_ONLY, ARGV ("--version", "--help"));
+  const char *features = "features:"
+#ifdef HAVE_LIBSECCOMP
+                         " libseccomp"
+#endif
+#ifdef HAVE_SELINUX
+                         " selinux"
+#endif
+                         "\n";
+  char *expected = xasprintf ("hutch %s\n%s", PACKAGE_VERSION, features);
+  ok (res.status == 0 && str_eq (res.out, expected),
+      "--version: \"hutch VERSION\" and features, exit 0");
+  free (expected);
+  child_result_free (&res);
+
+  run_child (&res, PARSE_CHECK, ARGV ("--dir", "/x"));
+  ok (res.status == 1 && str_eq (res.out, "")
+          && starts_with (res.err,
+                          "usage: hutch [OPTIONS...] [--] COMMAND [ARGS...]\n\n    --help"),
+      "check: no command prints usage to stderr, exit 1");
+  child_result_free (&res);
+
+  run_child (&res, PARSE_CHECK, ARGV ("--"));
+  ok (res.status == 1 && starts_with (res.err, "usage: hutch "), "check: only -- prints usage");
+  child_result_free (&res);
+
+  run_child (&res, PARSE_CHECK, ARGV ("--unshare-pid"));
+  ok (res.status == 1 && starts_with (res.err, "usage: hutch "),
+      "check: no words at all after options prints usage");
+  child_result_free (&res);
+}
+
+static void
+test_warnings (void)
+{
+  struct child_result res;
+
+  run_child (&res, PARSE_CHECK, ARGV ("--chdir", "/a", "--chdir", "/b", "x"));
+  ok (res.status == 0 && str_eq (res.err, "hutch: Only the last --chdir option will take effect\n"),
+      "warning: a second --chdir warns and goes on");
+  child_result_free (&res);
+
+  struct sandbox sb;
+  int saved = dup (STDERR_FILENO), devnull = open ("/dev/null", O_WRONLY);
+  dup2 (devnull, STDERR_FILENO);
+  parse (&sb, ARGV ("--chdir", "/a", "--chdir", "/b", "--seccomp", "3", "--seccomp", "4", "--uid",
+                    "1", "--uid", "2", "--hostname", "a", "--hostname", "b", "x"));
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+  close (devnull);
+  ok (str_eq (sb.chdir_path, "/b") && sb.chdir_count == 2 && sb.n_seccomp_fds == 1
+          && sb.seccomp_fds[0] == 4 && sb.uid == 2 && str_eq (sb.hostname, "b"),
+      "warning: the last --chdir/--seccomp/--uid/--hostname wins");
+  sb_free (&sb);
+
+  run_child (&res, PARSE_CHECK,
+             ARGV ("--unshare-user", "--seccomp", "3", "--seccomp", "4", "--info-fd", "5",
+                   "--info-fd", "6", "--uid", "1", "--uid", "2", "x"));
+  ok (res.status == 0
+          && str_eq (res.err, "hutch: Only the last --seccomp option will take effect\n"
+                              "hutch: Only the last --info-fd option will take effect\n"
+                              "hutch: Only the last --uid option will take effect\n"),
+      "warning: --seccomp, --info-fd, --uid given twice");
+  child_result_free (&res);
+
+  run_child (&res, PARSE_CHECK, ARGV ("--level-prefix", "--chdir", "/a", "--chdir", "/b", "--foo"));
+  ok (res.status == 1
+          && str_eq (res.err, "<4>hutch: Only the last --chdir option will take effect\n"
+                              "<3>hutch: Unknown option --foo\n"),
+      "--level-prefix: takes effect at once for warnings and errors");
+  child_result_free (&res);
+
+  run_child (&res, PARSE_CHECK, ARGV ("--chdir", "/a", "--level-prefix", "--chdir", "/b", "x"));
+  ok (res.status == 0
+          && str_eq (res.err, "<4>hutch: Only the last --chdir option will take effect\n"),
+      "--level-prefix: sets the prefix for what follows");
+  child_result_free (&res);
+}
+
+static void
+test_errors (void)
+{
+  /* Unknown options and missing values. */
+  expect_fail ("Unknown option --foo", ARGV ("--foo", "x"));
+  expect_fail ("Unknown option -x", ARGV ("-x"));
+  expect_fail ("Unknown option -", ARGV ("-", "x"));
+  expect_fail ("Unknown option --help=x", ARGV ("--help=x"));
+  expect_fail ("--bind takes two arguments", ARGV ("--bind", "/a"));
+  expect_fail ("--ro-bind-try takes two arguments", ARGV ("--ro-bind-try"));
+  expect_fail ("--setenv takes two arguments", ARGV ("--setenv", "a"));
+  expect_fail ("--proc takes an argument", ARGV ("--proc"));
+  expect_fail ("--unsetenv takes an argument", ARGV ("--unsetenv"));
+  expect_fail ("--chdir takes one argument", ARGV ("--chdir"));
+  expect_fail ("--remount-ro takes one argument", ARGV ("--remount-ro"));
+  expect_fail ("--argv0 takes one argument", ARGV ("--argv0"));
+  expect_fail ("--overlay takes three arguments",
+               ARGV ("--overlay-src", "a", "--overlay", "b", "c"));
+  expect_fail ("--chmod takes two arguments", ARGV ("--chmod", "1"));
+
+  /* Bad values. */
+  expect_fail ("Invalid fd: abc", ARGV ("--info-fd", "abc", "x"));
+  expect_fail ("Invalid fd: -1", ARGV ("--block-fd", "-1", "x"));
+  expect_fail ("Invalid fd: ", ARGV ("--sync-fd", "", "x"));
+  expect_fail ("Invalid fd: x", ARGV ("--bind-fd", "x", "/y"));
+  expect_fail ("Invalid fd: 1x", ARGV ("--file", "1x", "/y"));
+  expect_fail ("Invalid fd: z", ARGV ("--bind-data", "z", "/y"));
+  expect_fail ("Invalid fd: z", ARGV ("--seccomp", "z"));
+  expect_fail ("Invalid fd: z", ARGV ("--add-seccomp-fd", "z"));
+  expect_fail ("Invalid fd: z", ARGV ("--userns", "z"));
+  expect_fail ("Invalid fd: z", ARGV ("--pidns", "z"));
+  expect_fail ("Invalid uid: abc", ARGV ("--uid", "abc"));
+  expect_fail ("Invalid uid: 2147483648", ARGV ("--uid", "2147483648"));
+  expect_fail ("Invalid uid: 4294967295", ARGV ("--uid", "4294967295"));
+  expect_fail ("Invalid gid: abc", ARGV ("--gid", "abc"));
+  expect_fail ("Invalid gid: -1", ARGV ("--gid", "-1"));
+  expect_fail ("--argv0 used multiple times", ARGV ("--argv0", "a", "--argv0", "b", "x"));
+
+  /* --perms and --size. */
+  expect_fail ("--perms takes an octal argument <= 07777", ARGV ("--perms", "8888", "--dir", "/x"));
+  expect_fail ("--perms takes an octal argument <= 07777",
+               ARGV ("--perms", "010000", "--dir", "/x"));
+  expect_fail ("--perms takes an octal argument <= 07777", ARGV ("--perms", "", "--dir", "/x"));
+  expect_fail ("--perms takes an octal argument <= 07777", ARGV ("--perms", "-1", "--dir", "/x"));
+  expect_fail ("--perms given twice for the same action",
+               ARGV ("--perms", "1", "--perms", "2", "--tmpfs", "/x"));
+  expect_fail ("--perms given twice for the same action",
+               ARGV ("--perms", "1", "--size", "10", "--perms", "2", "--tmpfs", "/x"));
+  expect_fail ("--perms must be followed by an option that creates a file",
+               ARGV ("--perms", "0700", "--bind", "/a", "/b", "x"));
+  expect_fail ("--perms must be followed by an option that creates a file",
+               ARGV ("--perms", "0700", "--chmod", "0700", "/b", "x"));
+  expect_fail ("--perms must be followed by an option that creates a file",
+               ARGV ("--perms", "0700", "x"));
+  expect_fail ("--perms must be followed by an option that creates a file",
+               ARGV ("--perms", "0700", "--", "x"));
+  expect_fail ("--perms must be followed by an option that creates a file",
+               ARGV ("--perms", "0700"));
+  expect_fail ("--size takes a non-zero number of bytes", ARGV ("--size", "0", "--tmpfs", "/x"));
+  expect_fail ("--size takes a non-zero number of bytes", ARGV ("--size", "abc"));
+  expect_fail ("--size takes a non-zero number of bytes", ARGV ("--size", " 5", "--tmpfs", "/x"));
+  expect_fail ("--size takes a non-zero number of bytes", ARGV ("--size", "-5", "--tmpfs", "/x"));
+  expect_fail ("--size takes a non-zero number of bytes",
+               ARGV ("--size", "99999999999999999999999"));
+  expect_fail ("--size given twice for the same action",
+               ARGV ("--size", "1", "--size", "2", "--tmpfs", "/x"));
+  expect_fail ("--size must be followed by --tmpfs", ARGV ("--size", "1", "--dir", "/x"));
+  expect_fail ("--size must be followed by --tmpfs",
+               ARGV ("--size", "1", "--perms", "0700", "--dir", "/x", "y"));
+  expect_fail ("--size must be followed by --tmpfs", ARGV ("--size", "1", "x"));
+  char *limit = xasprintf ("--size (for tmpfs) is limited to %zu", (size_t)(SIZE_MAX >> 1));
+  expect_fail (limit, ARGV ("--size", "18446744073709551615", "--tmpfs", "/x"));
+  free (limit);
+  expect_fail ("--chmod takes an octal argument <= 07777", ARGV ("--chmod", "9", "/x"));
+
+  /* Overlays. */
+  static const char misplaced[] = "--overlay-src must be followed by another --overlay-src or one "
+                                  "of --overlay, --tmp-overlay, or --ro-overlay";
+  expect_fail (misplaced, ARGV ("--overlay-src", "a", "x"));
+  expect_fail (misplaced, ARGV ("--overlay-src", "a", "--dir", "/x", "y"));
+  expect_fail (misplaced, ARGV ("--overlay-src", "a"));
+  expect_fail ("--overlay requires at least one --overlay-src", ARGV ("--overlay", "u", "w", "/x"));
+  expect_fail ("--tmp-overlay requires at least one --overlay-src", ARGV ("--tmp-overlay", "/x"));
+  expect_fail ("--ro-overlay requires at least two --overlay-src",
+               ARGV ("--overlay-src", "a", "--ro-overlay", "/x"));
+  expect_fail ("--tmp-overlay requires at least one --overlay-src",
+               ARGV ("--overlay-src", "a", "--tmp-overlay", "/x", "--tmp-overlay", "/y"));
+
+  /* Seccomp. */
+  expect_fail ("--add-seccomp-fd cannot be combined with --seccomp",
+               ARGV ("--seccomp", "3", "--add-seccomp-fd", "4", "x"));
+  expect_fail ("--seccomp cannot be combined with --add-seccomp-fd",
+               ARGV ("--add-seccomp-fd", "3", "--seccomp", "4", "x"));
+
+  /* Check phase. */
+  expect_fail ("Specifying --hostname requires --unshare-uts", ARGV ("--hostname", "h", "x"));
+  expect_fail ("--userns not compatible --unshare-user",
+               ARGV ("--unshare-user", "--userns", "3", "x"));
+  expect_fail ("--userns not compatible --unshare-user-try",
+               ARGV ("--unshare-all", "--userns", "3", "x"));
+  expect_fail ("--userns-block-fd requires --unshare-user", ARGV ("--userns-block-fd", "3", "x"));
+  expect_fail ("--userns-block-fd requires --info-fd",
+               ARGV ("--unshare-user", "--userns-block-fd", "3", "x"));
+  expect_fail ("--disable-userns requires --unshare-user", ARGV ("--disable-userns", "x"));
+  expect_fail (
+      "--disable-userns is not compatible with  --userns-block-fd",
+      ARGV ("--unshare-user", "--disable-userns", "--userns-block-fd", "3", "--info-fd", "4", "x"));
+  expect_fail ("Specifying --as-pid-1 requires --unshare-pid", ARGV ("--as-pid-1", "x"));
+  expect_fail ("Specifying --as-pid-1 and --lock-file is not permitted",
+               ARGV ("--unshare-pid", "--as-pid-1", "--lock-file", "/l", "x"));
+  expect_fail ("--share-net can only be combined with --unshare-all", ARGV ("--share-net", "x"));
+  expect_fail ("--share-net can only be combined with --unshare-all",
+               ARGV ("--unshare-net", "--share-net", "x"));
+  expect_fail ("Invalid destination \"../x\": must not be empty or contain \"..\" components",
+               ARGV ("--bind", "/a", "../x", "x"));
+  expect_fail ("Invalid destination \"/a/../b\": must not be empty or contain \"..\" components",
+               ARGV ("--dir", "/a/../b", "x"));
+  expect_fail ("Invalid destination \"\": must not be empty or contain \"..\" components",
+               ARGV ("--tmpfs", "", "x"));
+  expect_fail ("Invalid destination \"/a/..\": must not be empty or contain \"..\" components",
+               ARGV ("--symlink", "t", "/a/..", "x"));
+  expect_fail ("Invalid destination \"/x//../\": must not be empty or contain \"..\" components",
+               ARGV ("--overlay-src", "a", "--tmp-overlay", "/x//../", "x"));
+  expect_fail ("Invalid destination \"..\": must not be empty or contain \"..\" components",
+               ARGV ("--chmod", "0755", "..", "x"));
+#ifndef HAVE_SELINUX
+  expect_fail ("labeling not supported on this system", ARGV ("--exec-label", "l", "x"));
+  expect_fail ("labeling not supported on this system", ARGV ("--file-label", "l", "x"));
+#else
+  {
+    struct sandbox sb;
+    parse (&sb, ARGV ("--exec-label", "a", "--file-label", "b", "x"));
+    ok (str_eq (sb.exec_label, "a") && str_eq (sb.file_label, "b"), "labels: recorded");
+    sb_free (&sb);
+  }
+#endif
+
+  /* Errors come out in command-line order: the first bad option wins. */
+  expect_fail ("Unknown option --foo", ARGV ("--foo", "--bind", "a"));
+  expect_fail ("--bind takes two arguments", ARGV ("--hostname", "h", "--bind", "a"));
+}
+
+/* The id rules depend on who runs them: root gets no implied --unshare-user. */
+static void
+test_ids (void)
+{
+  struct child_result res;
+
+  if (getuid () == 0)
+    {
+      expect_fail ("Specifying --uid requires --unshare-user or --userns",
+                   ARGV ("--uid", "5", "x"));
+      expect_fail ("Specifying --gid requires --unshare-user or --userns",
+                   ARGV ("--gid", "5", "x"));
+
+      struct sandbox sb;
+      parse_check (&sb, ARGV ("--uid", "0", "--gid", "0", "x"));
+      ok (!sb.unshare_user, "ids: as root, --uid of one's own uid needs no user namespace");
+      sb_free (&sb);
+      parse_check (&sb, ARGV ("--unshare-user", "--uid", "5", "--gid", "6", "x"));
+      ok (sb.uid == 5 && sb.gid == 6, "ids: --uid/--gid with --unshare-user");
+      sb_free (&sb);
+      parse_check (&sb, ARGV ("--userns", "3", "--uid", "5", "x"));
+      ok (sb.uid == 5 && !sb.unshare_user, "ids: --uid with --userns, nothing implied");
+      sb_free (&sb);
+
+      run_child (&res, PARSE_CHECK_AS_USER,
+                 ARGV ("--uid", "5", "--gid", "6", "--hostname", "h", "--unshare-uts", "x"));
+      ok (res.status == 0 && str_eq (res.err, ""),
+          "ids: as a user, --unshare-user is implied so --uid/--gid are fine");
+      child_result_free (&res);
+      run_child (&res, PARSE_CHECK_AS_USER, ARGV ("--disable-userns", "x"));
+      ok (res.status == 1 && str_eq (res.err, "hutch: --disable-userns requires --unshare-user\n"),
+          "ids: as a user, --disable-userns still needs an explicit --unshare-user");
+      child_result_free (&res);
+      run_child (&res, PARSE_CHECK_AS_USER, ARGV ("--userns", "3", "--uid", "5", "x"));
+      ok (res.status == 0, "ids: as a user with --userns, --uid is fine");
+      child_result_free (&res);
+    }
+  else
+    {
+      struct sandbox sb;
+      parse_check (&sb, ARGV ("--uid", "5", "--gid", "6", "x"));
+      ok (sb.unshare_user && sb.uid == 5 && sb.gid == 6,
+          "ids: as a user, --unshare-user is implied so --uid/--gid are fine");
+      sb_free (&sb);
+      parse_check (&sb, ARGV ("--userns", "3", "--uid", "5", "x"));
+      ok (!sb.unshare_user, "ids: as a user with --userns, nothing implied");
+      sb_free (&sb);
+      skip ("ids: --uid without a user namespace is refused", "needs root");
+    }
+}
+
+int
+main (void)
+{
+  log_init ("hutch");
+
+  test_init ();
+  test_table ();
+  test_ops_in_order ();
+  test_perms_size ();
+  test_env_and_misc ();
+  test_caps ();
+  test_args ();
+  test_big ();
+  test_help_version ();
+  test_warnings ();
+  test_errors ();
+  test_ids ();
+
+  printf ("1..%d\n", n_tests);
+  printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
+  return n_failed == 0 ? 0 : 1;
+}

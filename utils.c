@@ -1,0 +1,315 @@
+/* hutch — logging, memory, parsing and I/O helpers. */
+#include "config.h"
+
+#include "utils.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *prog_name = "hutch";
+bool log_level_prefix = false;
+
+void
+log_init (const char *argv0)
+{
+  if (argv0 != NULL && *argv0 != '\0')
+    {
+      const char *slash = strrchr (argv0, '/');
+      prog_name = slash ? slash + 1 : argv0;
+      if (*prog_name == '\0')
+        prog_name = "hutch";
+    }
+}
+
+static void
+log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
+{
+  /* Build the whole line first so that it reaches stderr in one write. */
+  char buf[4096];
+  size_t n = 0;
+  int r;
+
+  if (log_level_prefix)
+    {
+      r = snprintf (buf, sizeof buf, "<%d>", (int) level);
+      n = r > 0 ? (size_t) r : 0;
+    }
+  r = snprintf (buf + n, sizeof buf - n, "%s: ", prog_name);
+  if (r > 0)
+    n += (size_t) r;
+  if (n < sizeof buf)
+    {
+      r = vsnprintf (buf + n, sizeof buf - n, fmt, ap);
+      if (r > 0)
+        n += (size_t) r;
+    }
+  if (errnum != 0 && n < sizeof buf)
+    {
+      r = snprintf (buf + n, sizeof buf - n, ": %s", strerror (errnum));
+      if (r > 0)
+        n += (size_t) r;
+    }
+  if (n >= sizeof buf - 1)
+    n = sizeof buf - 2;
+  buf[n++] = '\n';
+  (void) write_all (STDERR_FILENO, buf, n);
+}
+
+void
+log_msg (enum log_level level, const char *fmt, ...)
+{
+  int saved = errno;
+  va_list ap;
+  va_start (ap, fmt);
+  log_v (level, fmt, ap, 0);
+  va_end (ap);
+  errno = saved;
+}
+
+void
+die (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  log_v (LOG_LVL_ERR, fmt, ap, 0);
+  va_end (ap);
+  exit (1);
+}
+
+void
+die_with_error (const char *fmt, ...)
+{
+  int errnum = errno;
+  va_list ap;
+  va_start (ap, fmt);
+  log_v (LOG_LVL_ERR, fmt, ap, errnum);
+  va_end (ap);
+  exit (1);
+}
+
+void
+die_oom (void)
+{
+  static const char msg[] = ": out of memory\n";
+  (void) write_all (STDERR_FILENO, prog_name, strlen (prog_name));
+  (void) write_all (STDERR_FILENO, msg, sizeof msg - 1);
+  exit (1);
+}
+
+void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+  if (p == NULL)
+    die_oom ();
+  return p;
+}
+
+void *
+xcalloc (size_t n, size_t size)
+{
+  void *p = calloc (n ? n : 1, size ? size : 1);
+  if (p == NULL)
+    die_oom ();
+  return p;
+}
+
+void *
+xrealloc (void *ptr, size_t size)
+{
+  void *p = realloc (ptr, size ? size : 1);
+  if (p == NULL)
+    die_oom ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *p = strdup (s);
+  if (p == NULL)
+    die_oom ();
+  return p;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  char *s;
+  va_list ap;
+  va_start (ap, fmt);
+  int r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    die_oom ();
+  return s;
+}
+
+void *
+xgrow (void *array, size_t *capacity, size_t n, size_t size)
+{
+  if (n < *capacity)
+    return array;
+  size_t cap = *capacity ? *capacity * 2 : 16;
+  if (cap < n + 1 || cap > SIZE_MAX / size)
+    die_oom ();
+  *capacity = cap;
+  return xrealloc (array, cap * size);
+}
+
+int
+parse_fd (const char *s, int *out)
+{
+  char *end;
+  long v;
+
+  if (s == NULL || *s == '\0')
+    return -1;
+  errno = 0;
+  v = strtol (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
+    return -1;
+  *out = (int) v;
+  return 0;
+}
+
+int
+parse_uint32 (const char *s, uint32_t *out)
+{
+  char *end;
+  unsigned long long v;
+
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+    return -1;
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+    return -1;
+  *out = (uint32_t) v;
+  return 0;
+}
+
+int
+parse_octal_mode (const char *s, mode_t *out)
+{
+  char *end;
+  unsigned long v;
+
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+    return -1;
+  errno = 0;
+  v = strtoul (s, &end, 8);
+  if (errno != 0 || *end != '\0' || v > 07777)
+    return -1;
+  *out = (mode_t) v;
+  return 0;
+}
+
+int
+parse_size (const char *s, size_t *out)
+{
+  char *end;
+  unsigned long long v;
+
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+    return -1;
+  errno = 0;
+  v = strtoull (s, &end, 0);
+  if (errno != 0 || *end != '\0' || v == 0 || v > SIZE_MAX)
+    return -1;
+  *out = (size_t) v;
+  return 0;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -errno;
+        }
+      if (w == 0)
+        return -EIO;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+int
+write_file_at (int dirfd, const char *path, const char *content)
+{
+  int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return -errno;
+  int r = write_all (fd, content, strlen (content));
+  if (close (fd) < 0 && r == 0)
+    r = -errno;
+  return r;
+}
+
+int
+read_all (int fd, char **out, size_t *len)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = xmalloc (cap);
+
+  for (;;)
+    {
+      if (cap - n < 2048)
+        {
+          if (cap > SIZE_MAX / 2)
+            {
+              free (buf);
+              return -ENOMEM;
+            }
+          cap *= 2;
+          buf = xrealloc (buf, cap);
+        }
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          int e = errno;
+          free (buf);
+          return -e;
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
+int
+copy_fd (int from, int to)
+{
+  char buf[16384];
+  for (;;)
+    {
+      ssize_t r = read (from, buf, sizeof buf);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -errno;
+        }
+      if (r == 0)
+        return 0;
+      int w = write_all (to, buf, (size_t) r);
+      if (w < 0)
+        return w;
+    }
+}

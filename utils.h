@@ -1,0 +1,100 @@
+/* hutch — small helpers used by every file.
+ *
+ * Error convention:
+ *  - Code that cannot go on calls die() or die_with_error(); both print one
+ *    line "PROG: message" (PROG is the name hutch was invoked as, so a
+ *    `bwrap` link speaks as "bwrap:") and exit 1.  die_with_error() appends
+ *    ": strerror(errno)".  Messages name the operation and the path.
+ *  - Reusable functions return a result (0 / -errno, or an enum) and leave
+ *    the wording to their caller, who knows the operation and the path.
+ *  - Resources are released by the cleanup attributes below.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
+
+#define NORETURN __attribute__ ((noreturn))
+#define PRINTF(a, b) __attribute__ ((format (printf, a, b)))
+#define UNUSED __attribute__ ((unused))
+
+/* Syslog levels, shown as "<N>" with --level-prefix. */
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+extern const char *prog_name;
+extern bool log_level_prefix;
+
+void log_init (const char *argv0);
+void log_msg (enum log_level level, const char *fmt, ...) PRINTF (2, 3);
+#define warn_msg(...) log_msg (LOG_LVL_WARNING, __VA_ARGS__)
+void die (const char *fmt, ...) NORETURN PRINTF (1, 2);
+void die_with_error (const char *fmt, ...) NORETURN PRINTF (1, 2);
+void die_oom (void) NORETURN;
+
+void *xmalloc (size_t size);
+void *xcalloc (size_t n, size_t size);
+void *xrealloc (void *ptr, size_t size);
+char *xstrdup (const char *s);
+char *xasprintf (const char *fmt, ...) PRINTF (1, 2);
+/* Grow an array of n elements of `size` to hold one more; returns the array. */
+void *xgrow (void *array, size_t *capacity, size_t n, size_t size);
+
+/* Cleanup helpers. */
+static inline void
+cleanup_freep (void *p)
+{
+  free (*(void **) p);
+}
+static inline void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+#define _cleanup_free_ __attribute__ ((cleanup (cleanup_freep)))
+#define _cleanup_close_ __attribute__ ((cleanup (cleanup_closep)))
+
+/* Take ownership: return *p and set *p to the empty value. */
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+/* Parsing. Return 0 on success, -1 on a malformed string. */
+int parse_fd (const char *s, int *out);
+int parse_uint32 (const char *s, uint32_t *out);
+int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
+int parse_size (const char *s, size_t *out);         /* non-zero bytes */
+
+/* I/O. Return 0 / -errno. */
+int write_all (int fd, const void *buf, size_t len);
+int write_file_at (int dirfd, const char *path, const char *content);
+/* Read everything from fd; *out is NUL-terminated, *len excludes the NUL. */
+int read_all (int fd, char **out, size_t *len);
+/* Copy everything from one fd to another. */
+int copy_fd (int from, int to);
+
+/* Retry a syscall expression on EINTR. */
+#define TEMP_FAILURE_RETRY_INT(expr)                                       \
+  ({                                                                      \
+    long _r;                                                              \
+    do                                                                    \
+      _r = (long) (expr);                                                 \
+    while (_r == -1 && errno == EINTR);                                   \
+    _r;                                                                   \
+  })
