@@ -81,7 +81,7 @@ bind_attrs (unsigned flags)
 }
 
 enum bind_result
-bind_mount_fd (int srcfd, int destfd, unsigned flags)
+bind_clone_tree (int srcfd, unsigned flags, int *tree_out)
 {
   struct hutch_mount_attr attr = { .attr_set = bind_attrs (flags) };
   _cleanup_close_ int tree = -1;
@@ -99,9 +99,20 @@ bind_mount_fd (int srcfd, int destfd, unsigned flags)
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
     return BIND_SET_ATTR;
 
+  *tree_out = steal_fd (&tree);
+  return BIND_OK;
+}
+
+enum bind_result
+bind_mount_fd (int srcfd, int destfd, unsigned flags)
+{
+  _cleanup_close_ int tree = -1;
+  enum bind_result r = bind_clone_tree (srcfd, flags, &tree);
+
+  if (r != BIND_OK)
+    return r;
   if (mount_attach (tree, destfd) < 0)
     return BIND_ATTACH;
-
   return BIND_OK;
 }
 

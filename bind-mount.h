@@ -201,6 +201,11 @@ const char *bind_result_describe (enum bind_result r);
 void die_with_bind_result (enum bind_result r, int errnum, const char *fmt, ...) NORETURN
     PRINTF (3, 4);
 
+/* The first half of bind_mount_fd(): a detached, flagged copy of the
+ * mount tree at srcfd in *tree_out, for the caller to attach with
+ * mount_attach() (the fd then refers to the attached mount). */
+enum bind_result bind_clone_tree (int srcfd, unsigned flags, int *tree_out);
+
 /* Copy the mount tree at srcfd (any fd, O_PATH is fine; recursively),
  * make every mount in the copy nosuid (+ nodev unless BIND_DEVICES,
  * + read-only with BIND_READONLY), then attach it on destfd. */

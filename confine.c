@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "label.h"
 #include "monitor.h"
 
 void
@@ -161,6 +162,8 @@ confine_exec (const struct sandbox *sb, const struct run *run)
 
   if (sb->argv0 != NULL)
     sb->command[0] = (char *) sb->argv0;
+
+  label_exec (sb->exec_label);
 
   /* The command is about to start: from here on the monitor reports its
    * exit code.  Reported before seccomp, which might deny the write. */

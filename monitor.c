@@ -213,15 +213,17 @@ monitor_fork_pid1 (const struct sandbox *sb, struct run *run)
     {
       close (run->status_pipe[1]);
       run->status_pipe[1] = -1;
+      /* The reaper keeps --sync-fd open; the command gets no copy. */
+      if (sb->sync_fd > STDERR_FILENO)
+        close (sb->sync_fd);
       return;
     }
 
   /* PID 1: owns nothing the command may use. */
   close (run->exec_pipe[1]);
-  if (sb->sync_fd >= 0)
-    {
-      /* --sync-fd stays open in PID 1 for as long as the sandbox lives. */
-    }
+  /* Without a PID namespace, orphans of the command come here too. */
+  if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
   int sfd = open_signalfd ();
   confine_drop_all_caps ();
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

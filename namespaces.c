@@ -53,9 +53,11 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
     die_with_error ("Can't open /proc");
 
   /* A caller who is not root can only build a sandbox in a user namespace
-   * of its own; options_check() has already implied --unshare-user. */
-  run->userns = sb->unshare_user
-                || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user"));
+   * of its own; options_check() has already implied --unshare-user.
+   * With --userns the namespace is the caller's, already mapped. */
+  run->userns = sb->userns_fd < 0
+                && (sb->unshare_user
+                    || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user")));
   if (!run->userns)
     {
       run->ns_uid = run->real_uid;
@@ -73,7 +75,27 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
       run->ns_uid = sb->uid;
       run->ns_gid = sb->gid;
     }
-  run->nested_userns = run->ns_uid != sb->uid || run->ns_gid != sb->gid;
+  run->nested_userns
+      = run->ns_uid != sb->uid || run->ns_gid != sb->gid || sb->disable_userns;
+}
+
+/* --userns and --pidns: join the caller's namespaces before clone, so the
+ * child's new namespaces are created inside them. */
+static void
+join_namespaces (const struct sandbox *sb)
+{
+  if (sb->userns_fd >= 0)
+    {
+      if (setns (sb->userns_fd, CLONE_NEWUSER) < 0)
+        die_with_error ("Joining specified user namespace failed");
+      close (sb->userns_fd);
+    }
+  if (sb->pidns_fd >= 0)
+    {
+      if (setns (sb->pidns_fd, CLONE_NEWPID) < 0)
+        die_with_error ("Joining specified pid namespace failed");
+      close (sb->pidns_fd);
+    }
 }
 
 static int
@@ -157,6 +179,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   int flags = clone_flags (sb, run);
   pid_t pid;
 
+  join_namespaces (sb);
   if (pipe2 (map_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
 
@@ -200,34 +223,64 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   return pid;
 }
 
+/* --disable-userns: at most one user namespace below the current one,
+ * the nested one about to be made, so none can be created inside it. */
+static void
+limit_user_namespaces (const struct run *run)
+{
+  int r = write_file_at (run->proc_fd, "sys/user/max_user_namespaces", "1\n");
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't disable user namespaces: writing /proc/sys/user/max_user_namespaces");
+    }
+}
+
 void
 namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
 {
   char map[64];
   int r;
 
-  if (!run->nested_userns)
-    return;
-  if (unshare (CLONE_NEWUSER) < 0)
-    die_with_error ("Can't create the nested user namespace for --uid/--gid");
-  r = write_file_at (run->proc_fd, "self/setgroups", "deny\n");
-  if (r < 0 && r != -ENOENT)
+  if (sb->userns2_fd >= 0)
     {
-      errno = -r;
-      die_with_error ("Can't write /proc/self/setgroups");
+      if (setns (sb->userns2_fd, CLONE_NEWUSER) < 0)
+        die_with_error ("Setting userns2 failed");
+      close (sb->userns2_fd);
     }
-  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->uid, (unsigned) run->ns_uid);
-  r = write_file_at (run->proc_fd, "self/uid_map", map);
-  if (r < 0)
+  else if (run->nested_userns)
     {
-      errno = -r;
-      die_with_error ("Can't write uid map of the nested user namespace");
+      if (sb->disable_userns)
+        limit_user_namespaces (run);
+      if (unshare (CLONE_NEWUSER) < 0)
+        die_with_error ("Can't create the nested user namespace for --uid/--gid");
+      r = write_file_at (run->proc_fd, "self/setgroups", "deny\n");
+      if (r < 0 && r != -ENOENT)
+        {
+          errno = -r;
+          die_with_error ("Can't write /proc/self/setgroups");
+        }
+      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->uid, (unsigned) run->ns_uid);
+      r = write_file_at (run->proc_fd, "self/uid_map", map);
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't write uid map of the nested user namespace");
+        }
+      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->gid, (unsigned) run->ns_gid);
+      r = write_file_at (run->proc_fd, "self/gid_map", map);
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't write gid map of the nested user namespace");
+        }
     }
-  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->gid, (unsigned) run->ns_gid);
-  r = write_file_at (run->proc_fd, "self/gid_map", map);
-  if (r < 0)
+
+  if (sb->assert_userns_disabled)
     {
-      errno = -r;
-      die_with_error ("Can't write gid map of the nested user namespace");
+      /* Succeeding would leave this process in a new namespace, but it
+       * dies right away then. */
+      if (unshare (CLONE_NEWUSER) == 0)
+        die ("creation of new user namespaces was not disabled as requested");
     }
 }

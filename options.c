@@ -527,21 +527,11 @@ HANDLER (h_chdir)
   sb->chdir_path = args[0];
 }
 
-/* Without SELinux support a label can never be applied. */
-static void
-check_label_supported (void)
-{
-#ifndef HAVE_SELINUX
-  die ("labeling not supported on this system");
-#endif
-}
-
 HANDLER (h_exec_label)
 {
   if (sb->exec_label != NULL)
     warn_only_last (opt);
   sb->exec_label = args[0];
-  check_label_supported ();
 }
 
 HANDLER (h_file_label)
@@ -549,7 +539,6 @@ HANDLER (h_file_label)
   if (sb->file_label != NULL)
     warn_only_last (opt);
   sb->file_label = args[0];
-  check_label_supported ();
 }
 
 HANDLER (h_clearenv)

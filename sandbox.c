@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "label.h"
 #include "monitor.h"
 #include "namespaces.h"
 #include "network.h"
@@ -31,7 +32,11 @@ prepare_run (const struct sandbox *sb, struct run *run)
 {
   memset (run, 0, sizeof *run);
   namespaces_prepare (sb, run);
-  run->pid1 = sb->unshare_pid && !sb->as_pid_1;
+  for (size_t i = 0; i < sb->n_ops; i++)
+    if (sb->ops[i].type == OP_LOCK_FILE)
+      run->has_lock_files = true;
+  /* A reaper holds the locks and the --sync-fd while the command runs. */
+  run->pid1 = (sb->unshare_pid || run->has_lock_files || sb->sync_fd >= 0) && !sb->as_pid_1;
   run->status_pipe[0] = run->status_pipe[1] = -1;
   if (run->pid1 && pipe2 (run->status_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
@@ -79,6 +84,26 @@ close_status_fds (const struct sandbox *sb)
     close (sb->json_status_fd);
 }
 
+/* --lock-file: read locks on paths inside the sandbox, held by PID 1 (or
+ * by this process while it lives) for as long as the sandbox runs. */
+static void
+take_lock_files (const struct sandbox *sb)
+{
+  for (size_t i = 0; i < sb->n_ops; i++)
+    {
+      const struct setup_op *op = &sb->ops[i];
+      if (op->type != OP_LOCK_FILE)
+        continue;
+      int fd = open (op->dest, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+      if (fd < 0)
+        die_with_error ("Failed to open lock file %s", op->dest);
+      struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+      if (fcntl (fd, F_SETLK, &lock) < 0)
+        die_with_error ("Failed to lock lock file %s", op->dest);
+      /* fd stays open: closing it would drop the lock. */
+    }
+}
+
 /* Phase 3 in the child: everything that needs privilege in the new
  * namespaces, then drop into the command's ids. */
 static void
@@ -106,6 +131,7 @@ build_sandbox (const struct sandbox *sb, struct run *run)
   namespaces_switch_ids (sb, run);
   confine_apply_env (sb);
   setup_chdir (sb, run->old_cwd);
+  take_lock_files (sb);
   block_on_fd (sb->block_fd, "--block-fd");
 }
 
@@ -119,6 +145,7 @@ main (int argc, char **argv)
   sandbox_init (&sb);
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   options_check (&sb);                     /* 2. check */
+  label_check (&sb);
 
   prepare_run (&sb, &run);
   setup_resolve_sources (&sb);

@@ -144,6 +144,7 @@ struct run
   gid_t ns_gid;
   bool userns;         /* a user namespace is created */
   bool nested_userns;  /* a second user namespace switches to sb->uid/gid after setup */
+  bool has_lock_files; /* some --lock-file: PID 1 holds the locks */
   int proc_fd;         /* O_PATH fd of the host's /proc, opened before clone */
   bool pid1;           /* a reaper runs as PID 1 of the new PID namespace */
   int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */

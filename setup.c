@@ -593,33 +593,45 @@ op_mqueue (struct build *b, const struct setup_op *op)
   cleanup_closep (&fd);
 }
 
+/* A new procfs on `dest`; returns the attached mount's fd.  Without a
+ * PID namespace of our own the kernel refuses a new instance (EPERM):
+ * then, like bwrap, show the host's /proc instead. */
+static int
+proc_mount (struct build *b, const struct setup_op *op, int dest)
+{
+  _cleanup_close_ int host = -1;
+  int mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  enum bind_result res;
+
+  if (mnt < 0 && (errno == EPERM || errno == EACCES))
+    {
+      host = open_in_root (b->oldroot_fd, "/proc", O_PATH | O_DIRECTORY, 0);
+      if (host < 0)
+        die_with_error ("Can't mount proc on %s", op->dest);
+      res = bind_clone_tree (host, 0, &mnt);
+      if (res != BIND_OK)
+        die_with_bind_result (res, errno, "Can't mount proc on %s", op->dest);
+    }
+  if (mnt < 0 || mount_attach (mnt, dest) < 0)
+    die_with_error ("Can't mount proc on %s", op->dest);
+  return mnt;
+}
+
 static void
 op_proc (struct build *b, const struct setup_op *op)
 {
-  /* Parts of /proc that would let a process with capabilities in its own
-   * user namespace affect the host: cover them read-only.  Where we may
-   * not write anyway (typical in a user namespace), they are left. */
+  /* Parts of /proc that could let a process affect the host (sysctls,
+   * sysrq, irq affinity, bus devices): cover them read-only always, whatever
+   * uid or capabilities the command will have. */
   static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
-  _cleanup_close_ int proc = -1;
-
-  proc = open_dest (b, op, op->dest, DEST_DIR, 0755);
-  int mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-  if (mnt < 0 || mount_attach (mnt, proc) < 0)
-    die_with_error ("Can't mount proc on %s", op->dest);
-  cleanup_closep (&proc);
-  proc = mnt;
+  _cleanup_close_ int dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
+  _cleanup_close_ int proc = proc_mount (b, op, dest);
 
   for (size_t k = 0; k < N_ELEMENTS (covered); k++)
     {
       _cleanup_close_ int fd = -1;
       enum bind_result res;
 
-      if (faccessat (proc, covered[k], W_OK, 0) < 0)
-        {
-          if (errno == EACCES || errno == ENOENT || errno == EROFS || errno == EPERM)
-            continue;
-          die_with_error ("Can't access %s", sub_path (op->dest, covered[k]));
-        }
       fd = openat (proc, covered[k], O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
         {
@@ -880,7 +892,8 @@ op_overlay (struct build *b, size_t i, const struct setup_op *op)
   _cleanup_close_ int dest = -1;
   _cleanup_close_ int mnt = -1;
   bool tmp = op->type == OP_TMP_OVERLAY;
-  bool userxattr = b->run->userns;
+  /* Unprivileged overlayfs keeps its metadata in user.* xattrs. */
+  bool userxattr = b->run->userns || b->sb->userns_fd >= 0;
   unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
   unsigned long flags = MS_NOSUID | MS_NODEV;
   int saved;
