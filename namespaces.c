@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "privilege.h"
 #include "utils.h"
 
 static int map_pipe[2] = { -1, -1 };
@@ -183,6 +184,9 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   if (pipe2 (map_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
 
+  /* Setuid mode: root ids for clone and the map writes only. */
+  privilege_raise ();
+
   /* fork() semantics with namespace flags: no stack, SIGCHLD to the parent. */
   pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0 && (flags & CLONE_NEWUSER) && sb->unshare_user_try && !sb->unshare_user)
@@ -211,12 +215,16 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       if (r != 1)
         _exit (1);
       close (map_pipe[0]);
+      if (run->userns)
+        privilege_child_enter_userns (run->ns_uid, run->ns_gid);
       return 0;
     }
 
   close (map_pipe[0]);
   if (run->userns && sb->userns_block_fd < 0)
     write_child_maps (run, pid);
+  privilege_lower ();
+  privilege_drop_all ();
   if (write_all (map_pipe[1], "1", 1) < 0)
     die_with_error ("Can't start the sandbox process");
   close (map_pipe[1]);

@@ -25,6 +25,10 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "landlock.h"
+#include "limit.h"
+#include "seccomp.h"
+
 /* A tmpfs bigger than half the address space trips kernel limits. */
 #define MAX_TMPFS_SIZE ((size_t)(SIZE_MAX >> 1))
 
@@ -325,7 +329,13 @@ HANDLER (h_version)
 #ifdef HAVE_SELINUX
   printf (" selinux");
 #endif
+  printf (" landlock");
   printf ("\n");
+#ifdef ENABLE_SETUID
+  printf ("mode: setuid-optional (root only creates the namespaces when installed setuid)\n");
+#else
+  printf ("mode: rootless\n");
+#endif
   exit (EXIT_SUCCESS);
 }
 
@@ -693,6 +703,58 @@ HANDLER (h_seccomp)
   sb->seccomp_given = true;
 }
 
+/* Confinement beyond bubblewrap: the modules check and record. */
+HANDLER (h_seccomp_deny)
+{
+  hutch_seccomp_parse_deny (sb, args[0]);
+}
+HANDLER (h_seccomp_errno)
+{
+  hutch_seccomp_parse_errno (sb, args[0]);
+}
+HANDLER (h_seccomp_policy)
+{
+  hutch_seccomp_parse_policy (sb, args[0]);
+}
+HANDLER (h_landlock_ro)
+{
+  landlock_parse_path (sb, args[0], false);
+}
+HANDLER (h_landlock_rw)
+{
+  landlock_parse_path (sb, args[0], true);
+}
+HANDLER (h_landlock_connect_tcp)
+{
+  landlock_parse_ports (sb, opt->name, args[0], false);
+}
+HANDLER (h_landlock_bind_tcp)
+{
+  landlock_parse_ports (sb, opt->name, args[0], true);
+}
+HANDLER (h_scope_abstract_unix)
+{
+  sb->scope_abstract_unix = true;
+}
+HANDLER (h_scope_signals)
+{
+  sb->scope_signals = true;
+}
+HANDLER (h_landlock_best_effort)
+{
+  sb->landlock_best_effort = true;
+}
+HANDLER (h_rlimit)
+{
+  limit_parse_rlimit (sb, args[0]);
+}
+HANDLER (h_timeout)
+{
+  if (sb->timeout_ms != 0)
+    warn_only_last (opt);
+  limit_parse_timeout (sb, args[0]);
+}
+
 HANDLER (h_add_seccomp_fd)
 {
   if (sb->seccomp_given)
@@ -829,6 +891,30 @@ const struct option_def option_table[] = {
   OPT ("--symlink", 2, "SRC DEST", h_symlink, "Create the symlink DEST pointing to SRC"),
   OPT ("--seccomp", 1, "FD", h_seccomp, "Load a seccomp filter from FD (not repeatable)"),
   OPT ("--add-seccomp-fd", 1, "FD", h_add_seccomp_fd, "Load a seccomp filter from FD (repeatable)"),
+  OPT ("--seccomp-deny", 1, "LIST", h_seccomp_deny,
+       "Refuse the system calls and @groups of the comma-separated LIST"),
+  OPT ("--seccomp-errno", 1, "NAME", h_seccomp_errno,
+       "Errno of refused calls, e.g. ENOSYS (default: EPERM)"),
+  OPT ("--seccomp-policy", 1, "NAME", h_seccomp_policy,
+       "Also refuse what untrusted code has no use for (NAME: default)"),
+  OPT ("--landlock-ro", 1, "PATH", h_landlock_ro,
+       "Landlock: read and execute only beneath the --landlock-ro/-rw PATHs"),
+  OPT ("--landlock-rw", 1, "PATH", h_landlock_rw,
+       "Landlock: also write beneath PATH (and nowhere else)"),
+  OPT ("--landlock-connect-tcp", 1, "PORTS", h_landlock_connect_tcp,
+       "Landlock: TCP connect only to PORTS, e.g. 80,443,8000-8080 or none"),
+  OPT ("--landlock-bind-tcp", 1, "PORTS", h_landlock_bind_tcp,
+       "Landlock: TCP bind only to PORTS, e.g. 8080 or none"),
+  OPT0 ("--scope-abstract-unix", h_scope_abstract_unix,
+        "Landlock: no connecting to abstract unix sockets made outside"),
+  OPT0 ("--scope-signals", h_scope_signals,
+        "Landlock: no signals to processes outside the sandbox"),
+  OPT0 ("--landlock-best-effort", h_landlock_best_effort,
+        "Warn about Landlock rights the kernel lacks instead of failing"),
+  OPT ("--rlimit", 1, "NAME=SOFT[:HARD]", h_rlimit,
+       "Set a resource limit, e.g. nofile=1024 or as=unlimited"),
+  OPT ("--timeout", 1, "SECONDS[:GRACE]", h_timeout,
+       "After SECONDS, SIGTERM the sandbox, SIGKILL after GRACE (2); exit 124"),
   OPT ("--block-fd", 1, "FD", h_block_fd, "Wait until FD has data to read before running COMMAND"),
   OPT ("--userns-block-fd", 1, "FD", h_userns_block_fd,
        "Wait until FD has data to read once the user namespace exists"),

@@ -23,6 +23,7 @@
 #include "namespaces.h"
 #include "network.h"
 #include "options.h"
+#include "privilege.h"
 #include "sandbox.h"
 #include "setup.h"
 #include "utils.h"
@@ -107,7 +108,7 @@ take_lock_files (const struct sandbox *sb)
 /* Phase 3 in the child: everything that needs privilege in the new
  * namespaces, then drop into the command's ids. */
 static void
-build_sandbox (const struct sandbox *sb, struct run *run)
+build_sandbox (struct sandbox *sb, struct run *run)
 {
   close (run->exec_pipe[0]);
   if (run->pid1)
@@ -127,6 +128,7 @@ build_sandbox (const struct sandbox *sb, struct run *run)
           die_with_error ("Can't bring up the loopback interface");
         }
     }
+  setup_resolve_sources (sb); /* as the caller: no host privilege here */
   setup_build_root (sb, run);
   namespaces_switch_ids (sb, run);
   confine_apply_env (sb);
@@ -141,20 +143,26 @@ main (int argc, char **argv)
   struct sandbox sb;
   struct run run;
 
+  privilege_init (); /* setuid mode: the caller's ids from here on */
   log_init (argv[0]);
   sandbox_init (&sb);
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   options_check (&sb);                     /* 2. check */
   label_check (&sb);
+  privilege_check (&sb);
+  privilege_close_unnamed_fds (&sb);
 
   prepare_run (&sb, &run);
-  setup_resolve_sources (&sb);
+  confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
   die_with_parent (&sb);
   monitor_block_signals ();
 
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */
   if (child > 0)
-    return monitor_run (&sb, &run, child);
+    {
+      die_with_parent (&sb); /* again: a change of ids clears it */
+      return monitor_run (&sb, &run, child);
+    }
 
   build_sandbox (&sb, &run);
   if (run.pid1)
