@@ -1,7 +1,10 @@
 /* hutch — confinement of the command, applied last, in this order:
- * session, parent-death signal, no_new_privs, capabilities, seccomp, exec.
- * Seccomp goes last so that no filter can get in the way of the steps
- * before it (capset, prctl).
+ * session, parent-death signal, Landlock ruleset (built while the paths
+ * can still be opened), rlimits, no_new_privs, capabilities, exec label,
+ * Landlock enforced, the caller's seccomp programs, hutch's own seccomp
+ * filter, exec.  Seccomp goes last so that no filter can get in the way of
+ * the steps before it (capset, prctl); hutch's filter is loaded after the
+ * caller's, so when both refuse a call with an errno, hutch's is seen.
  */
 #include "config.h"
 
@@ -19,7 +22,10 @@
 #include <unistd.h>
 
 #include "label.h"
+#include "landlock.h"
+#include "limit.h"
 #include "monitor.h"
+#include "seccomp.h"
 
 void
 confine_apply_env (const struct sandbox *sb)
@@ -141,6 +147,14 @@ load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
 }
 
 void
+confine_prepare (const struct sandbox *sb, struct run *run)
+{
+  landlock_check (sb, run);
+  limit_check (sb, run);
+  hutch_seccomp_compile (sb, run);
+}
+
+void
 confine_exec (const struct sandbox *sb, const struct run *run)
 {
   struct sock_fprog *progs = xcalloc (sb->n_seccomp_fds, sizeof *progs);
@@ -153,6 +167,8 @@ confine_exec (const struct sandbox *sb, const struct run *run)
     die_with_error ("setsid");
   if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  int landlock_fd = landlock_prepare (sb, run);
+  limit_apply_rlimits (sb);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
 
@@ -164,6 +180,13 @@ confine_exec (const struct sandbox *sb, const struct run *run)
     sb->command[0] = (char *) sb->argv0;
 
   label_exec (sb->exec_label);
+
+  int r = landlock_restrict (landlock_fd);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't enforce the Landlock ruleset");
+    }
 
   /* The command is about to start: from here on the monitor reports its
    * exit code.  Reported before seccomp, which might deny the write. */
@@ -177,6 +200,13 @@ confine_exec (const struct sandbox *sb, const struct run *run)
         (void) write_all (run->exec_pipe[1], "F", 1);
         die_with_error ("Can't load seccomp filter");
       }
+  r = hutch_seccomp_load (run);
+  if (r < 0)
+    {
+      (void) write_all (run->exec_pipe[1], "F", 1);
+      errno = -r;
+      die_with_error ("Can't load hutch's seccomp filter");
+    }
 
   execvp (file, sb->command);
   int err = errno;

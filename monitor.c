@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "limit.h"
 #include "status.h"
 #include "utils.h"
 
@@ -110,6 +111,8 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 {
   int sfd = open_signalfd ();
   int exit_code = -1;
+  int timer_fd = limit_timeout_start (sb); /* --timeout; -1 without */
+  int timeout_stage = 0;
 
   close (run->exec_pipe[1]);
   if (run->pid1)
@@ -126,16 +129,19 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 
   while (exit_code < 0)
     {
-      struct pollfd fds[2] = {
+      struct pollfd fds[3] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
+        { .fd = timer_fd, .events = POLLIN },
       };
-      if (poll (fds, 2, -1) < 0)
+      if (poll (fds, 3, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           die_with_error ("poll");
         }
+      if (fds[2].revents & POLLIN)
+        limit_timeout_expired (sb, run, child, timer_fd, &timeout_stage);
       if (fds[1].revents & (POLLIN | POLLHUP))
         {
           int code;
@@ -156,6 +162,9 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
             exit_code = exit_status_of (status);
         }
     }
+
+  if (timeout_stage > 0)
+    exit_code = limit_timeout_finish ();
 
   fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK);
   if (command_started (run->exec_pipe[0]))

@@ -69,6 +69,19 @@ struct env_op
   const char *value;
 };
 
+/* --landlock-connect-tcp / --landlock-bind-tcp: inclusive ranges. */
+struct port_range
+{
+  uint16_t lo, hi;
+};
+
+/* --rlimit NAME=SOFT[:HARD]; RLIM_INFINITY is UINT64_MAX. */
+struct rlimit_setting
+{
+  int resource;   /* RLIMIT_* */
+  uint64_t soft, hard;
+};
+
 struct sandbox
 {
   /* Namespaces asked for. */
@@ -130,6 +143,29 @@ struct sandbox
 
   bool level_prefix;
 
+  /* confinement beyond bubblewrap (seccomp.c, landlock.c, limit.c) */
+  const char **seccomp_deny;      /* --seccomp-deny: syscall names and @groups, checked */
+  size_t n_seccomp_deny;
+  int seccomp_errno;              /* --seccomp-errno; 0: EPERM */
+  bool seccomp_policy_default;    /* --seccomp-policy default */
+  const char **landlock_ro;       /* --landlock-ro paths, as seen inside */
+  size_t n_landlock_ro;
+  const char **landlock_rw;       /* --landlock-rw paths, as seen inside */
+  size_t n_landlock_rw;
+  struct port_range *landlock_connect; /* --landlock-connect-tcp */
+  size_t n_landlock_connect;
+  bool landlock_connect_given;
+  struct port_range *landlock_bind;    /* --landlock-bind-tcp */
+  size_t n_landlock_bind;
+  bool landlock_bind_given;
+  bool scope_abstract_unix;       /* --scope-abstract-unix */
+  bool scope_signals;             /* --scope-signals */
+  bool landlock_best_effort;      /* --landlock-best-effort */
+  struct rlimit_setting *rlimits; /* --rlimit, one per resource (the last wins) */
+  size_t n_rlimits;
+  uint64_t timeout_ms;            /* --timeout; 0: none */
+  uint64_t timeout_grace_ms;      /* SIGTERM to SIGKILL */
+
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;
   size_t n_command;
@@ -150,6 +186,11 @@ struct run
   int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */
   int exec_pipe[2];    /* the command reports a failed exec to the monitor */
   char *old_cwd;       /* the caller's cwd, to keep it if it exists inside */
+
+  /* confinement beyond bubblewrap (seccomp.c, landlock.c) */
+  void *seccomp_bpf;        /* hutch's own filter (struct sock_filter[]), compiled before clone */
+  size_t seccomp_bpf_len;   /* in bytes; 0: no filter of hutch's own */
+  int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
 };
 
 void sandbox_init (struct sandbox *sb);

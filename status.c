@@ -109,3 +109,20 @@ status_report_exit (const struct sandbox *sb, int exit_code)
   /* The caller may have stopped reading; nothing useful to do then. */
   (void) write_all (sb->json_status_fd, doc, (size_t) n);
 }
+
+void
+status_report_timeout (const struct sandbox *sb)
+{
+  if (sb->json_status_fd < 0)
+    return;
+  char secs[32], doc[64];
+  uint64_t ms = sb->timeout_ms;
+  int n = snprintf (secs, sizeof secs, "%" PRIu64 ".%03u", ms / 1000, (unsigned) (ms % 1000));
+  /* "1.500" -> "1.5", "2.000" -> "2". */
+  while (n > 0 && secs[n - 1] == '0')
+    secs[--n] = '\0';
+  if (n > 0 && secs[n - 1] == '.')
+    secs[--n] = '\0';
+  n = snprintf (doc, sizeof doc, "{ \"timeout\": %s }\n", secs);
+  (void) write_all (sb->json_status_fd, doc, (size_t) n);
+}

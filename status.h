@@ -12,3 +12,7 @@ void status_report_started (const struct sandbox *sb, pid_t child, int proc_fd);
 
 /* When the command has exited: `{ "exit-code": N }` on --json-status-fd. */
 void status_report_exit (const struct sandbox *sb, int exit_code);
+
+/* When --timeout expires: `{ "timeout": SECONDS }` on --json-status-fd
+ * (the exit-code line that follows says 124). */
+void status_report_timeout (const struct sandbox *sb);

@@ -291,7 +291,21 @@ test_table (void)
           && options_lookup ("-") == NULL && options_lookup ("") == NULL
           && options_lookup ("--bin") == NULL && options_lookup ("--bind-tryx") == NULL,
       "table: unknown names are not found");
-  ok (option_table_len == 67, "table: 67 options (bubblewrap 0.11's set)");
+  /* bubblewrap 0.11's 67, plus hutch's own. */
+  static const char *const hutch_own[] = {
+    "--seccomp-deny", "--seccomp-errno", "--seccomp-policy", "--landlock-ro",
+    "--landlock-rw", "--landlock-connect-tcp", "--landlock-bind-tcp", "--scope-abstract-unix",
+    "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
+  };
+  bool own = true;
+  for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)
+    if (options_lookup (hutch_own[i]) == NULL)
+      {
+        diag ("missing %s", hutch_own[i]);
+        own = false;
+      }
+  ok (own && option_table_len == 67 + N_ELEMENTS (hutch_own),
+      "table: bubblewrap 0.11's 67 options and hutch's own, nothing else");
 
   static const char *const expected[] = {
     "--help",

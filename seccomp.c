@@ -1,0 +1,516 @@
+/* hutch — seccomp filters hutch builds itself.
+ *
+ * --seccomp-deny names system calls and @groups to refuse; --seccomp-policy
+ * default adds a deny list for running untrusted code.  The whole policy
+ * is compiled with libseccomp in the parent, before clone, into a BPF
+ * program held in memory; the command loads it as the very last step
+ * before exec (confine.c), after the caller's own --seccomp and
+ * --add-seccomp-fd programs.  Filters stack: a call is refused if any
+ * filter refuses it, and when two filters refuse the same call with an
+ * errno, the kernel reports the errno of the filter loaded last, which is
+ * hutch's.
+ *
+ * Every ABI the CPU can enter the kernel through is filtered: on x86_64
+ * the filter covers x86_64, i386 (int $0x80, sysenter) and x32 (x86_64
+ * numbers with __X32_SYSCALL_BIT), each with its own system call numbers,
+ * so a denied call cannot be reached through another ABI.  A call from an
+ * ABI the filter does not know kills the process (libseccomp's default
+ * for a "bad architecture").
+ *
+ * Arguments: libseccomp compares 64-bit arguments in two 32-bit halves on
+ * 64-bit ABIs and only the low half on 32-bit ones (i386, x32), so each
+ * ABI gets a filter of its own, built with the width it has, and the
+ * filters are merged.  A rule compares one argument once, so "refuse
+ * every value but these" is written as a few rules, each covering an
+ * aligned block of refused values (see deny_outside()).
+ */
+#include "config.h"
+
+#include "seccomp.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBSECCOMP
+#include <seccomp.h>
+#endif
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+#define OPT_DENY "--seccomp-deny"
+#define OPT_ERRNO "--seccomp-errno"
+#define OPT_POLICY "--seccomp-policy"
+
+#ifdef HAVE_LIBSECCOMP
+
+/* Named groups of system calls, by purpose.  A member may be another
+ * @group.  A member this libseccomp does not know, or that the machine's
+ * ABIs lack, is skipped: groups name what a call does, not where it
+ * exists. */
+struct syscall_group
+{
+  const char *name;
+  const char *members; /* separated by spaces */
+};
+
+static const struct syscall_group groups[] = {
+  /* Set the system's clocks. */
+  { "@clock", "adjtimex clock_adjtime clock_adjtime64 clock_settime clock_settime64 "
+              "settimeofday stime" },
+  /* Run code in other CPU modes or layouts. */
+  { "@cpu-emulation", "modify_ldt subpage_prot switch_endian vm86 vm86old" },
+  /* Look into, trace or steer other processes. */
+  { "@debug", "kcmp lookup_dcookie perf_event_open pidfd_getfd process_madvise "
+              "process_vm_readv process_vm_writev ptrace" },
+  /* Asynchronous I/O rings: a large kernel surface, rarely needed. */
+  { "@io-uring", "io_uring_enter io_uring_register io_uring_setup" },
+  /* The kernel's key retention service. */
+  { "@keyring", "add_key keyctl request_key" },
+  /* Load and unload kernel modules. */
+  { "@module", "create_module delete_module finit_module get_kernel_syms init_module "
+               "query_module" },
+  /* Mount, unmount and move file systems, old and new API. */
+  { "@mount", "fsconfig fsmount fsopen fspick mount mount_setattr move_mount open_tree "
+              "pivot_root umount umount2" },
+  /* Create or enter namespaces (clone's flags are not looked at here). */
+  { "@namespaces", "setns unshare" },
+  /* Calls that are gone, unimplemented, or only kept for old binaries. */
+  { "@obsolete", "_sysctl afs_syscall bdflush break create_module ftime get_kernel_syms "
+                 "getpmsg gtty idle lock mpx nfsservctl prof profil putpmsg query_module "
+                 "security stty sysfs tuxcall ulimit uselib ustat vserver" },
+  /* Calls that need a capability over the host to do anything. */
+  { "@privileged", "@clock @module @mount @raw-io @reboot @swap acct bpf chroot "
+                   "lookup_dcookie nfsservctl open_by_handle_at quotactl quotactl_fd "
+                   "setdomainname sethostname syslog vhangup" },
+  /* Talk to hardware ports and PCI configuration space directly. */
+  { "@raw-io", "ioperm iopl pciconfig_iobase pciconfig_read pciconfig_write" },
+  /* Reboot, or boot another kernel. */
+  { "@reboot", "kexec_file_load kexec_load reboot" },
+  /* Enable and disable swap. */
+  { "@swap", "swapoff swapon" },
+};
+
+/* --seccomp-policy default: what untrusted code has no business calling.
+ * Besides this list, the policy refuses (see add_policy_rules()):
+ *  - clone and unshare with CLONE_NEWUSER (no new user namespace, so none
+ *    of the kernel surface a user namespace opens up), and clone3 with
+ *    ENOSYS, because its flags sit in memory a filter cannot read: libc
+ *    then falls back to clone, which is checked;
+ *  - personality() other than the harmless personas;
+ *  - the TIOCSTI and TIOCLINUX ioctls (pushing input into a terminal);
+ *  - socket families other than AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK,
+ *    with EAFNOSUPPORT.
+ * ptrace is refused outright (with the rest of @debug): no debugger or
+ * tracer works inside. */
+static const char default_policy[]
+    = "@debug @keyring @module @mount @obsolete @raw-io @reboot @swap @clock @io-uring "
+      "acct bpf lookup_dcookie nfsservctl open_by_handle_at quotactl quotactl_fd syslog "
+      "userfaultfd vhangup subpage_prot switch_endian vm86 vm86old";
+
+static const struct syscall_group *
+find_group (const char *name)
+{
+  for (size_t i = 0; i < N_ELEMENTS (groups); i++)
+    if (strcmp (groups[i].name, name) == 0)
+      return &groups[i];
+  return NULL;
+}
+
+NORETURN static void
+die_unknown_group (const char *name)
+{
+  char known[512];
+  size_t n = 0;
+  for (size_t i = 0; i < N_ELEMENTS (groups) && n < sizeof known; i++)
+    {
+      int r = snprintf (known + n, sizeof known - n, "%s%s", i ? " " : "", groups[i].name);
+      if (r > 0)
+        n += (size_t) r;
+    }
+  die ("%s: unknown group \"%s\" (known: %s)", OPT_DENY, name, known);
+}
+
+/* The errno value for a name such as "EACCES", or a number 1..4095. */
+static int
+errno_from_name (const char *name)
+{
+  uint32_t v;
+
+  if (parse_uint32 (name, &v) == 0)
+    return v >= 1 && v <= 4095 ? (int) v : -1;
+  for (int e = 1; e <= 4095; e++)
+    {
+      const char *s = strerrorname_np (e);
+      if (s != NULL && strcmp (s, name) == 0)
+        return e;
+    }
+  return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The set of system calls refused outright                                 */
+
+struct deny_set
+{
+  int *nrs;     /* libseccomp's native numbers (negative: another ABI's only) */
+  int *errnos;
+  size_t n, cap;
+};
+
+static bool
+deny_set_has (const struct deny_set *set, int nr)
+{
+  for (size_t i = 0; i < set->n; i++)
+    if (set->nrs[i] == nr)
+      return true;
+  return false;
+}
+
+/* The first rule for a call wins: --seccomp-deny before the policy. */
+static void
+deny_set_add (struct deny_set *set, int nr, int err)
+{
+  if (deny_set_has (set, nr))
+    return;
+  set->nrs = xgrow (set->nrs, &set->cap, set->n, sizeof *set->nrs);
+  set->errnos = xrealloc (set->errnos, set->cap * sizeof *set->errnos);
+  set->nrs[set->n] = nr;
+  set->errnos[set->n] = err;
+  set->n++;
+}
+
+/* Add a space- or comma-separated list of names and @groups. */
+static void
+deny_set_add_list (struct deny_set *set, const char *list, int err, int depth)
+{
+  _cleanup_free_ char *copy = xstrdup (list);
+  char *save = NULL;
+
+  if (depth > 4)
+    die ("%s: groups nest too deep", OPT_DENY);
+  for (char *name = strtok_r (copy, " ,", &save); name; name = strtok_r (NULL, " ,", &save))
+    {
+      if (name[0] == '@')
+        {
+          const struct syscall_group *g = find_group (name);
+          if (g == NULL)
+            die_unknown_group (name);
+          deny_set_add_list (set, g->members, err, depth + 1);
+          continue;
+        }
+      int nr = seccomp_syscall_resolve_name (name);
+      if (nr != __NR_SCMP_ERROR)
+        deny_set_add (set, nr, err);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* One ABI's filter                                                          */
+
+/* The ABIs besides the native one whose system calls the CPU accepts. */
+static size_t
+compat_arches (uint32_t native, uint32_t out[2])
+{
+  switch (native)
+    {
+    case SCMP_ARCH_X86_64:
+      out[0] = SCMP_ARCH_X86;
+      out[1] = SCMP_ARCH_X32;
+      return 2;
+    case SCMP_ARCH_AARCH64:
+      out[0] = SCMP_ARCH_ARM;
+      return 1;
+    default:
+      return 0;
+    }
+}
+
+static bool
+arch_is_64bit (uint32_t arch)
+{
+  switch (arch)
+    {
+    case SCMP_ARCH_X86:
+    case SCMP_ARCH_X32:
+    case SCMP_ARCH_ARM:
+    case SCMP_ARCH_MIPS:
+    case SCMP_ARCH_MIPSEL:
+    case SCMP_ARCH_PPC:
+    case SCMP_ARCH_S390:
+      return false;
+    default:
+      return true;
+    }
+}
+
+static void
+check_rule (int r, const char *what)
+{
+  /* -EDOM: a call this ABI lacks, so nothing to refuse. */
+  if (r < 0 && r != -EDOM)
+    {
+      errno = -r;
+      die_with_error ("Can't add the seccomp rule for %s", what);
+    }
+}
+
+static void
+add_arg_rule (scmp_filter_ctx ctx, int err, const char *call, struct scmp_arg_cmp cmp)
+{
+  int nr = seccomp_syscall_resolve_name (call);
+  if (nr == __NR_SCMP_ERROR)
+    return;
+  check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t) err), nr, 1, cmp), call);
+}
+
+/* Refuse every value of argument `arg` of `call` but the `n` sorted values
+ * of `allowed`.  Each gap between two allowed values is split into blocks
+ * of 2^k values aligned on 2^k, and each block is one masked comparison;
+ * the gap after the last allowed value is one "greater than". */
+static void
+deny_outside (scmp_filter_ctx ctx, bool is64, int err, const char *call, unsigned arg,
+              const uint64_t *allowed, size_t n)
+{
+  uint64_t max = is64 ? UINT64_MAX : UINT32_MAX;
+  uint64_t lo = 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      while (lo < allowed[i])
+        {
+          /* The largest aligned block that starts at lo and stays in the gap. */
+          uint64_t size = lo == 0 ? (UINT64_C (1) << 63) : (lo & -lo);
+          while (size > allowed[i] - lo)
+            size >>= 1;
+          add_arg_rule (ctx, err, call,
+                        SCMP_CMP (arg, SCMP_CMP_MASKED_EQ, ~(size - 1) & max, lo));
+          lo += size;
+        }
+      if (allowed[i] == max)
+        return;
+      lo = allowed[i] + 1;
+    }
+  add_arg_rule (ctx, err, call, SCMP_CMP (arg, SCMP_CMP_GT, lo - 1));
+}
+
+static void
+add_policy_rules (scmp_filter_ctx ctx, uint32_t arch, const struct deny_set *set, int err)
+{
+  bool is64 = arch_is_64bit (arch);
+  /* clone's flags come second on s390. */
+  unsigned clone_flags_arg = arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X ? 1 : 0;
+  static const uint64_t families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+  static const uint64_t personas[] = {
+    PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32 | UNAME26, 0xffffffff, /* query */
+  };
+
+  if (!deny_set_has (set, seccomp_syscall_resolve_name ("clone")))
+    add_arg_rule (ctx, err, "clone",
+                  SCMP_CMP (clone_flags_arg, SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+  if (!deny_set_has (set, seccomp_syscall_resolve_name ("unshare")))
+    add_arg_rule (ctx, err, "unshare", SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+  if (!deny_set_has (set, seccomp_syscall_resolve_name ("ioctl")))
+    {
+      /* The request is an unsigned int: the high half is not looked at. */
+      add_arg_rule (ctx, err, "ioctl", SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffff, TIOCSTI));
+      add_arg_rule (ctx, err, "ioctl", SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffff, TIOCLINUX));
+    }
+  /* On i386, socket() through socketcall(2) hides its arguments in memory:
+   * libseccomp then refuses socketcall's SYS_SOCKET as a whole. */
+  if (!deny_set_has (set, seccomp_syscall_resolve_name ("socket")))
+    deny_outside (ctx, is64, EAFNOSUPPORT, "socket", 0, families, N_ELEMENTS (families));
+  if (!deny_set_has (set, seccomp_syscall_resolve_name ("personality")))
+    deny_outside (ctx, is64, err, "personality", 0, personas, N_ELEMENTS (personas));
+}
+
+static scmp_filter_ctx
+arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set, int err)
+{
+  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+  int r;
+
+  if (ctx == NULL)
+    die ("Can't create a seccomp filter");
+  if (arch != seccomp_arch_native ())
+    {
+      r = seccomp_arch_add (ctx, arch);
+      if (r == 0)
+        r = seccomp_arch_remove (ctx, SCMP_ARCH_NATIVE);
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't add an architecture to the seccomp filter");
+        }
+    }
+  /* Smaller and faster for long lists; libseccomp < 2.5 lacks it. */
+  (void) seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+  for (size_t i = 0; i < set->n; i++)
+    {
+      char *name = seccomp_syscall_resolve_num_arch (seccomp_arch_native (), set->nrs[i]);
+      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t) set->errnos[i]), set->nrs[i], 0);
+      check_rule (r, name ? name : "a system call");
+      free (name);
+    }
+  if (sb->seccomp_policy_default)
+    add_policy_rules (ctx, arch, set, err);
+  return ctx;
+}
+
+#endif /* HAVE_LIBSECCOMP */
+
+/* ------------------------------------------------------------------------ */
+/* Parse                                                                     */
+
+void
+hutch_seccomp_parse_deny (struct sandbox *sb, const char *list)
+{
+#ifdef HAVE_LIBSECCOMP
+  const char *p = list;
+
+  for (;;)
+    {
+      size_t len = strcspn (p, ",");
+      _cleanup_free_ char *name = xasprintf ("%.*s", (int) len, p);
+
+      if (len == 0)
+        die ("%s: empty name in \"%s\"", OPT_DENY, list);
+      if (name[0] == '@')
+        {
+          if (find_group (name) == NULL)
+            die_unknown_group (name);
+        }
+      else if (seccomp_syscall_resolve_name (name) == __NR_SCMP_ERROR)
+        die ("%s: unknown system call \"%s\"", OPT_DENY, name);
+      if (p[len] == '\0')
+        break;
+      p += len + 1;
+    }
+  sb->seccomp_deny = xrealloc (sb->seccomp_deny, (sb->n_seccomp_deny + 1) * sizeof (char *));
+  sb->seccomp_deny[sb->n_seccomp_deny++] = list;
+#else
+  die ("%s: hutch was built without libseccomp", OPT_DENY);
+#endif
+}
+
+void
+hutch_seccomp_parse_errno (struct sandbox *sb, const char *name)
+{
+#ifdef HAVE_LIBSECCOMP
+  int e = errno_from_name (name);
+  if (e < 0)
+    die ("%s: unknown errno \"%s\" (a name such as EPERM, or 1 to 4095)", OPT_ERRNO, name);
+  sb->seccomp_errno = e;
+#else
+  die ("%s: hutch was built without libseccomp", OPT_ERRNO);
+#endif
+}
+
+void
+hutch_seccomp_parse_policy (struct sandbox *sb, const char *name)
+{
+#ifdef HAVE_LIBSECCOMP
+  if (strcmp (name, "default") != 0)
+    die ("%s: unknown policy \"%s\" (known: default)", OPT_POLICY, name);
+  sb->seccomp_policy_default = true;
+#else
+  die ("%s: hutch was built without libseccomp", OPT_POLICY);
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compile and load                                                          */
+
+void
+hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
+{
+  run->seccomp_bpf = NULL;
+  run->seccomp_bpf_len = 0;
+  if (sb->seccomp_errno != 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
+    die ("%s needs %s or %s", OPT_ERRNO, OPT_DENY, OPT_POLICY);
+  if (sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
+    return;
+#ifdef HAVE_LIBSECCOMP
+  int err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
+  struct deny_set set = { 0 };
+  uint32_t native = seccomp_arch_native ();
+  uint32_t compat[2];
+  size_t n_compat = compat_arches (native, compat);
+
+  for (size_t i = 0; i < sb->n_seccomp_deny; i++)
+    deny_set_add_list (&set, sb->seccomp_deny[i], err, 0);
+  if (sb->seccomp_policy_default)
+    {
+      deny_set_add_list (&set, default_policy, err, 0);
+      int clone3 = seccomp_syscall_resolve_name ("clone3");
+      if (clone3 != __NR_SCMP_ERROR)
+        deny_set_add (&set, clone3, ENOSYS);
+    }
+
+  scmp_filter_ctx ctx = arch_filter (native, sb, &set, err);
+  for (size_t i = 0; i < n_compat; i++)
+    {
+      scmp_filter_ctx other = arch_filter (compat[i], sb, &set, err);
+      int r = seccomp_merge (ctx, other);
+      if (r < 0)
+        {
+          errno = -r;
+          die_with_error ("Can't merge the seccomp filters of each ABI");
+        }
+    }
+
+  _cleanup_close_ int fd = memfd_create ("hutch-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    die_with_error ("Can't create a memfd for the seccomp filter");
+  int r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't compile the seccomp filter");
+    }
+  seccomp_release (ctx);
+  if (lseek (fd, 0, SEEK_SET) < 0)
+    die_with_error ("lseek");
+  char *data;
+  size_t len;
+  r = read_all (fd, &data, &len);
+  if (r < 0)
+    {
+      errno = -r;
+      die_with_error ("Can't read the compiled seccomp filter");
+    }
+  if (len == 0 || len % sizeof (struct sock_filter) != 0
+      || len / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    die ("The compiled seccomp filter is malformed or too long (%zu bytes)", len);
+  run->seccomp_bpf = data;
+  run->seccomp_bpf_len = len;
+  free (set.nrs);
+  free (set.errnos);
+#endif
+}
+
+int
+hutch_seccomp_load (const struct run *run)
+{
+  if (run->seccomp_bpf_len == 0)
+    return 0;
+  struct sock_fprog prog = {
+    .len = (unsigned short) (run->seccomp_bpf_len / sizeof (struct sock_filter)),
+    .filter = run->seccomp_bpf,
+  };
+  if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    return -errno;
+  return 0;
+}

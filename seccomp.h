@@ -1,0 +1,26 @@
+/* hutch — seccomp filters hutch builds itself: --seccomp-deny,
+ * --seccomp-errno and --seccomp-policy (the caller's own BPF programs,
+ * --seccomp and --add-seccomp-fd, are loaded by confine.c as given).
+ *
+ * Built without libseccomp, every function here refuses these options
+ * with one clear line; callers need no #ifdef.
+ */
+#pragma once
+
+#include "sandbox.h"
+#include "utils.h"
+
+/* Parse time.  Each checks its value and records it in sb; a bad value
+ * (unknown system call or @group, unknown errno or policy name) dies with
+ * one line naming the option. */
+void hutch_seccomp_parse_deny (struct sandbox *sb, const char *list);
+void hutch_seccomp_parse_errno (struct sandbox *sb, const char *name);
+void hutch_seccomp_parse_policy (struct sandbox *sb, const char *name);
+
+/* Before clone: compile what sb asks for into BPF held in memory
+ * (run->seccomp_bpf); nothing when sb asks for nothing. */
+void hutch_seccomp_compile (const struct sandbox *sb, struct run *run);
+
+/* The last step before exec: load run's filter, if any (no_new_privs must
+ * be set).  Returns 0 or -errno. */
+int hutch_seccomp_load (const struct run *run);
