@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "options.h"
+#include "setup.h"
 #include "limit.h"
 #include "status.h"
 #include "utils.h"
@@ -213,7 +215,7 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
 }
 
 void
-monitor_fork_pid1 (const struct sandbox *sb, struct run *run)
+monitor_fork_pid1 (struct sandbox *sb, struct run *run)
 {
   pid_t command = fork ();
   if (command < 0)
@@ -234,6 +236,8 @@ monitor_fork_pid1 (const struct sandbox *sb, struct run *run)
   if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
   int sfd = open_signalfd ();
+  setup_release ();
+  options_release (sb); /* PID 1 stays small while the command runs */
   confine_drop_all_caps ();
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");

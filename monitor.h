@@ -21,4 +21,4 @@ int monitor_run (const struct sandbox *sb, struct run *run, pid_t child);
 /* In the child, when a reaper is wanted: fork.  The parent side becomes
  * PID 1 (reaps, forwards signals, reports the command's status, never
  * returns); the child side returns and goes on to become the command. */
-void monitor_fork_pid1 (const struct sandbox *sb, struct run *run);
+void monitor_fork_pid1 (struct sandbox *sb, struct run *run);

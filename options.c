@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
@@ -1183,4 +1184,24 @@ options_usage (FILE *out, int status)
 
   fflush (out);
   exit (status);
+}
+
+void
+options_release (struct sandbox *sb)
+{
+  free (sb->ops);
+  sb->ops = NULL;
+  sb->n_ops = 0;
+  free (sb->env_ops);
+  sb->env_ops = NULL;
+  sb->n_env_ops = 0;
+  for (size_t i = 0; i < n_args_buffers; i++)
+    free (args_buffers[i]);
+  free (args_buffers);
+  args_buffers = NULL;
+  n_args_buffers = args_buffers_cap = 0;
+  /* The words of --args data are gone: so is the command taken from them. */
+  sb->command = NULL;
+  sb->n_command = 0;
+  malloc_trim (0);
 }

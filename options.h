@@ -33,5 +33,10 @@ void options_check (struct sandbox *sb);
 /* Print --help to `out` and exit with `status`. */
 void options_usage (FILE *out, int status) NORETURN;
 
+/* In hutch's own long-running processes (monitor, PID 1): free what only
+ * the build needed (ops, environment changes, --args data, the command),
+ * so that they stay small however long the command line was. */
+void options_release (struct sandbox *sb);
+
 /* Look up an option by name; NULL if unknown. */
 const struct option_def *options_lookup (const char *name);

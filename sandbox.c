@@ -161,6 +161,7 @@ main (int argc, char **argv)
   if (child > 0)
     {
       die_with_parent (&sb); /* again: a change of ids clears it */
+      options_release (&sb); /* the monitor stays small while the command runs */
       return monitor_run (&sb, &run, child);
     }
 

@@ -1158,3 +1158,21 @@ setup_chdir (const struct sandbox *sb, const char *old_cwd)
   if (setenv ("PWD", new_cwd, 1) < 0)
     die_oom ();
 }
+
+void
+setup_release (void)
+{
+  for (size_t i = 0; i < n_resolved_ops; i++)
+    {
+      struct resolved_op *r = &resolved_ops[i];
+      free (r->src);
+      free (r->workdir);
+      if (r->overlay_srcs != NULL)
+        for (size_t k = 0; r->overlay_srcs[k] != NULL; k++)
+          free (r->overlay_srcs[k]);
+      free (r->overlay_srcs);
+    }
+  free (resolved_ops);
+  resolved_ops = NULL;
+  n_resolved_ops = 0;
+}

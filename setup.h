@@ -22,3 +22,6 @@ void setup_build_root (const struct sandbox *sb, struct run *run);
  * --chdir, else the caller's old cwd if it exists inside, else $HOME,
  * else "/"; set PWD accordingly.  `old_cwd` may be NULL. */
 void setup_chdir (const struct sandbox *sb, const char *old_cwd);
+
+/* Free what setup_resolve_sources() kept (in PID 1, after setup). */
+void setup_release (void);
