@@ -10,8 +10,10 @@
 
 #include "confine.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/keyctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -19,12 +21,15 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "label.h"
 #include "landlock.h"
 #include "limit.h"
 #include "monitor.h"
+#include "options.h"
 #include "seccomp.h"
 
 void
@@ -123,6 +128,47 @@ caps_to_keep (const struct sandbox *sb, const struct run *run)
   return 0;
 }
 
+/* A seccomp program is at most BPF_MAXINSNS (4096) instructions of 8
+ * bytes; reading stops well past that, so that an fd that never ends
+ * (/dev/zero) is an error, not an exhausted machine. */
+#define SECCOMP_DATA_MAX (1 << 20)
+
+void
+confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bool pid1)
+{
+  int dfd = openat (run->proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *de;
+
+  if (dir == NULL)
+    die_with_error ("Can't list /proc/self/fd to close inherited directories");
+  while ((de = readdir (dir)) != NULL)
+    {
+      struct stat st;
+      int fd, flags;
+
+      if (parse_fd (de->d_name, &fd) < 0 || fd <= STDERR_FILENO || fd == dfd)
+        continue;
+      flags = fcntl (fd, F_GETFD);
+      if (flags < 0 || (flags & FD_CLOEXEC))
+        continue;
+      if (pid1 ? fd != sb->sync_fd
+               : fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && !options_fd_is_named (sb, fd))
+        close (fd);
+    }
+  closedir (dir);
+}
+
+/* The caller's session keyring is inherited across clone and stays
+ * "possessed" inside any namespace: join a new, empty, anonymous one so
+ * that the command can neither read nor use the caller's keys. */
+static void
+join_new_session_keyring (void)
+{
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
+    die_with_error ("Can't join a new session keyring");
+}
+
 static void
 load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
 {
@@ -130,7 +176,11 @@ load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
     {
       char *data;
       size_t len;
-      int r = read_all (sb->seccomp_fds[i], &data, &len);
+      int r = read_all_max (sb->seccomp_fds[i], SECCOMP_DATA_MAX, &data, &len);
+      if (r == -EFBIG)
+        die ("Can't read seccomp data from fd %d: more than %d bytes (a BPF program has at "
+             "most 4096 instructions, 32768 bytes)",
+             sb->seccomp_fds[i], SECCOMP_DATA_MAX);
       if (r < 0)
         {
           errno = -r;
@@ -165,6 +215,8 @@ confine_exec (const struct sandbox *sb, const struct run *run)
 
   if (sb->new_session && setsid () == (pid_t) -1)
     die_with_error ("setsid");
+  join_new_session_keyring ();
+  confine_close_inherited_fds (sb, run, false);
   if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_PDEATHSIG)");
   int landlock_fd = landlock_prepare (sb, run);

@@ -7,6 +7,14 @@
 /* Apply --setenv/--unsetenv/--clearenv in command-line order. */
 void confine_apply_env (const struct sandbox *sb);
 
+/* Close the fds the caller let this process inherit (those without
+ * FD_CLOEXEC, above 2).  For the command (pid1 false): only directories
+ * (O_PATH ones too), which would let it fchdir() or openat() out of the
+ * new root, and not those an option names (--keep-fd, --sync-fd, ...);
+ * ordinary files, pipes and sockets pass, as in bubblewrap.  For PID 1:
+ * every one but --sync-fd, since it has no use for them. */
+void confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bool pid1);
+
 /* Drop every capability, bounding set included (for PID 1). */
 void confine_drop_all_caps (void);
 

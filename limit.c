@@ -56,7 +56,7 @@ static const struct rlimit_name rlimit_names[] = {
   { "stack", RLIMIT_STACK },
 };
 
-static const char *
+const char *
 rlimit_name_of (int resource)
 {
   for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)

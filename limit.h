@@ -12,6 +12,9 @@
 void limit_parse_rlimit (struct sandbox *sb, const char *arg); /* NAME=SOFT[:HARD] */
 void limit_parse_timeout (struct sandbox *sb, const char *arg); /* SECONDS[:GRACE] */
 
+/* The --rlimit name of an RLIMIT_* resource ("nofile"), "?" if unknown. */
+const char *rlimit_name_of (int resource);
+
 /* Check phase: a hard limit above the current one can only be raised by
  * real root outside a user namespace; refuse it early for anyone else. */
 void limit_check (const struct sandbox *sb, const struct run *run);

@@ -23,6 +23,7 @@
 #include "options.h"
 #include "setup.h"
 #include "limit.h"
+#include "namespaces.h"
 #include "status.h"
 #include "utils.h"
 
@@ -123,11 +124,23 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   for (size_t i = 0; i < sb->n_seccomp_fds; i++)
     close (sb->seccomp_fds[i]);
 
-  status_report_started (sb, child, run->proc_fd);
+  /* A report fd whose reader is gone gives EPIPE, not a silent death
+   * that would leave the sandbox running unwatched. */
+  signal (SIGPIPE, SIG_IGN);
+  /* Reported before the child goes on: if the caller can't be told, the
+   * child exits without having done anything. */
+  const char *failed = NULL;
+  int report = status_report_started (sb, child, run->proc_fd, &failed);
+  if (report < 0)
+    {
+      namespaces_abandon_child (child);
+      errno = -report;
+      die_with_error ("Write to %s failed", failed);
+    }
+  namespaces_release_child ();
 
-  /* The command cannot ptrace or read the memory of the monitor. */
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_DUMPABLE)");
+  /* (Made non-dumpable in namespaces_clone: the command cannot ptrace or
+   * read the memory of the monitor.) */
 
   while (exit_code < 0)
     {
@@ -217,6 +230,11 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
 void
 monitor_fork_pid1 (struct sandbox *sb, struct run *run)
 {
+  /* Non-dumpable before the fork, so that PID 1 never is while the command
+   * runs (its /proc/1/exe is hutch's binary); exec makes the command
+   * dumpable again. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_DUMPABLE)");
   pid_t command = fork ();
   if (command < 0)
     die_with_error ("Can't fork the command");
@@ -236,6 +254,7 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
   if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
   int sfd = open_signalfd ();
+  confine_close_inherited_fds (sb, run, true);
   setup_release ();
   options_release (sb); /* PID 1 stays small while the command runs */
   confine_drop_all_caps ();

@@ -15,10 +15,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "privilege.h"
 #include "utils.h"
 
@@ -124,10 +127,11 @@ die_clone_failed (int flags, int err)
 {
   errno = err;
   if ((flags & CLONE_NEWUSER) && (err == EPERM || err == ENOSPC || err == EINVAL || err == EACCES))
-    die_with_error ("Creating new namespace failed (unprivileged user namespaces are blocked on "
-                    "this host: check sysctls user.max_user_namespaces, "
-                    "kernel.unprivileged_userns_clone, "
-                    "kernel.apparmor_restrict_unprivileged_userns)");
+    {
+      const char *why = diagnose_userns_blocker ();
+      die ("Creating new namespace failed: %s (user namespaces are blocked here%s%s; run '%s "
+           "--diagnose')", strerror (err), why ? ": " : "", why ? why : "", prog_name);
+    }
   die_with_error ("Creating new namespace failed");
 }
 
@@ -158,6 +162,9 @@ write_child_maps (const struct run *run, pid_t child)
     }
   snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_uid, (unsigned) run->real_uid);
   r = write_proc_file (run->proc_fd, child, "uid_map", map);
+  if (r == -EPERM || r == -EACCES)
+    die ("Can't write uid map %u->%u of the new user namespace: %s (run '%s --diagnose')",
+         (unsigned) run->ns_uid, (unsigned) run->real_uid, strerror (-r), prog_name);
   if (r < 0)
     {
       errno = -r;
@@ -225,10 +232,37 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
     write_child_maps (run, pid);
   privilege_lower ();
   privilege_drop_all ();
+  /* The monitor stays in the caller's namespaces: from now on nothing in
+   * the sandbox may ptrace it or reach the host through its /proc/PID/root
+   * or /proc/PID/exe, whatever capabilities it is given there.  Only now:
+   * the child copied the flag at clone, and the maps above had to be
+   * written while the child's /proc files belonged to the caller. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_DUMPABLE)");
+  return pid;
+}
+
+void
+namespaces_release_child (void)
+{
   if (write_all (map_pipe[1], "1", 1) < 0)
     die_with_error ("Can't start the sandbox process");
   close (map_pipe[1]);
-  return pid;
+  map_pipe[1] = -1;
+}
+
+void
+namespaces_abandon_child (pid_t child)
+{
+  int status;
+
+  /* EOF on the pipe makes the child exit before it does anything. */
+  (void) kill (child, SIGKILL);
+  if (map_pipe[1] >= 0)
+    close (map_pipe[1]);
+  map_pipe[1] = -1;
+  while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+    ;
 }
 
 /* --disable-userns: at most one user namespace below the current one,

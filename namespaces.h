@@ -11,9 +11,17 @@
 void namespaces_prepare (const struct sandbox *sb, struct run *run);
 
 /* Clone the child into the namespaces sb asks for.  In the parent: write
- * the child's uid/gid maps, then let it go on; returns the child's pid.
- * In the child: wait until the maps are written; returns 0. */
+ * the child's uid/gid maps, make itself non-dumpable, and return the
+ * child's pid; the child waits until namespaces_release_child().  In the
+ * child: wait for that; returns 0. */
 pid_t namespaces_clone (const struct sandbox *sb, struct run *run);
+
+/* In the parent: let the child go on (once the status reports are out). */
+void namespaces_release_child (void);
+
+/* In the parent, instead of releasing it: make the waiting child exit and
+ * reap it, so that nothing is left when hutch gives up. */
+void namespaces_abandon_child (pid_t child);
 
 /* In the child after the mounts are set up: if the command's ids differ
  * from the ids mapped for setup (root is mapped while --dev mounts devpts),

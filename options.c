@@ -17,6 +17,10 @@
 #include "options.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +28,26 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "landlock.h"
 #include "limit.h"
+#include "presets.h"
 #include "seccomp.h"
 
 /* A tmpfs bigger than half the address space trips kernel limits. */
 #define MAX_TMPFS_SIZE ((size_t)(SIZE_MAX >> 1))
+
+/* What all --args FDs of one command line may bring in together (README:
+ * "Limits").  Far beyond any real use, low enough that a caller who hands
+ * over an endless stream (/dev/zero) gets an error, not an exhausted
+ * machine. */
+#define ARGS_MAX_WORDS ((size_t)1000000)
+#define ARGS_MAX_BYTES ((size_t)256 << 20)
+
+/* sethostname(2) takes at most HOST_NAME_MAX (64) bytes. */
+#define MAX_HOSTNAME_LEN 64
 
 #define OVERLAY_SRC_MISPLACED                                                                      \
   "--overlay-src must be followed by another --overlay-src or one of "                             \
@@ -55,7 +71,7 @@ static struct
   size_t n_sources, sources_cap;
 
   /* Capacities of the sandbox's growing arrays. */
-  size_t ops_cap, env_ops_cap, seccomp_cap;
+  size_t ops_cap, env_ops_cap, seccomp_cap, keep_fds_cap;
 
   bool perms_pending;
   mode_t perms;
@@ -63,6 +79,7 @@ static struct
   size_t size;
   const char **overlay_srcs;
   size_t n_overlay_srcs, overlay_srcs_cap;
+  bool preset_used;
 } parser;
 
 /* Data read from --args: the parsed strings point into it, so it lives
@@ -340,23 +357,102 @@ HANDLER (h_version)
   exit (EXIT_SUCCESS);
 }
 
+/* Words and bytes brought in by every --args so far. */
+static size_t args_words_total, args_bytes_total;
+
+/* Read all the data of one --args FD, counting its words as they come so
+ * that an endless stream stops at the limits, not at the end of memory. */
+static void
+read_args_data (int fd, const char *fd_name, char **out, size_t *out_len)
+{
+  size_t cap = 4096, len = 0, words = args_words_total;
+  char *buf = xmalloc (cap);
+
+  for (;;)
+    {
+      if (cap - len < 2048)
+        {
+          cap *= 2;
+          buf = xrealloc (buf, cap);
+        }
+      ssize_t r = read (fd, buf + len, cap - len - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        die_with_error ("Can't read --args data");
+      if (r == 0)
+        break;
+      for (const char *p = buf + len, *end = buf + len + r;
+           (p = memchr (p, '\0', (size_t)(end - p))) != NULL; p++)
+        words++;
+      len += (size_t)r;
+      if (words > ARGS_MAX_WORDS)
+        die ("--args %s: more than %zu arguments in all --args data", fd_name, ARGS_MAX_WORDS);
+      if (len > ARGS_MAX_BYTES - args_bytes_total)
+        die ("--args %s: more than %zu bytes in all --args data", fd_name, ARGS_MAX_BYTES);
+    }
+  /* A last word without its NUL counts too. */
+  if (len > 0 && buf[len - 1] != '\0' && ++words > ARGS_MAX_WORDS)
+    die ("--args %s: more than %zu arguments in all --args data", fd_name, ARGS_MAX_WORDS);
+  buf[len] = '\0';
+  args_words_total = words;
+  args_bytes_total += len;
+  *out = buf;
+  *out_len = len;
+}
+
+static void
+preset_context_init (struct preset_context *ctx, const struct sandbox *sb)
+{
+  static char cwd[PATH_MAX];
+  ctx->sb = sb;
+  ctx->home = getenv ("HOME");
+  ctx->cwd = getcwd (cwd, sizeof cwd);
+}
+
+/* The preset's words are read next, as if typed here. */
+static void
+push_preset (struct sandbox *sb, const char *name)
+{
+  struct preset_context ctx;
+  size_t n;
+
+  preset_context_init (&ctx, sb);
+  char **words = preset_words (name, &ctx, &n);
+  parser.preset_used = true;
+  /* The words live as long as the sandbox description points at them;
+   * the array itself goes with its source. */
+  source_push (words, n, true);
+}
+
+HANDLER (h_preset)
+{
+  if (strcmp (args[0], "list") == 0)
+    {
+      struct preset_context ctx;
+      preset_context_init (&ctx, sb);
+      preset_print_list (stdout, &ctx);
+      exit (EXIT_SUCCESS);
+    }
+  push_preset (sb, args[0]);
+}
+
+HANDLER (h_quiet)
+{
+  sb->quiet = true;
+}
+
 HANDLER (h_args)
 {
   char *data;
   size_t len, n = 0;
-  int r;
 
   /* As in bubblewrap: an --args file cannot name another one. */
   if (parser.n_sources > 1)
     die ("--args not supported in arguments file");
   int fd = fd_arg (args[0]);
 
-  r = read_all (fd, &data, &len);
-  if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't read --args data");
-    }
+  read_args_data (fd, args[0], &data, &len);
   (void)close (fd);
 
   args_buffers = xgrow (args_buffers, &args_buffers_cap, n_args_buffers, sizeof *args_buffers);
@@ -394,6 +490,33 @@ HANDLER (h_level_prefix)
 {
   sb->level_prefix = true;
   log_level_prefix = true;
+}
+
+/* One line per row: the name, then a tab and the value names if it takes
+ * any.  The completions and the documentation tests read this. */
+HANDLER (h_list_options)
+{
+  for (size_t i = 0; i < option_table_len; i++)
+    {
+      if (option_table[i].arg_names != NULL)
+        printf ("%s\t%s\n", option_table[i].name, option_table[i].arg_names);
+      else
+        printf ("%s\n", option_table[i].name);
+    }
+  exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
+
+HANDLER (h_diagnose)
+{
+  sb->diagnose = true;
+}
+HANDLER (h_dry_run)
+{
+  sb->dry_run = DRY_RUN_TEXT;
+}
+HANDLER (h_dry_run_json)
+{
+  sb->dry_run = DRY_RUN_JSON;
 }
 
 HANDLER (h_unshare_all)
@@ -525,9 +648,25 @@ HANDLER (h_gid)
 
 HANDLER (h_hostname)
 {
+  size_t len = strlen (args[0]);
+
   if (sb->hostname != NULL)
     warn_only_last (opt);
+  /* Refused here rather than by sethostname(2): it would take a newline
+   * or an escape sequence, which later shows up in prompts and logs. */
+  for (size_t i = 0; i < len; i++)
+    if (iscntrl ((unsigned char)args[0][i]))
+      die ("Invalid --hostname %s: control character at byte %zu", args[0], i);
+  if (len > MAX_HOSTNAME_LEN)
+    die ("Invalid --hostname %.16s...: %zu bytes, at most %d", args[0], len, MAX_HOSTNAME_LEN);
   sb->hostname = args[0];
+}
+
+HANDLER (h_keep_fd)
+{
+  int fd = fd_arg (args[0]);
+  sb->keep_fds = xgrow (sb->keep_fds, &parser.keep_fds_cap, sb->n_keep_fds, sizeof *sb->keep_fds);
+  sb->keep_fds[sb->n_keep_fds++] = fd;
 }
 
 HANDLER (h_chdir)
@@ -816,8 +955,16 @@ HANDLER (h_size)
 const struct option_def option_table[] = {
   OPT0 ("--help", h_help, "Print this help and exit"),
   OPT0 ("--version", h_version, "Print the version and the compiled-in features, then exit"),
+  OPT0 ("--list-options", h_list_options,
+        "Print every option, one a line with its value names, then exit"),
+  OPT0 ("--diagnose", h_diagnose, "Tell what this host allows a sandbox and why, then exit"),
+  OPT0 ("--dry-run", h_dry_run, "Print the checked plan of the sandbox, create nothing, exit"),
+  OPT0 ("--dry-run=json", h_dry_run_json, "Like --dry-run, as one JSON object"),
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
+  OPT ("--preset", 1, "NAME", h_preset,
+       "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
+  OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),
   OPT0 ("--level-prefix", h_level_prefix, "Start diagnostics with their syslog level, e.g. <3>"),
   OPT0 ("--unshare-all", h_unshare_all,
         "Unshare every namespace supported (user and cgroup only if possible)"),
@@ -856,6 +1003,8 @@ const struct option_def option_table[] = {
   OPT ("--unsetenv", 1, "VAR", h_unsetenv, "Unset the environment variable VAR"),
   OPT ("--lock-file", 1, "DEST", h_lock_file, "Hold a lock on DEST while the sandbox runs"),
   OPT ("--sync-fd", 1, "FD", h_sync_fd, "Keep FD open while the sandbox runs"),
+  OPT ("--keep-fd", 1, "FD", h_keep_fd,
+       "Pass the inherited directory fd FD to COMMAND (others are closed)"),
   OPT ("--bind", 2, "SRC DEST", h_bind, "Bind-mount the host path SRC on DEST"),
   OPT ("--bind-try", 2, "SRC DEST", h_bind_try, "Like --bind, but skipped when SRC does not exist"),
   OPT ("--dev-bind", 2, "SRC DEST", h_dev_bind,
@@ -1018,21 +1167,11 @@ check_pending_after (const struct option_def *opt)
     die (OVERLAY_SRC_MISPLACED);
 }
 
-void
-options_parse (struct sandbox *sb, int argc, char **argv)
+/* Read options until the command starts (a word not starting with '-',
+ * or after "--"). */
+static void
+parse_options (struct sandbox *sb)
 {
-  parser.ops_cap = grown_capacity (sb->n_ops);
-  parser.env_ops_cap = grown_capacity (sb->n_env_ops);
-  parser.seccomp_cap = grown_capacity (sb->n_seccomp_fds);
-  parser.perms_pending = false;
-  parser.size_pending = false;
-  free (parser.overlay_srcs);
-  parser.overlay_srcs = NULL;
-  parser.n_overlay_srcs = 0;
-  parser.overlay_srcs_cap = 0;
-
-  source_push (argv, argc > 0 ? (size_t)argc : 0, false);
-
   for (;;)
     {
       char *word = word_peek ();
@@ -1057,8 +1196,41 @@ options_parse (struct sandbox *sb, int argc, char **argv)
       opt->handler (sb, opt, values);
       check_pending_after (opt);
     }
+}
 
+/* A command line with no file-system operation at all gets the safe preset:
+ * with bubblewrap such a run could not even exec its command. */
+static void
+apply_default_preset (struct sandbox *sb)
+{
+  if (sb->n_ops > 0 || parser.preset_used || sb->n_command == 0)
+    return;
+  push_preset (sb, "safe");
+  parse_options (sb);
+  if (!sb->quiet)
+    warn_msg ("no file-system options given: applying --preset safe "
+              "(--preset list shows it; --quiet hides this note)");
+}
+
+void
+options_parse (struct sandbox *sb, int argc, char **argv)
+{
+  parser.ops_cap = grown_capacity (sb->n_ops);
+  parser.env_ops_cap = grown_capacity (sb->n_env_ops);
+  parser.seccomp_cap = grown_capacity (sb->n_seccomp_fds);
+  parser.keep_fds_cap = grown_capacity (sb->n_keep_fds);
+  args_words_total = args_bytes_total = 0;
+  parser.perms_pending = false;
+  parser.size_pending = false;
+  free (parser.overlay_srcs);
+  parser.overlay_srcs = NULL;
+  parser.n_overlay_srcs = 0;
+  parser.overlay_srcs_cap = 0;
+
+  source_push (argv, argc > 0 ? (size_t)argc : 0, false);
+  parse_options (sb);
   take_command (sb);
+  apply_default_preset (sb);
 
   if (parser.perms_pending)
     die ("--perms must be followed by an option that creates a file");
@@ -1141,6 +1313,107 @@ options_check (struct sandbox *sb)
     if (!dest_is_valid (sb->ops[i].dest))
       die ("Invalid destination \"%s\": must not be empty or contain \"..\" components",
            sb->ops[i].dest ? sb->ops[i].dest : "");
+}
+
+bool
+options_fd_is_named (const struct sandbox *sb, int fd)
+{
+  const int singles[] = { sb->info_fd, sb->json_status_fd, sb->sync_fd, sb->block_fd,
+                          sb->userns_block_fd, sb->userns_fd, sb->userns2_fd, sb->pidns_fd };
+  for (size_t i = 0; i < N_ELEMENTS (singles); i++)
+    if (singles[i] == fd)
+      return true;
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    if (sb->seccomp_fds[i] == fd)
+      return true;
+  for (size_t i = 0; i < sb->n_keep_fds; i++)
+    if (sb->keep_fds[i] == fd)
+      return true;
+  for (size_t i = 0; i < sb->n_ops; i++)
+    if (sb->ops[i].fd == fd)
+      return true;
+  return false;
+}
+
+/* What a named fd must be. */
+enum fd_need
+{
+  FD_OPEN,     /* anything open, O_PATH included */
+  FD_READ,     /* readable */
+  FD_WRITE,    /* writable */
+  FD_USERNS,   /* a user namespace */
+  FD_PIDNS,    /* a PID namespace */
+};
+
+static void
+check_fd (const char *option, int fd, enum fd_need need)
+{
+  int fl;
+
+  if (fd < 0)
+    return;
+  fl = fcntl (fd, F_GETFL);
+  if (fl < 0)
+    die_with_error ("%s %d", option, fd);
+  switch (need)
+    {
+    case FD_OPEN:
+      break;
+    case FD_READ:
+      if ((fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+        die ("%s %d: not open for reading", option, fd);
+      break;
+    case FD_WRITE:
+      if ((fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY)
+        die ("%s %d: not open for writing", option, fd);
+      break;
+    case FD_USERNS:
+    case FD_PIDNS:
+      {
+        int want = need == FD_USERNS ? CLONE_NEWUSER : CLONE_NEWPID;
+        if (ioctl (fd, NS_GET_NSTYPE) != want)
+          die ("%s %d: not a %s namespace", option, fd, need == FD_USERNS ? "user" : "PID");
+      }
+      break;
+    }
+}
+
+void
+options_check_fds (const struct sandbox *sb)
+{
+  check_fd ("--info-fd", sb->info_fd, FD_WRITE);
+  check_fd ("--json-status-fd", sb->json_status_fd, FD_WRITE);
+  check_fd ("--sync-fd", sb->sync_fd, FD_OPEN);
+  check_fd ("--block-fd", sb->block_fd, FD_READ);
+  check_fd ("--userns-block-fd", sb->userns_block_fd, FD_READ);
+  check_fd ("--userns", sb->userns_fd, FD_USERNS);
+  check_fd ("--userns2", sb->userns2_fd, FD_USERNS);
+  check_fd ("--pidns", sb->pidns_fd, FD_PIDNS);
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    check_fd (sb->seccomp_given ? "--seccomp" : "--add-seccomp-fd", sb->seccomp_fds[i], FD_READ);
+  for (size_t i = 0; i < sb->n_keep_fds; i++)
+    check_fd ("--keep-fd", sb->keep_fds[i], FD_OPEN);
+  for (size_t i = 0; i < sb->n_ops; i++)
+    switch (sb->ops[i].type)
+      {
+      case OP_FILE:
+        check_fd ("--file", sb->ops[i].fd, FD_READ);
+        break;
+      case OP_BIND_DATA:
+        check_fd ("--bind-data", sb->ops[i].fd, FD_READ);
+        break;
+      case OP_RO_BIND_DATA:
+        check_fd ("--ro-bind-data", sb->ops[i].fd, FD_READ);
+        break;
+      case OP_BIND_FD:
+        check_fd ("--bind-fd", sb->ops[i].fd, FD_OPEN);
+        break;
+      case OP_RO_BIND_FD:
+        check_fd ("--ro-bind-fd", sb->ops[i].fd, FD_OPEN);
+        break;
+      default:
+        break;
+      }
 }
 
 /* ------------------------------------------------------------------------ */

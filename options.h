@@ -30,6 +30,14 @@ void options_parse (struct sandbox *sb, int argc, char **argv);
  * needs --unshare-uts, a command is required).  Dies with one line. */
 void options_check (struct sandbox *sb);
 
+/* Every fd an option names must be open and of the right kind (readable,
+ * writable, a user or PID namespace).  Separate from options_check(),
+ * which looks only at the words, not at the process. */
+void options_check_fds (const struct sandbox *sb);
+
+/* Is fd named by an option (--info-fd, --file, --keep-fd, ...)? */
+bool options_fd_is_named (const struct sandbox *sb, int fd);
+
 /* Print --help to `out` and exit with `status`. */
 void options_usage (FILE *out, int status) NORETURN;
 

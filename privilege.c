@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "utils.h"
 
 static bool setuid_mode;
@@ -130,23 +131,6 @@ privilege_check (const struct sandbox *sb)
     }
 }
 
-static bool
-fd_is_named (const struct sandbox *sb, int fd)
-{
-  const int singles[] = { sb->info_fd, sb->json_status_fd, sb->sync_fd, sb->block_fd,
-                          sb->userns_block_fd, sb->userns_fd, sb->userns2_fd, sb->pidns_fd };
-  for (size_t i = 0; i < N_ELEMENTS (singles); i++)
-    if (singles[i] == fd)
-      return true;
-  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
-    if (sb->seccomp_fds[i] == fd)
-      return true;
-  for (size_t i = 0; i < sb->n_ops; i++)
-    if (sb->ops[i].fd == fd)
-      return true;
-  return false;
-}
-
 void
 privilege_close_unnamed_fds (const struct sandbox *sb)
 {
@@ -162,7 +146,7 @@ privilege_close_unnamed_fds (const struct sandbox *sb)
       int fd;
       if (parse_fd (de->d_name, &fd) < 0 || fd <= STDERR_FILENO || fd == dfd)
         continue;
-      if (!fd_is_named (sb, fd))
+      if (!options_fd_is_named (sb, fd))
         close (fd);
     }
   closedir (dir);

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "diagnose.h"
 #include "label.h"
 #include "monitor.h"
 #include "namespaces.h"
 #include "network.h"
 #include "options.h"
+#include "plan.h"
 #include "privilege.h"
 #include "sandbox.h"
 #include "setup.h"
@@ -147,13 +149,16 @@ main (int argc, char **argv)
   log_init (argv[0]);
   sandbox_init (&sb);
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
+  diagnose_run (&sb);                      /* --diagnose: report and exit */
   options_check (&sb);                     /* 2. check */
+  options_check_fds (&sb);
   label_check (&sb);
   privilege_check (&sb);
   privilege_close_unnamed_fds (&sb);
 
   prepare_run (&sb, &run);
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
+  plan_dry_run (&sb, &run);    /* --dry-run: print the plan and exit */
   die_with_parent (&sb);
   monitor_block_signals ();
 

@@ -134,6 +134,8 @@ struct sandbox
   int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
   size_t n_seccomp_fds;
   bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
+  int *keep_fds;          /* --keep-fd: inherited directory fds the command may keep */
+  size_t n_keep_fds;
 
   bool disable_userns;
   bool assert_userns_disabled;
@@ -142,6 +144,11 @@ struct sandbox
   const char *file_label;
 
   bool level_prefix;
+  bool quiet;            /* --quiet: no notes on stderr */
+
+  /* Report instead of building: --diagnose (diagnose.c), --dry-run (plan.c). */
+  bool diagnose;
+  enum { DRY_RUN_NONE, DRY_RUN_TEXT, DRY_RUN_JSON } dry_run;
 
   /* confinement beyond bubblewrap (seccomp.c, landlock.c, limit.c) */
   const char **seccomp_deny;      /* --seccomp-deny: syscall names and @groups, checked */

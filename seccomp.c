@@ -514,3 +514,13 @@ hutch_seccomp_load (const struct run *run)
     return -errno;
   return 0;
 }
+
+bool
+hutch_seccomp_available (void)
+{
+#ifdef HAVE_LIBSECCOMP
+  return true;
+#else
+  return false;
+#endif
+}

@@ -24,3 +24,6 @@ void hutch_seccomp_compile (const struct sandbox *sb, struct run *run);
 /* The last step before exec: load run's filter, if any (no_new_privs must
  * be set).  Returns 0 or -errno. */
 int hutch_seccomp_load (const struct run *run);
+
+/* True when hutch was built with libseccomp (the presets use it). */
+bool hutch_seccomp_available (void);

@@ -75,28 +75,38 @@ format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const cha
   return n;
 }
 
-void
-status_report_started (const struct sandbox *sb, pid_t child, int proc_fd)
+int
+status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const char **failed)
 {
   char ns[1024];
+  int r;
 
   if (sb->info_fd >= 0)
     {
       format_namespaces (sb, child, proc_fd, "\n    ", ns, sizeof ns);
       char *doc = xasprintf ("{\n    \"child-pid\": %d%s\n}\n", (int) child, ns);
-      if (write_all (sb->info_fd, doc, strlen (doc)) < 0)
-        die_with_error ("Write to --info-fd failed");
+      r = write_all (sb->info_fd, doc, strlen (doc));
       free (doc);
       close (sb->info_fd);
+      if (r < 0)
+        {
+          *failed = "--info-fd";
+          return r;
+        }
     }
   if (sb->json_status_fd >= 0)
     {
       format_namespaces (sb, child, proc_fd, " ", ns, sizeof ns);
       char *doc = xasprintf ("{ \"child-pid\": %d%s }\n", (int) child, ns);
-      if (write_all (sb->json_status_fd, doc, strlen (doc)) < 0)
-        die_with_error ("Write to --json-status-fd failed");
+      r = write_all (sb->json_status_fd, doc, strlen (doc));
       free (doc);
+      if (r < 0)
+        {
+          *failed = "--json-status-fd";
+          return r;
+        }
     }
+  return 0;
 }
 
 void

@@ -53,8 +53,22 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
     }
   if (n >= sizeof buf - 1)
     n = sizeof buf - 2;
-  buf[n++] = '\n';
-  (void) write_all (STDERR_FILENO, buf, n);
+
+  /* One message, one line: a control character that came from the caller
+   * (a newline in a host name, an escape sequence in a path) is shown as
+   * \xHH instead. */
+  char line[sizeof buf];
+  size_t m = 0;
+  for (size_t i = 0; i < n && m < sizeof line - 5; i++)
+    {
+      unsigned char c = (unsigned char) buf[i];
+      if (c < 0x20 || c == 0x7f)
+        m += (size_t) snprintf (line + m, sizeof line - m, "\\x%02x", c);
+      else
+        line[m++] = (char) c;
+    }
+  line[m++] = '\n';
+  (void) write_all (STDERR_FILENO, line, m);
 }
 
 void
@@ -259,11 +273,22 @@ write_file_at (int dirfd, const char *path, const char *content)
 int
 read_all (int fd, char **out, size_t *len)
 {
+  return read_all_max (fd, SIZE_MAX, out, len);
+}
+
+int
+read_all_max (int fd, size_t max, char **out, size_t *len)
+{
   size_t cap = 4096, n = 0;
   char *buf = xmalloc (cap);
 
   for (;;)
     {
+      if (n > max)
+        {
+          free (buf);
+          return -EFBIG;
+        }
       if (cap - n < 2048)
         {
           if (cap > SIZE_MAX / 2)

@@ -86,6 +86,8 @@ int write_all (int fd, const void *buf, size_t len);
 int write_file_at (int dirfd, const char *path, const char *content);
 /* Read everything from fd; *out is NUL-terminated, *len excludes the NUL. */
 int read_all (int fd, char **out, size_t *len);
+/* The same, failing with -EFBIG once more than `max` bytes have come. */
+int read_all_max (int fd, size_t max, char **out, size_t *len);
 /* Copy everything from one fd to another. */
 int copy_fd (int from, int to);
 

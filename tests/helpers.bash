@@ -62,6 +62,8 @@ hutch_setup() {
 }
 
 hutch_teardown() {
+    # A setup that skipped (or failed) before hutch_setup has nothing to undo.
+    [[ -n ${HOST_MOUNTS_AT_SETUP+x} ]] || return 0
     local pid m
     for pid in "${BG_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
@@ -255,8 +257,15 @@ assert_no_path() {
 # ---------------------------------------------------------------------------
 # The host must not be changed by a sandbox
 
+# Mount points of the host.  Those under another bats run's directory are
+# left out: a concurrent run of these suites (as root) may mount there.
 _host_mounts() {
-    awk '{ print $5 }' /proc/self/mountinfo | sort
+    local own=${BATS_RUN_TMPDIR:-/nonexistent}
+    awk -v own="$own/" '{
+        m = $5
+        if (m ~ /\/bats-run-[^\/]*\// && index(m, own) != 1) next
+        print m
+    }' /proc/self/mountinfo | sort
 }
 
 host_mounts_snapshot() {

@@ -129,7 +129,7 @@ dir"
 @test "--tmpfs: an empty writable tmpfs, mode 0755, gone afterwards" {
     run --separate-stderr min_sh --tmpfs /scratch \
         'ls -A /scratch | wc -l; stat -c %a /scratch; echo x > /scratch/f && cat /scratch/f;
-         awk "\$5 == \"/scratch\" { print \$9 }" /proc/self/mountinfo'
+         awk -v m=/scratch "\$5 == m { for (i = 7; \$i != \"-\"; i++); print \$(i + 1) }" /proc/self/mountinfo'
     assert_success
     assert_output "0
 755
@@ -172,7 +172,7 @@ wrote"
 
 @test "--mqueue mounts a POSIX message queue filesystem" {
     run --separate-stderr min_sh --unshare-ipc --mqueue /mq \
-        'awk "\$5 == \"/mq\" { print \$9 }" /proc/self/mountinfo'
+        'awk -v m=/mq "\$5 == m { for (i = 7; \$i != \"-\"; i++); print \$(i + 1) }" /proc/self/mountinfo'
     assert_success
     assert_output mqueue
 }
@@ -359,7 +359,7 @@ pts/ptmx"
 
 @test "--proc: a new procfs, not the host's" {
     run --separate-stderr min_sh \
-        'awk "\$5 == \"/proc\" { print \$9 }" /proc/self/mountinfo; [ -e /proc/1/cmdline ] && echo has-1'
+        'awk -v m=/proc "\$5 == m { for (i = 7; \$i != \"-\"; i++); print \$(i + 1) }" /proc/self/mountinfo; [ -e /proc/1/cmdline ] && echo has-1'
     assert_success
     assert_output "proc
 has-1"

@@ -39,13 +39,13 @@ EOF
 }
 
 # Start a sandbox in the background that reports on fd 3 into FILE, writes
-# /flag/ready and waits (at most 30 s) for /flag/go.
+# $T/flag/ready and waits (at most 30 s) for $T/flag/go.
 start_reporting_sandbox() {
     local opt=$1 file=$2
     shift 2
-    "$HUTCH" "${SB[@]}" --die-with-parent --bind "$T/flag" /flag "$@" "$opt" 3 -- \
-        /bin/sh -c 'echo up > /flag/ready; i=0; while [ ! -e /flag/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done' \
-        3>"$file" >/dev/null 2>&1 &
+    "$HUTCH" "${SB[@]}" --die-with-parent --bind "$T/flag" "$T/flag" "$@" "$opt" 3 -- \
+        /bin/sh -c 'echo up > "$1/ready"; i=0; while [ ! -e "$1/go" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done' \
+        sh "$T/flag" 3>"$file" >/dev/null 2>&1 &
     SANDBOX_PID=$!
     track_pid "$SANDBOX_PID"
     wait_until 20 file_exists "$T/flag/ready" || fail "the sandbox did not start"

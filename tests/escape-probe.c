@@ -1,0 +1,375 @@
+/* escape-probe — the attacks of tests/escape.bats, one system call each.
+ *
+ *   escape-probe ids                       "uid=R/E/S gid=R/E/S"
+ *   escape-probe read-fd FD NAME           openat(FD, NAME) and read: the data, or the errno
+ *   escape-probe fchdir-read FD PATH       fchdir(FD), then open PATH (relative) and read
+ *   escape-probe write PATH                open(PATH, O_WRONLY) and write "x\n"
+ *   escape-probe open-w PATH               open(PATH, O_WRONLY) only, nothing written
+ *   escape-probe open-dev PATH             open(PATH, O_RDWR): a device node
+ *   escape-probe open-path FD DIR -- CMD...  exec CMD with an O_PATH fd of DIR as FD
+ *   escape-probe raise-nofile              raise the hard RLIMIT_NOFILE by one
+ *                                          (CAP_SYS_RESOURCE of the host)
+ *   escape-probe setpriority               nice -5 (CAP_SYS_NICE of the host)
+ *   escape-probe kill PID [SIG]            kill(PID, SIG or 0)
+ *   escape-probe ptrace PID                PTRACE_ATTACH (detached again at once)
+ *   escape-probe pidfd-getfd PID FD        pidfd_open + pidfd_getfd
+ *   escape-probe tiocsti TEXT              push TEXT into the terminal on fd 0
+ *   escape-probe tioclinux                 TIOCLINUX paste selection on fd 0
+ *   escape-probe listen-abstract NAME      serve one connection on @NAME for
+ *                                          at most 60 s; prints "listening"
+ *   escape-probe connect-abstract NAME     connect to @NAME
+ *   escape-probe listen-tcp                listen on 127.0.0.1 on a free port,
+ *                                          print the port, accept for 60 s
+ *   escape-probe connect-tcp PORT          connect to 127.0.0.1:PORT
+ *   escape-probe key-add DESC DATA -- CMD...  join a new session keyring, add
+ *                                          a "user" key DESC to it, print its id,
+ *                                          then exec CMD (which inherits it)
+ *   escape-probe key-read ID               KEYCTL_READ of key ID
+ *   escape-probe key-search DESC           KEYCTL_SEARCH for DESC in @s
+ *   escape-probe fds                       the open fds of this process, one line
+ *
+ * Each attack prints "ok" (or what it read) when the call succeeded, else
+ * the errno's name (EPERM, EACCES, ...), and exits 0; exit 2 on misuse.
+ * Built static, so that it runs in any root.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+static int
+fail (void)
+{
+  const char *name = strerrorname_np (errno);
+  printf ("%s\n", name ? name : "E?");
+  return 0;
+}
+
+static int
+usage (void)
+{
+  fprintf (stderr, "escape-probe: bad usage (see tests/escape-probe.c)\n");
+  return 2;
+}
+
+static long
+num (const char *s)
+{
+  char *end;
+  errno = 0;
+  long v = strtol (s, &end, 10);
+  if (errno != 0 || *end != '\0' || end == s)
+    {
+      fprintf (stderr, "escape-probe: not a number: %s\n", s);
+      exit (2);
+    }
+  return v;
+}
+
+/* Print what fd holds (at most 4 KiB), without a trailing newline added. */
+static int
+dump (int fd)
+{
+  char buf[4096];
+  ssize_t n = read (fd, buf, sizeof buf);
+  if (n < 0)
+    return fail ();
+  fwrite (buf, 1, (size_t) n, stdout);
+  return 0;
+}
+
+static int
+abstract_addr (const char *name, struct sockaddr_un *sa, socklen_t *len)
+{
+  size_t n = strlen (name);
+  if (n + 1 > sizeof sa->sun_path)
+    return -1;
+  memset (sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  memcpy (sa->sun_path + 1, name, n); /* sun_path[0] = 0: abstract */
+  *len = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + n);
+  return 0;
+}
+
+/* Accept connections for at most 60 s, answering each with "hello". */
+static int
+serve (int s)
+{
+  if (listen (s, 8) < 0)
+    return fail ();
+  fflush (stdout);
+  for (int waited = 0; waited < 60000;)
+    {
+      struct pollfd p = { .fd = s, .events = POLLIN };
+      int r = poll (&p, 1, 100);
+      waited += 100;
+      if (r > 0)
+        {
+          int c = accept (s, NULL, NULL);
+          if (c >= 0)
+            {
+              (void) !write (c, "hello\n", 6);
+              close (c);
+            }
+        }
+    }
+  return 0;
+}
+
+static int
+connect_and_read (int s, const struct sockaddr *sa, socklen_t len)
+{
+  if (connect (s, sa, len) < 0)
+    return fail ();
+  return dump (s);
+}
+
+static int
+keys (int argc, char **argv)
+{
+  if (strcmp (argv[1], "key-add") == 0)
+    {
+      if (argc < 6 || strcmp (argv[4], "--") != 0)
+        return usage ();
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0)
+        return fail ();
+      long id = syscall (SYS_add_key, "user", argv[2], argv[3], strlen (argv[3]),
+                         KEY_SPEC_SESSION_KEYRING);
+      if (id < 0)
+        return fail ();
+      printf ("%ld\n", id);
+      fflush (stdout);
+      execvp (argv[5], argv + 5);
+      perror ("escape-probe: exec");
+      return 2;
+    }
+  if (strcmp (argv[1], "key-read") == 0 && argc == 3)
+    {
+      char buf[256];
+      long n = syscall (SYS_keyctl, KEYCTL_READ, num (argv[2]), buf, sizeof buf - 1, 0);
+      if (n < 0)
+        return fail ();
+      buf[n < (long) sizeof buf ? n : (long) sizeof buf - 1] = '\0';
+      printf ("%s\n", buf);
+      return 0;
+    }
+  if (strcmp (argv[1], "key-search") == 0 && argc == 3)
+    {
+      long id = syscall (SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", argv[2], 0);
+      if (id < 0)
+        return fail ();
+      printf ("found %ld\n", id);
+      return 0;
+    }
+  return usage ();
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    return usage ();
+  const char *cmd = argv[1];
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
+  if (strcmp (cmd, "ids") == 0)
+    {
+      uid_t r, e, s;
+      gid_t gr, ge, gs;
+      getresuid (&r, &e, &s);
+      getresgid (&gr, &ge, &gs);
+      printf ("uid=%u/%u/%u gid=%u/%u/%u\n", r, e, s, gr, ge, gs);
+      return 0;
+    }
+  if (strcmp (cmd, "read-fd") == 0 && argc == 4)
+    {
+      int fd = openat ((int) num (argv[2]), argv[3], O_RDONLY);
+      return fd < 0 ? fail () : dump (fd);
+    }
+  if (strcmp (cmd, "fchdir-read") == 0 && argc == 4)
+    {
+      if (fchdir ((int) num (argv[2])) < 0)
+        return fail ();
+      int fd = open (argv[3], O_RDONLY);
+      return fd < 0 ? fail () : dump (fd);
+    }
+  if (strcmp (cmd, "write") == 0 && argc == 3)
+    {
+      int fd = open (argv[2], O_WRONLY);
+      if (fd < 0 || write (fd, "x\n", 2) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "open-w") == 0 && argc == 3)
+    {
+      int fd = open (argv[2], O_WRONLY | O_NOCTTY);
+      if (fd < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "open-path") == 0 && argc >= 6 && strcmp (argv[4], "--") == 0)
+    {
+      int fd = open (argv[3], O_PATH | O_DIRECTORY);
+      int want = (int) num (argv[2]);
+      if (fd < 0 || (fd != want && (dup2 (fd, want) < 0 || close (fd) < 0)))
+        return fail ();
+      execvp (argv[5], argv + 5);
+      perror ("escape-probe: exec");
+      return 2;
+    }
+  if (strcmp (cmd, "raise-nofile") == 0)
+    {
+      struct rlimit rl;
+      if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+        return fail ();
+      if (rl.rlim_max == RLIM_INFINITY)
+        {
+          printf ("unlimited\n");
+          return 0;
+        }
+      rl.rlim_max++;
+      if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "setpriority") == 0)
+    {
+      if (setpriority (PRIO_PROCESS, 0, -5) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "open-dev") == 0 && argc == 3)
+    {
+      int fd = open (argv[2], O_RDWR);
+      if (fd < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "kill") == 0 && (argc == 3 || argc == 4))
+    {
+      if (kill ((pid_t) num (argv[2]), argc == 4 ? (int) num (argv[3]) : 0) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "ptrace") == 0 && argc == 3)
+    {
+      pid_t pid = (pid_t) num (argv[2]);
+      if (ptrace (PTRACE_ATTACH, pid, NULL, NULL) < 0)
+        return fail ();
+      waitpid (pid, NULL, __WALL);
+      ptrace (PTRACE_DETACH, pid, NULL, NULL);
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "pidfd-getfd") == 0 && argc == 4)
+    {
+      int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) num (argv[2]), 0);
+      if (pidfd < 0)
+        return fail ();
+      if (syscall (SYS_pidfd_getfd, pidfd, (int) num (argv[3]), 0) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "tiocsti") == 0 && argc == 3)
+    {
+      for (const char *p = argv[2]; *p; p++)
+        if (ioctl (0, TIOCSTI, p) < 0)
+          return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "tioclinux") == 0)
+    {
+      char sub = 3; /* TIOCL_PASTESEL */
+      if (ioctl (0, TIOCLINUX, &sub) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if ((strcmp (cmd, "listen-abstract") == 0 || strcmp (cmd, "connect-abstract") == 0)
+      && argc == 3)
+    {
+      struct sockaddr_un sa;
+      socklen_t len;
+      int s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (s < 0 || abstract_addr (argv[2], &sa, &len) < 0)
+        return fail ();
+      if (cmd[0] == 'c')
+        return connect_and_read (s, (struct sockaddr *) &sa, len);
+      if (bind (s, (struct sockaddr *) &sa, len) < 0)
+        return fail ();
+      printf ("listening\n");
+      return serve (s);
+    }
+  if (strcmp (cmd, "listen-tcp") == 0 || (strcmp (cmd, "connect-tcp") == 0 && argc == 3))
+    {
+      struct sockaddr_in sa = { .sin_family = AF_INET };
+      socklen_t len = sizeof sa;
+      int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      if (s < 0)
+        return fail ();
+      if (cmd[0] == 'c')
+        {
+          sa.sin_port = htons ((uint16_t) num (argv[2]));
+          return connect_and_read (s, (struct sockaddr *) &sa, len);
+        }
+      if (bind (s, (struct sockaddr *) &sa, len) < 0
+          || getsockname (s, (struct sockaddr *) &sa, &len) < 0)
+        return fail ();
+      printf ("%u\n", (unsigned) ntohs (sa.sin_port));
+      return serve (s);
+    }
+  if (strncmp (cmd, "key-", 4) == 0)
+    return keys (argc, argv);
+  if (strcmp (cmd, "fds") == 0)
+    {
+      DIR *d = opendir ("/proc/self/fd");
+      struct dirent *de;
+      int own;
+      if (d == NULL)
+        return fail ();
+      own = dirfd (d);
+      while ((de = readdir (d)) != NULL)
+        if (de->d_name[0] != '.' && atoi (de->d_name) != own)
+          printf ("%s ", de->d_name);
+      printf ("\n");
+      closedir (d);
+      return 0;
+    }
+  return usage ();
+}

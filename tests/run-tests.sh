@@ -1,0 +1,211 @@
+#!/bin/bash
+# Run hutch's test suites.
+#
+#   tests/run-tests.sh [BUILD_DIR]
+#
+# BUILD_DIR holds the built ./hutch (and tests/unit-options when built);
+# default: the current directory if it has ./hutch, else the directory above
+# this script.  HUTCH=/path/to/binary overrides the binary.
+#
+# Every tests/*.bats suite runs as the current user and, when that is root,
+# once more as an unprivileged user ($HUTCH_TEST_USER, else hutchtest, created
+# if missing) from a copy under /tmp that the user can read.  The unit test
+# binary tests/unit-options runs once if it was built.  The last line is
+# "N passed, N failed, N skipped" over everything; the exit status is non-zero
+# if anything failed or if no test ran.
+
+# Started by a POSIX sh (make's $(SHELL))?  Go on in bash.
+if [ -z "${BASH_VERSION:-}" ]; then
+    exec bash "$0" "$@"
+fi
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 2
+
+if [[ $# -gt 0 && -n $1 ]]; then
+    build_dir=$1
+elif [[ -x ./hutch ]]; then
+    build_dir=.
+else
+    build_dir=$here/..
+fi
+build_dir=$(cd "$build_dir" 2>/dev/null && pwd) || {
+    echo "run-tests.sh: no such build directory: $1" >&2
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+}
+
+hutch=${HUTCH:-$build_dir/hutch}
+if [[ $hutch != /* ]]; then
+    hutch=$PWD/$hutch
+fi
+
+total_pass=0
+total_fail=0
+total_skip=0
+
+# count_tap FILE : add the ok / not ok / skip lines of a TAP stream
+count_tap() {
+    local p f s
+    s=$(grep -cE '^ok [0-9]+ .* # [Ss][Kk][Ii][Pp]( |$)' "$1")
+    p=$(grep -cE '^ok [0-9]+' "$1")
+    f=$(grep -cE '^not ok [0-9]+' "$1")
+    total_pass=$((total_pass + p - s))
+    total_skip=$((total_skip + s))
+    total_fail=$((total_fail + f))
+    RUN_PASS=$((p - s)) RUN_FAIL=$f RUN_SKIP=$s
+}
+
+# check_plan FILE STATUS : a bats run that died before its plan was complete
+# counts as a failure
+check_plan() {
+    local planned ran
+    planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$1" | head -n 1)
+    ran=$(grep -cE '^(not )?ok [0-9]+' "$1")
+    if [[ -z $planned ]]; then
+        echo "# bats produced no plan (exit status $2)"
+        total_fail=$((total_fail + 1))
+    elif ((ran < planned)); then
+        echo "# bats ran $ran of $planned tests (exit status $2)"
+        total_fail=$((total_fail + planned - ran))
+    elif (($2 != 0 && RUN_FAIL == 0)); then
+        echo "# bats exited $2 without a failing test"
+        total_fail=$((total_fail + 1))
+    fi
+}
+
+tmp_out=$(mktemp) || exit 2
+unpriv_dir=""
+cleanup() {
+    rm -f "$tmp_out"
+    [[ -z $unpriv_dir ]] || rm -rf "$unpriv_dir"
+}
+trap cleanup EXIT
+
+suites=("$here"/*.bats)
+have_bats=1
+if ! command -v bats >/dev/null 2>&1; then
+    have_bats=0
+fi
+
+clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# --- unit tests ---------------------------------------------------------------
+
+unit=$build_dir/tests/unit-options
+if [[ -x $unit ]]; then
+    echo "== unit-options"
+    "$unit" >"$tmp_out" 2>&1
+    st=$?
+    # Show its output, keeping its own summary line from looking like ours.
+    sed -E 's/^([0-9]+ passed, [0-9]+ failed.*)$/# unit-options summary: \1/' "$tmp_out"
+    p=$(grep -cE '^ok [0-9]+' "$tmp_out")
+    f=$(grep -cE '^not ok [0-9]+' "$tmp_out")
+    s=$(grep -cE '^ok [0-9]+ .* # [Ss][Kk][Ii][Pp]( |$)' "$tmp_out")
+    total_pass=$((total_pass + p - s))
+    total_fail=$((total_fail + f))
+    total_skip=$((total_skip + s))
+    if ((st != 0 && f == 0)); then
+        echo "# unit-options exited $st without a failing test"
+        total_fail=$((total_fail + 1))
+    fi
+else
+    echo "== unit-options: not built ($unit), skipped"
+fi
+
+# --- bats suites -----------------------------------------------------------------
+
+if [[ ! -x $hutch ]]; then
+    echo "run-tests.sh: the binary under test is missing: $hutch" >&2
+    echo "  build it first, or set HUTCH=/path/to/hutch" >&2
+    total_fail=$((total_fail + 1))
+elif ((have_bats == 0)); then
+    echo "run-tests.sh: bats is not installed (Debian: apt-get install bats)" >&2
+    total_fail=$((total_fail + 1))
+elif ((${#suites[@]} == 0)) || [[ ! -e ${suites[0]} ]]; then
+    echo "run-tests.sh: no suites in $here" >&2
+    total_fail=$((total_fail + 1))
+else
+    if [[ $(id -u) -eq 0 ]]; then
+        echo "== as $(id -un)"
+    else
+        echo "== as $(id -un) (uid $(id -u))"
+    fi
+    echo "# HUTCH=$hutch"
+    HUTCH=$hutch PATH=$clean_path:$PATH bats --tap "${suites[@]}" </dev/null >"$tmp_out" 2>&1
+    st=$?
+    cat "$tmp_out"
+    count_tap "$tmp_out"
+    check_plan "$tmp_out" "$st"
+    echo "# as $(id -un): $RUN_PASS ok, $RUN_FAIL failed, $RUN_SKIP skipped"
+
+    if [[ $(id -u) -eq 0 ]]; then
+        user=${HUTCH_TEST_USER:-hutchtest}
+        reason=""
+        if ! id -u "$user" >/dev/null 2>&1; then
+            if [[ -n ${HUTCH_TEST_USER:-} ]]; then
+                reason="user $user does not exist"
+            elif ! useradd -m "$user" >/dev/null 2>&1; then
+                reason="could not create user $user"
+            fi
+        fi
+        if [[ -z $reason ]]; then
+            uid=$(id -u "$user")
+            home=$(getent passwd "$user" | cut -d: -f6)
+            [[ -d $home ]] || home=/tmp
+            unpriv_dir=$(mktemp -d /tmp/hutch-tests.XXXXXX) || reason="mktemp failed"
+        fi
+        if [[ -z $reason ]]; then
+            chmod 755 "$unpriv_dir"
+            mkdir "$unpriv_dir/tests"
+            cp "${suites[@]}" "$here"/*.bash "$unpriv_dir/tests/"
+            # Helper programs the suites run (tests/*-probe), when built.
+            for f in "$build_dir"/tests/*-probe; do
+                [[ ! -x $f ]] || cp "$f" "$unpriv_dir/tests/"
+            done
+            cp "$hutch" "$unpriv_dir/${hutch##*/}"
+            chmod -R a+rX "$unpriv_dir"
+            copied_suites=()
+            for s in "${suites[@]}"; do
+                copied_suites+=("$unpriv_dir/tests/${s##*/}")
+            done
+            echo "== as $user (uid $uid)"
+            echo "# HUTCH=$unpriv_dir/${hutch##*/}"
+            run_as=()
+            if command -v runuser >/dev/null 2>&1; then
+                run_as=(runuser -u "$user" --)
+            elif command -v setpriv >/dev/null 2>&1; then
+                run_as=(setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups --)
+            fi
+            env_args=(env -i "HOME=$home" "USER=$user" "LOGNAME=$user"
+                "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp"
+                "HUTCH=$unpriv_dir/${hutch##*/}" "BWRAP=${BWRAP:-/usr/bin/bwrap}")
+            if ((${#run_as[@]})); then
+                (cd "$unpriv_dir" && "${run_as[@]}" "${env_args[@]}" \
+                    bats --tap "${copied_suites[@]}") </dev/null >"$tmp_out" 2>&1
+                st=$?
+            else
+                cmd=$(printf '%q ' "${env_args[@]}" bats --tap "${copied_suites[@]}")
+                (cd "$unpriv_dir" && su "$user" -s /bin/bash -c "$cmd") </dev/null >"$tmp_out" 2>&1
+                st=$?
+            fi
+            cat "$tmp_out"
+            count_tap "$tmp_out"
+            check_plan "$tmp_out" "$st"
+            echo "# as $user: $RUN_PASS ok, $RUN_FAIL failed, $RUN_SKIP skipped"
+            rm -rf "$unpriv_dir"
+            unpriv_dir=""
+        else
+            echo "== as an unprivileged user: skipped ($reason)"
+        fi
+    fi
+fi
+
+if ((total_pass + total_fail == 0)); then
+    echo "# no test ran"
+    total_fail=$((total_fail + 1))
+fi
+
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+((total_fail == 0))
