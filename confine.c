@@ -125,6 +125,10 @@ caps_to_keep (const struct sandbox *sb, const struct run *run)
     return sb->caps & have;
   if (run->real_uid == 0 && sb->uid == 0)
     return have;
+  /* Root of a namespace with the caller's subordinate ids (a package
+   * build's chroot): root's capabilities there, over those ids only. */
+  if (sb->map_subids && run->n_uid_map > 0 && (!sb->uid_set || sb->uid == 0))
+    return have;
   return 0;
 }
 

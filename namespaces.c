@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "diagnose.h"
+#include "idmap.h"
 #include "privilege.h"
 #include "utils.h"
 
@@ -64,6 +65,7 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
                     || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user")));
   if (!run->userns)
     {
+      idmap_prepare (sb, run); /* refuses --map-subids without a user namespace */
       run->ns_uid = run->real_uid;
       run->ns_gid = run->real_gid;
       run->nested_userns = false;
@@ -81,6 +83,7 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
     }
   run->nested_userns
       = run->ns_uid != sb->uid || run->ns_gid != sb->gid || sb->disable_userns;
+  idmap_prepare (sb, run); /* many ids: newuidmap/newgidmap write the maps */
 }
 
 /* --userns and --pidns: join the caller's namespaces before clone, so the
@@ -143,23 +146,13 @@ write_proc_file (int proc_fd, pid_t pid, const char *name, const char *content)
   return write_file_at (proc_fd, path, content);
 }
 
-/* In the parent: map the caller's ids into the child's user namespace. */
+/* In the parent: the one-id uid map (the caller's uid). */
 static void
-write_child_maps (const struct run *run, pid_t child)
+write_uid_map (const struct run *run, pid_t child)
 {
   char map[64];
   int r;
 
-  if (run->real_uid != 0)
-    {
-      r = write_proc_file (run->proc_fd, child, "setgroups", "deny\n");
-      /* Kernels before 3.19 have no setgroups file. */
-      if (r < 0 && r != -ENOENT)
-        {
-          errno = -r;
-          die_with_error ("Can't write /proc/%d/setgroups", (int) child);
-        }
-    }
   snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_uid, (unsigned) run->real_uid);
   r = write_proc_file (run->proc_fd, child, "uid_map", map);
   if (r == -EPERM || r == -EACCES)
@@ -171,6 +164,15 @@ write_child_maps (const struct run *run, pid_t child)
       die_with_error ("Can't write uid map %u->%u of the new user namespace",
                       (unsigned) run->ns_uid, (unsigned) run->real_uid);
     }
+}
+
+/* In the parent: the one-id gid map (the caller's gid). */
+static void
+write_gid_map (const struct run *run, pid_t child)
+{
+  char map[64];
+  int r;
+
   snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_gid, (unsigned) run->real_gid);
   r = write_proc_file (run->proc_fd, child, "gid_map", map);
   if (r < 0)
@@ -179,6 +181,29 @@ write_child_maps (const struct run *run, pid_t child)
       die_with_error ("Can't write gid map %u->%u of the new user namespace",
                       (unsigned) run->ns_gid, (unsigned) run->real_gid);
     }
+}
+
+/* In the parent: map the caller's ids into the child's user namespace. */
+static void
+write_child_maps (const struct run *run, pid_t child)
+{
+  /* Many ids: the setuid helpers write those maps (newgidmap needs
+   * setgroups left as it is). */
+  idmap_write (run, child);
+  if (run->real_uid != 0 && run->n_gid_map == 0)
+    {
+      int r = write_proc_file (run->proc_fd, child, "setgroups", "deny\n");
+      /* Kernels before 3.19 have no setgroups file. */
+      if (r < 0 && r != -ENOENT)
+        {
+          errno = -r;
+          die_with_error ("Can't write /proc/%d/setgroups", (int) child);
+        }
+    }
+  if (run->n_uid_map == 0)
+    write_uid_map (run, child);
+  if (run->n_gid_map == 0)
+    write_gid_map (run, child);
 }
 
 pid_t
@@ -283,6 +308,20 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
 {
   char map[64];
   int r;
+
+  if (run->switch_ids)
+    {
+      /* Many ids are mapped: take the command's ids in this namespace,
+       * keeping the capabilities for the confine phase to sort out. */
+      uid_t uid = run->switch_uid;
+      gid_t gid = run->switch_gid;
+      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        die_with_error ("prctl(PR_SET_KEEPCAPS)");
+      if (setresgid (gid, gid, gid) < 0)
+        die_with_error ("Can't switch to gid %u", (unsigned) gid);
+      if (setresuid (uid, uid, uid) < 0)
+        die_with_error ("Can't switch to uid %u", (unsigned) uid);
+    }
 
   if (sb->userns2_fd >= 0)
     {

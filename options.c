@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "landlock.h"
 #include "limit.h"
 #include "presets.h"
@@ -425,6 +426,28 @@ push_preset (struct sandbox *sb, const char *name)
   source_push (words, n, true);
 }
 
+HANDLER (h_map_subids)
+{
+  sb->map_subids = true;
+  sb->unshare_user = true; /* the maps are those of a new user namespace */
+}
+
+static size_t uid_maps_cap, gid_maps_cap;
+
+HANDLER (h_uid_map)
+{
+  sb->uid_maps = xgrow (sb->uid_maps, &uid_maps_cap, sb->n_uid_maps, sizeof *sb->uid_maps);
+  idmap_parse_entry (opt->name, args[0], &sb->uid_maps[sb->n_uid_maps++]);
+  sb->unshare_user = true;
+}
+
+HANDLER (h_gid_map)
+{
+  sb->gid_maps = xgrow (sb->gid_maps, &gid_maps_cap, sb->n_gid_maps, sizeof *sb->gid_maps);
+  idmap_parse_entry (opt->name, args[0], &sb->gid_maps[sb->n_gid_maps++]);
+  sb->unshare_user = true;
+}
+
 HANDLER (h_preset)
 {
   if (strcmp (args[0], "list") == 0)
@@ -492,16 +515,17 @@ HANDLER (h_level_prefix)
   log_level_prefix = true;
 }
 
-/* One line per row: the name, then a tab and the value names if it takes
- * any.  The completions and the documentation tests read this. */
+/* One line per row, three tab-separated fields: the name, the value names
+ * (empty when it takes none) and the first line of its help.  The
+ * completions and the documentation tests read this. */
 HANDLER (h_list_options)
 {
   for (size_t i = 0; i < option_table_len; i++)
     {
-      if (option_table[i].arg_names != NULL)
-        printf ("%s\t%s\n", option_table[i].name, option_table[i].arg_names);
-      else
-        printf ("%s\n", option_table[i].name);
+      const struct option_def *o = &option_table[i];
+      const char *help = o->help ? o->help : "";
+      printf ("%s\t%s\t%.*s\n", o->name, o->arg_names ? o->arg_names : "",
+              (int) strcspn (help, "\n"), help);
     }
   exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
@@ -956,12 +980,18 @@ const struct option_def option_table[] = {
   OPT0 ("--help", h_help, "Print this help and exit"),
   OPT0 ("--version", h_version, "Print the version and the compiled-in features, then exit"),
   OPT0 ("--list-options", h_list_options,
-        "Print every option, one a line with its value names, then exit"),
+        "Print every option, its value names and help, one a line; exit"),
   OPT0 ("--diagnose", h_diagnose, "Tell what this host allows a sandbox and why, then exit"),
   OPT0 ("--dry-run", h_dry_run, "Print the checked plan of the sandbox, create nothing, exit"),
   OPT0 ("--dry-run=json", h_dry_run_json, "Like --dry-run, as one JSON object"),
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
+  OPT0 ("--map-subids", h_map_subids,
+        "Map your subordinate uid/gid ranges (/etc/subuid, /etc/subgid) inside"),
+  OPT ("--uid-map", 1, "INSIDE:OUTSIDE:COUNT", h_uid_map,
+       "Add a uid map line, checked by newuidmap (repeatable)"),
+  OPT ("--gid-map", 1, "INSIDE:OUTSIDE:COUNT", h_gid_map,
+       "Add a gid map line, checked by newgidmap (repeatable)"),
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
   OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),

@@ -112,6 +112,14 @@ privilege_check (const struct sandbox *sb)
     die ("--pidns is not permitted in setuid mode");
   if (sb->userns_block_fd >= 0)
     die ("--userns-block-fd is not permitted in setuid mode");
+  /* newuidmap/newgidmap check the caller's allowance, but a map written
+   * for a namespace that root created would not be the caller's to ask. */
+  if (sb->map_subids)
+    die ("--map-subids is not permitted in setuid mode");
+  if (sb->n_uid_maps > 0)
+    die ("--uid-map is not permitted in setuid mode");
+  if (sb->n_gid_maps > 0)
+    die ("--gid-map is not permitted in setuid mode");
   for (size_t i = 0; i < sb->n_ops; i++)
     {
       const struct setup_op *op = &sb->ops[i];

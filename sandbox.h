@@ -82,6 +82,12 @@ struct rlimit_setting
   uint64_t soft, hard;
 };
 
+/* One line of a uid or gid map: INSIDE OUTSIDE COUNT. */
+struct id_map_entry
+{
+  uint32_t inside, outside, count;
+};
+
 struct sandbox
 {
   /* Namespaces asked for. */
@@ -100,6 +106,10 @@ struct sandbox
   bool uid_set, gid_set;
   uid_t uid;
   gid_t gid;
+  /* Many ids inside (idmap.c): --map-subids, --uid-map, --gid-map. */
+  bool map_subids;
+  struct id_map_entry *uid_maps, *gid_maps;
+  size_t n_uid_maps, n_gid_maps;
   const char *hostname;  /* NULL: keep */
 
   /* Process. */
@@ -189,6 +199,12 @@ struct run
   bool nested_userns;  /* a second user namespace switches to sb->uid/gid after setup */
   bool has_lock_files; /* some --lock-file: PID 1 holds the locks */
   int proc_fd;         /* O_PATH fd of the host's /proc, opened before clone */
+  /* Maps written by newuidmap/newgidmap (idmap.c); n == 0: not by them. */
+  struct id_map_entry *uid_map, *gid_map;
+  size_t n_uid_map, n_gid_map;
+  bool switch_ids;     /* many ids mapped: setresuid/setresgid after setup to: */
+  uid_t switch_uid;
+  gid_t switch_gid;
   bool pid1;           /* a reaper runs as PID 1 of the new PID namespace */
   int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */
   int exec_pipe[2];    /* the command reports a failed exec to the monitor */
