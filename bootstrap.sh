@@ -14,7 +14,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake pkg-config \
     libcap-dev libselinux1-dev libseccomp-dev \
-    bats bubblewrap iproute2 procps psmisc util-linux python3 >/dev/null
+    bats bubblewrap iproute2 procps psmisc util-linux python3 \
+    uidmap >/dev/null
 fi
 
 echo "== building"
