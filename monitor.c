@@ -255,6 +255,7 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
     die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
   int sfd = open_signalfd ();
   confine_close_inherited_fds (sb, run, true);
+  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
   setup_release ();
   options_release (sb); /* PID 1 stays small while the command runs */
   confine_drop_all_caps ();

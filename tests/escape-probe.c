@@ -7,8 +7,6 @@
  *   escape-probe open-w PATH               open(PATH, O_WRONLY) only, nothing written
  *   escape-probe open-dev PATH             open(PATH, O_RDWR): a device node
  *   escape-probe open-path FD DIR -- CMD...  exec CMD with an O_PATH fd of DIR as FD
- *   escape-probe raise-nofile              raise the hard RLIMIT_NOFILE by one
- *                                          (CAP_SYS_RESOURCE of the host)
  *   escape-probe setpriority               nice -5 (CAP_SYS_NICE of the host)
  *   escape-probe kill PID [SIG]            kill(PID, SIG or 0)
  *   escape-probe ptrace PID                PTRACE_ATTACH (detached again at once)
@@ -245,22 +243,6 @@ main (int argc, char **argv)
       execvp (argv[5], argv + 5);
       perror ("escape-probe: exec");
       return 2;
-    }
-  if (strcmp (cmd, "raise-nofile") == 0)
-    {
-      struct rlimit rl;
-      if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
-        return fail ();
-      if (rl.rlim_max == RLIM_INFINITY)
-        {
-          printf ("unlimited\n");
-          return 0;
-        }
-      rl.rlim_max++;
-      if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
-        return fail ();
-      printf ("ok\n");
-      return 0;
     }
   if (strcmp (cmd, "setpriority") == 0)
     {

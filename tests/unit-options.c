@@ -296,7 +296,7 @@ test_table (void)
     "--seccomp-deny", "--seccomp-errno", "--seccomp-policy", "--landlock-ro",
     "--landlock-rw", "--landlock-connect-tcp", "--landlock-bind-tcp", "--scope-abstract-unix",
     "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
-    "--list-options", "--diagnose", "--dry-run", "--dry-run=json",
+    "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)

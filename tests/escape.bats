@@ -1,0 +1,700 @@
+#!/usr/bin/env bats
+# Escape attempts: a command that tries to get out of its sandbox, or a
+# host that plants traps for hutch while it sets the sandbox up.  Each test
+# asserts the safe outcome as seen from OUTSIDE: the host's file untouched,
+# the host's process alive, the secret unread, no mount added.
+#
+# Each attack notes what bubblewrap 0.11 does, to the best of our
+# knowledge ("bwrap: ...").  The attacks run one system call each through
+# tests/escape-probe (see tests/escape-probe.c), which prints "ok" or the
+# errno's name.
+#
+# As root, an attack that real root could simply perform (root keeps its
+# capabilities by default, as in bubblewrap) is made with --cap-drop ALL,
+# or with --unshare-user --uid 1000 where a user namespace is the point.
+
+setup() {
+    load helpers
+    hutch_setup
+    escape_setup
+}
+
+teardown() {
+    if [[ -n ${HOSTNAME_BEFORE:-} && $(hostname) != "$HOSTNAME_BEFORE" ]] && is_root; then
+        hostname "$HOSTNAME_BEFORE"
+    fi
+    if [[ -n ${IPC_ID:-} ]]; then
+        ipcrm -m "$IPC_ID" 2>/dev/null || true
+    fi
+    hutch_teardown
+}
+
+escape_setup() {
+    local c
+    PROBE=""
+    for c in "${ESCAPE_PROBE:-}" "$BATS_TEST_DIRNAME/escape-probe" \
+        "${HUTCH_BUILDDIR:+$HUTCH_BUILDDIR/tests/escape-probe}" "${HUTCH%/*}/tests/escape-probe"; do
+        if [[ -n $c && -x $c ]]; then
+            PROBE=$c
+            break
+        fi
+    done
+    if [[ -z $PROBE ]]; then
+        fail "tests/escape-probe is not built: run make check (or make tests/escape-probe)"
+        return 1
+    fi
+    # Inside, the probe is at /probe/escape-probe.
+    P=/probe/escape-probe
+    # The system directories, read-only, in a fresh tmpfs root.
+    BASE=()
+    local d
+    for d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
+        if [[ -L $d ]]; then
+            BASE+=(--symlink "$(readlink "$d")" "$d")
+        elif [[ -d $d ]]; then
+            BASE+=(--ro-bind "$d" "$d")
+        fi
+    done
+    BASE+=(--ro-bind "${PROBE%/*}" /probe)
+    # A command without capabilities: anyone but root has none already.
+    NOCAPS=()
+    if is_root; then
+        NOCAPS=(--cap-drop ALL)
+    fi
+    # A command in a user namespace of its own, not root there.
+    USERNS=()
+    if is_root; then
+        USERNS=(--unshare-user --uid 1000 --gid 1000)
+    fi
+}
+
+# esb [OPTIONS...] -- COMMAND... : hutch with the tmpfs root and the probe
+esb() {
+    "$HUTCH" "${BASE[@]}" "$@"
+}
+
+# psb: the same with a PID namespace, /proc and /dev
+psb() {
+    "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev --unshare-pid "$@"
+}
+
+# A host process to attack: a sleep of the caller's own, tracked.
+start_victim() {
+    sleep 60 </dev/null >/dev/null 2>&1 &
+    VICTIM=$!
+    track_pid "$VICTIM"
+}
+
+assert_victim_alive() {
+    pid_alive "$VICTIM" || fail "the host's process $VICTIM was killed"
+}
+
+# assert_refused : every line of $output is an errno name, none is "ok"
+assert_refused() {
+    local line
+    [[ -n $output ]] || fail "no output" "$(_show_run)"
+    for line in "${lines[@]}"; do
+        [[ $line =~ ^E[A-Z0-9]+$ ]] || fail "an attack succeeded: $line" "$(_show_run)"
+    done
+}
+
+# --- destinations: traps planted in a writable bind ---------------------------------
+
+# A writable host directory bound into the sandbox, in which the host (or
+# an earlier sandbox) planted symlinks that point out of the new root, and
+# a host directory outside it that nothing may touch.
+plant_traps() {
+    mkdir -p "$T/shared" "$T/outside" "$T/src"
+    echo original >"$T/outside/victim"
+    chmod 0600 "$T/outside/victim"
+    echo payload >"$T/payload"
+    ln -s "$T/outside" "$T/shared/abs"
+    # Climbs above any root, then down the host's path.
+    ln -s "../../../../../../../../../../..$T/outside" "$T/shared/rel"
+    # Where bubblewrap keeps the host's tree while it sets up.
+    ln -s "../../../../../../../../oldroot$T/outside" "$T/shared/oldroot"
+    # Through the magic link of a process's root.
+    ln -s "/proc/self/root$T/outside" "$T/shared/magic"
+    # A leaf that is itself a symlink to an existing host file.
+    ln -s "$T/outside/victim" "$T/shared/victim"
+    OUTSIDE_BEFORE=$(outside_state)
+}
+
+outside_state() {
+    find "$T/outside" -printf '%P %M %s\n' | sort
+    cat "$T/outside/victim"
+}
+
+assert_outside_untouched() {
+    local now
+    now=$(outside_state)
+    [[ $now == "$OUTSIDE_BEFORE" ]] ||
+        fail "the host directory outside the sandbox changed:" \
+            "$(diff <(printf '%s\n' "$OUTSIDE_BEFORE") <(printf '%s\n' "$now"))"
+}
+
+TRAPS=(abs rel oldroot magic)
+
+# try_through OPTION-WORDS... : run a sandbox with the op for every trap
+# (DEST stands for the destination under the trap); the status does not
+# matter, only what the host sees afterwards.
+try_through() {
+    local trap word args
+    for trap in "${TRAPS[@]}"; do
+        args=()
+        for word in "$@"; do
+            args+=("${word//DEST//shared/$trap/made}")
+        done
+        esb --proc /proc --bind "$T/shared" /shared "${args[@]}" -- /bin/true \
+            3<"$T/payload" >/dev/null 2>&1 || true
+    done
+}
+
+# bwrap: resolves destinations with ordinary lookups while the host is
+# mounted at /oldroot, so "../oldroot/HOST-PATH" planted in a writable
+# bind leads onto the host (absolute links resolve in its base tmpfs).
+@test "--dir through a symlink planted in a writable bind creates nothing outside the new root" {
+    plant_traps
+    try_through --dir DEST
+    try_through --dir DEST/deeper/still
+    assert_outside_untouched
+}
+
+# bwrap: follows the planted link (see above) and truncates the host file.
+@test "--file through a planted symlink neither creates nor truncates a host file" {
+    plant_traps
+    try_through --file 3 DEST
+    esb --bind "$T/shared" /shared --file 3 /shared/victim -- /bin/true 3<"$T/payload" || true
+    esb --bind "$T/shared" /shared --bind-data 3 /shared/victim -- /bin/true 3<"$T/payload" || true
+    assert_outside_untouched
+}
+
+# bwrap: the "../oldroot" link makes the symlink on the host.
+@test "--symlink through a planted symlink makes no link outside the new root" {
+    plant_traps
+    try_through --symlink /etc/shadow DEST
+    assert_outside_untouched
+    [[ -z $(find "$T/outside" -type l) ]] || fail "a symlink appeared outside"
+}
+
+# bwrap: mounts on the host's directory, reached through /oldroot.
+@test "--bind and --tmpfs through a planted symlink mount nothing on the host" {
+    plant_traps
+    host_mounts_snapshot
+    try_through --bind "$T/src" DEST
+    try_through --tmpfs DEST
+    try_through --dev DEST
+    assert_no_new_host_mounts
+    assert_outside_untouched
+}
+
+# bwrap: --chmod follows the link to the host file.
+@test "--chmod and --remount-ro through a planted leaf symlink leave the host file alone" {
+    plant_traps
+    esb --bind "$T/shared" /shared --chmod 0777 /shared/victim -- /bin/true 2>/dev/null || true
+    esb --bind "$T/shared" /shared --remount-ro /shared/victim -- /bin/true 2>/dev/null || true
+    assert_outside_untouched
+    [[ $(stat -c %a "$T/outside/victim") == 600 ]] || fail "the host file's mode changed"
+}
+
+# bwrap: accepts ".." in destinations and resolves it under its base, from
+# where "../oldroot" is the host.
+@test "destinations with '..' components are refused before anything is made" {
+    hutch_only "bubblewrap accepts '..' in destinations"
+    plant_traps
+    local dest="/shared/../oldroot$T/outside/made" op
+    for op in "--dir $dest" "--tmpfs $dest" "--file 3 $dest" "--symlink x $dest" \
+        "--bind $T/src $dest" "--chmod 0777 /shared/../../oldroot$T/outside/victim" \
+        "--remount-ro /.." "--dir ../x" "--dir a/../../b"; do
+        # shellcheck disable=SC2086
+        hutch_error "${BASE[@]}" --bind "$T/shared" /shared $op -- /bin/true 3<"$T/payload"
+        assert_status 1
+        assert_error_line 'Invalid destination "*": must not be empty or contain ".." components'
+    done
+    assert_outside_untouched
+}
+
+# bwrap: lookups follow whatever the path holds at that instant, so a
+# swap in the middle of its setup can lead onto the host.
+@test "a destination swapped for a symlink while sandboxes start never leads outside" {
+    plant_traps
+    mkdir -p "$T/shared/race/dir"
+    # The host flips /shared/race/d between a directory and a symlink to
+    # the outside, as fast as it can, while sandboxes set up under it.
+    (
+        cd "$T/shared/race" || exit 1
+        ln -s "$T/outside" link
+        end=$((SECONDS + 20))
+        while ((SECONDS < end)); do
+            mv -T dir d 2>/dev/null
+            mv -T d dir 2>/dev/null
+            mv -T link d 2>/dev/null
+            mv -T d link 2>/dev/null
+        done
+    ) &
+    track_pid $!
+    local i
+    for ((i = 0; i < 25; i++)); do
+        esb --bind "$T/shared" /shared --dir /shared/race/d/x$i --tmpfs /shared/race/d/t \
+            --file 3 /shared/race/d/f$i --symlink y /shared/race/d/s$i \
+            --bind "$T/src" /shared/race/d/b --chmod 0777 /shared/race/d/f$i -- /bin/true \
+            3<"$T/payload" >/dev/null 2>&1 || true
+    done
+    kill "$!" 2>/dev/null || true
+    assert_outside_untouched
+}
+
+# --- mounts -----------------------------------------------------------------------
+
+# bwrap: the same (its / is a slave of the host).
+@test "mounts made inside (with CAP_SYS_ADMIN) never propagate to the host" {
+    mkdir -p "$T/shared/sub"
+    local caps=(--uid 0 --gid 0 --cap-add CAP_SYS_ADMIN)
+    is_root && caps=(--cap-drop ALL --cap-add CAP_SYS_ADMIN)
+    host_mounts_snapshot
+    run --separate-stderr esb --proc /proc "${caps[@]}" --bind "$T/shared" /shared -- /bin/sh -c '
+        mount -t tmpfs none /shared/sub && echo mounted
+        mount --make-rshared / ; mount --make-shared /shared
+        mount -t tmpfs none /shared/sub && touch /shared/sub/inside && echo again'
+    assert_success
+    assert_output "mounted
+again"
+    assert_no_new_host_mounts
+    [[ -z $(ls -A "$T/shared/sub") ]] || fail "the sandbox's tmpfs is seen on the host"
+}
+
+# bwrap: the same.
+@test "a read-only bind can't be remounted read-write by a command without capabilities" {
+    echo original >"$T/file"
+    run psb "${NOCAPS[@]}" --ro-bind "$T" /ro -- /bin/sh -c \
+        'mount -o remount,rw,bind /ro 2>/dev/null; mount -o remount,rw /ro 2>/dev/null; /probe/escape-probe write /ro/file'
+    assert_success
+    assert_output EROFS
+    assert_file_content "$T/file" original
+}
+
+# bwrap: the same.
+@test "--remount-ro can't be undone with mount -o remount,rw" {
+    echo original >"$T/file"
+    run psb "${NOCAPS[@]}" --bind "$T" /rw --remount-ro /rw -- /bin/sh -c \
+        'mount -o remount,rw,bind /rw 2>/dev/null; mount -o remount,rw /rw 2>/dev/null; /probe/escape-probe write /rw/file'
+    assert_success
+    assert_output EROFS
+    assert_file_content "$T/file" original
+}
+
+# bwrap: the same (the kernel locks the flags of mounts copied into a less
+# privileged user namespace).
+@test "a nested user namespace (unshare -Urm) can't make a read-only bind writable" {
+    skip_unless_cmd unshare
+    echo original >"$T/file"
+    run psb "${USERNS[@]}" --ro-bind "$T" /ro --bind "$T" /rw --remount-ro /rw -- \
+        unshare -Urm /bin/sh -c '
+        mount -o remount,rw,bind /ro 2>/dev/null || echo locked
+        mount -o remount,rw,bind /rw 2>/dev/null || echo locked
+        umount /ro 2>/dev/null || echo locked
+        /probe/escape-probe write /ro/file; /probe/escape-probe write /rw/file'
+    assert_success
+    assert_output "locked
+locked
+locked
+EROFS
+EROFS"
+    assert_file_content "$T/file" original
+}
+
+# bwrap: the same (its binds are nodev unless --dev-bind).
+@test "device nodes on a bind are unusable; only --dev-bind makes them usable" {
+    run esb --tmpfs /mnt --bind /dev /mnt/host-dev -- "$P" open-dev /mnt/host-dev/null
+    assert_success
+    assert_output EACCES
+    run esb --tmpfs /mnt --dev-bind /dev /mnt/host-dev -- "$P" open-dev /mnt/host-dev/null
+    assert_output ok
+    if is_root; then
+        # A device node made by the host's root in a directory it binds.
+        mkdir "$T/devs"
+        mknod "$T/devs/full" c 1 7
+        chmod 0666 "$T/devs/full"
+        run esb "${NOCAPS[@]}" --bind "$T/devs" /devs -- "$P" open-dev /devs/full
+        assert_output EACCES
+        run esb --dev-bind "$T/devs" /devs -- "$P" open-dev /devs/full
+        assert_output ok
+    fi
+}
+
+# bwrap: the same (binds are nosuid and no_new_privs is set).
+@test "setuid and setgid bits of a bound binary are ignored" {
+    # Every mount the command sees is nosuid, and no_new_privs is set.
+    run esb --proc /proc --dev /dev --bind "$T" /t -- /bin/sh -c \
+        'awk "\$6 !~ /nosuid/ { print \"suid allowed:\", \$5 }" /proc/self/mountinfo; grep ^NoNewPrivs: /proc/self/status'
+    assert_success
+    assert_output_matches '^NoNewPrivs:[[:space:]]+1$'
+    if is_root; then
+        # A set-id binary owned by another user: outside it changes the ids
+        # of whoever runs it; inside it must not.
+        mkdir "$T/suid"
+        cp "$PROBE" "$T/suid/probe"
+        chown 1001:1001 "$T/suid/probe"
+        chmod 6755 "$T/suid/probe"
+        run "$T/suid/probe" ids
+        assert_output "uid=0/1001/1001 gid=0/1001/1001"
+        run esb --cap-drop ALL --ro-bind "$T/suid" /suid -- /suid/probe ids
+        assert_success
+        assert_output "uid=0/0/0 gid=0/0/0"
+    fi
+}
+
+# --- processes ------------------------------------------------------------------------
+
+# bwrap: the same.
+@test "with a PID namespace, host processes can be neither signalled nor traced" {
+    start_victim
+    run --separate-stderr psb -- /bin/sh -c "
+        $P kill $VICTIM 9; $P ptrace $VICTIM; $P pidfd-getfd $VICTIM 0; [ -e /proc/$VICTIM/root/etc ] && echo ok || echo ENOENT"
+    assert_success
+    assert_refused
+    assert_victim_alive
+}
+
+# bwrap: the same (another user namespace, or fewer capabilities).
+@test "without a PID namespace, host processes can't be traced or read through /proc" {
+    start_victim
+    run --separate-stderr esb "${NOCAPS[@]}" --proc /proc -- /bin/sh -c "
+        $P ptrace $VICTIM; $P pidfd-getfd $VICTIM 1
+        $P read-fd -100 /proc/$VICTIM/environ; $P read-fd -100 /proc/$VICTIM/root/etc/hostname
+        $P read-fd -100 /proc/$VICTIM/mem; $P open-w /proc/$VICTIM/mem"
+    assert_success
+    assert_refused
+    assert_victim_alive
+}
+
+# bwrap: signals reach the host's processes of the same user without a PID
+# namespace; it has no answer of its own (hutch: --scope-signals).
+@test "without a PID namespace, --scope-signals keeps signals from host processes" {
+    hutch_only "--scope-signals is hutch's"
+    start_victim
+    run --separate-stderr esb --scope-signals --proc /proc -- "$P" kill "$VICTIM" 9
+    if [[ $stderr == *"Landlock"* ]]; then
+        skip "the kernel's Landlock ABI lacks signal scoping: $stderr"
+    fi
+    assert_success
+    assert_output EPERM
+    assert_victim_alive
+}
+
+# bwrap: its monitor drops privileges but stays dumpable while the child
+# runs (best knowledge), so a same-uid command with matching capabilities
+# could trace it; hutch's is non-dumpable before the child is released.
+@test "hutch's monitor can't be traced, nor the host reached through its /proc/PID/root or exe" {
+    local extra=("${NOCAPS[@]}")
+    is_root || extra=(--uid 0 --gid 0 --cap-add ALL)
+    run --separate-stderr esb "${extra[@]}" --proc /proc -- /bin/sh -c '
+        m=$PPID; read -r name </proc/$m/comm; echo "$name" >&2
+        '"$P"' ptrace $m; '"$P"' pidfd-getfd $m 0
+        '"$P"' read-fd -100 /proc/$m/root/etc/hostname; '"$P"' read-fd -100 /proc/$m/cwd/.
+        '"$P"' read-fd -100 /proc/$m/environ; '"$P"' open-w /proc/$m/exe; '"$P"' read-fd -100 /proc/$m/exe'
+    assert_success
+    [[ $stderr == "${HUTCH_NAME:0:15}" ]] || fail "the parent is not the monitor: $stderr"
+    assert_refused
+}
+
+# bwrap: its PID 1 is dumpable (best knowledge): a command with
+# CAP_SYS_PTRACE in the sandbox could trace it.
+@test "the PID 1 reaper can't be traced or opened, even with every capability in the sandbox" {
+    local extra=("${NOCAPS[@]}")
+    is_root || extra=(--uid 0 --gid 0 --cap-add ALL)
+    run --separate-stderr psb "${extra[@]}" -- /bin/sh -c "
+        $P ptrace 1; $P pidfd-getfd 1 0; $P read-fd -100 /proc/1/root/etc/hostname
+        $P read-fd -100 /proc/1/environ; $P open-w /proc/1/exe; $P read-fd -100 /proc/1/exe"
+    assert_success
+    assert_refused
+}
+
+# bwrap: the same.
+@test "with a PID namespace, the new /proc shows none of the host's processes" {
+    start_victim
+    run --separate-stderr psb -- /bin/sh -c 'ls /proc | grep -c "^[0-9]"; ls -d /proc/'"$VICTIM"' 2>&1 || true'
+    assert_success
+    [[ ${lines[0]} -le 4 ]] || fail "more processes than the sandbox's own: $output"
+    [[ ${lines[1]} == *"No such file"* ]] || fail "the host's process is visible: $output"
+}
+
+# bwrap: /proc/sys, sysrq-trigger, irq and bus are covered read-only too.
+@test "/proc/sys, /proc/sysrq-trigger, /proc/irq and /proc/bus are read-only whatever the uid" {
+    local variant files=(/proc/sys/kernel/domainname /proc/sys/vm/drop_caches
+        /proc/sysrq-trigger /proc/irq/default_smp_affinity /proc/bus/pci/devices)
+    local script="for f in ${files[*]}; do $P open-w \$f; done"
+    for variant in default nocaps uid0; do
+        case $variant in
+        default) run --separate-stderr psb -- /bin/sh -c "$script" ;;
+        nocaps) run --separate-stderr psb --cap-drop ALL -- /bin/sh -c "$script" ;;
+        uid0) run --separate-stderr psb --unshare-user --uid 0 --gid 0 --cap-add ALL -- /bin/sh -c "$script" ;;
+        esac
+        assert_success
+        assert_refused
+    done
+}
+
+# bwrap: the same for the command's own binary (ETXTBSY); its PID 1 is
+# dumpable, so the binary reached through /proc/1/exe is hutch's concern.
+@test "neither the command's binary nor hutch's can be written through /proc/*/exe" {
+    local before after
+    before=$(cksum <"$HUTCH")
+    cp "$PROBE" "$T/probe-copy"
+    run --separate-stderr psb "${NOCAPS[@]}" --bind "$T" /t -- /bin/sh -c "
+        /t/probe-copy open-w /proc/self/exe; $P open-w /proc/1/exe; $P open-w /proc/1/exe"
+    assert_success
+    assert_refused
+    run --separate-stderr esb "${NOCAPS[@]}" --proc /proc -- /bin/sh -c "$P open-w /proc/\$PPID/exe"
+    assert_refused
+    after=$(cksum <"$HUTCH")
+    [[ $before == "$after" ]] || fail "hutch's binary changed"
+}
+
+# The caller's terminal, given to the test by script(1).
+in_pty() {
+    SHELL=/bin/bash script -qec "$1" /dev/null < <(sleep 1.5)
+}
+
+# bwrap: the same with --new-session (without it, TIOCSTI works on kernels
+# that allow it: dev.tty.legacy_tiocsti).
+@test "--new-session: TIOCSTI can't push keystrokes into the caller's terminal" {
+    skip_unless_cmd script
+    local cmd
+    cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --new-session -- "$P" tiocsti \
+        $'echo INJECTED\n')
+    run in_pty "$cmd; read -r -t 0.5 line; echo \"caller read: [\$line]\""
+    assert_output_contains "EPERM"
+    assert_output_contains "caller read: []"
+    assert_output_not_contains "INJECTED"
+}
+
+# bwrap: no such policy of its own.
+@test "--seccomp-policy default: TIOCSTI and TIOCLINUX are refused without --new-session too" {
+    hutch_only "--seccomp-policy is hutch's"
+    skip_unless_cmd script
+    "$HUTCH" --version | grep -q libseccomp || skip "built without libseccomp"
+    local cmd
+    cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --seccomp-policy default -- \
+        /bin/sh -c "$P tiocsti 'echo INJECTED
+'; $P tioclinux")
+    run in_pty "$cmd; read -r -t 0.5 line; echo \"caller read: [\$line]\""
+    assert_output_contains "caller read: []"
+    assert_output_not_contains "INJECTED"
+    assert_output_not_contains "ok"
+}
+
+# --- descriptors -----------------------------------------------------------------------
+
+# bwrap: passes every inherited fd, so fchdir()/openat() on a directory fd
+# walks the host's tree from the sandbox.
+@test "an inherited directory fd is closed: no fchdir or openat out of the new root" {
+    hutch_only "bubblewrap passes inherited directory fds on"
+    mkdir "$T/secret"
+    echo hunter2 >"$T/secret/key"
+    run --separate-stderr esb -- /bin/sh -c "$P read-fd 3 key; $P fchdir-read 3 key; $P fchdir-read 3 ../../../etc/hostname" 3<"$T/secret"
+    assert_success
+    assert_output "EBADF
+EBADF
+EBADF"
+}
+
+# bwrap: the same hole with O_PATH.
+@test "an inherited O_PATH directory fd is closed as well" {
+    hutch_only "bubblewrap passes inherited directory fds on"
+    mkdir "$T/secret"
+    echo hunter2 >"$T/secret/key"
+    run --separate-stderr "$PROBE" open-path 5 "$T/secret" -- "$HUTCH" "${BASE[@]}" -- \
+        /bin/sh -c "$P read-fd 5 key; $P fchdir-read 5 key"
+    assert_success
+    assert_output "EBADF
+EBADF"
+}
+
+# (hutch's --keep-fd; ordinary fds pass as in bubblewrap.)
+@test "--keep-fd passes a directory fd on deliberately; files and sockets always pass" {
+    hutch_only "--keep-fd is hutch's"
+    mkdir "$T/shared-dir"
+    echo visible >"$T/shared-dir/f"
+    echo file-data >"$T/plain"
+    run --separate-stderr psb --keep-fd 3 -- /bin/sh -c "$P read-fd 3 f; cat <&4; $P fds" \
+        3<"$T/shared-dir" 4<"$T/plain"
+    assert_success
+    [[ ${lines[0]} == visible && ${lines[1]} == file-data ]] || fail "$output"
+    [[ ${lines[2]} == "0 1 2 3 4 "* ]] || fail "fds: ${lines[2]}"
+}
+
+# (hutch: the closing leaves what an option names alone.)
+@test "directory fds named by other options still work: --bind-fd, --sync-fd with --as-pid-1" {
+    hutch_only "closing inherited directories is hutch's"
+    mkdir "$T/d"
+    echo through-fd >"$T/d/f"
+    run --separate-stderr esb --bind-fd 3 /mnt -- /bin/cat /mnt/f 3<"$T/d"
+    assert_success
+    assert_output through-fd
+    run --separate-stderr "$HUTCH" "${BASE[@]}" --proc /proc --unshare-pid --as-pid-1 --sync-fd 3 -- \
+        "$P" read-fd 3 f 3<"$T/d"
+    assert_success
+    assert_output through-fd
+}
+
+# bwrap: the same (its own fds are close-on-exec).
+@test "no fd of hutch's own reaches the command: only 0, 1 and 2" {
+    printf '%s\0' --setenv X 1 >"$T/args"
+    echo data >"$T/data"
+    mkfifo "$T/block"
+    local extra=()
+    is_bwrap || extra=(--timeout 30 --rlimit nofile=512)
+    run --separate-stderr run_closing_fds bash -c '
+        exec 3<"$1/args" 4<"$1/data" 5<"$1/data" 6>"$1/info" 7>"$1/status" 8</dev/null 9<"$1/data"
+        shift; exec "$@"' _ "$T" "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev --unshare-pid \
+        --unshare-all --tmpfs /tmp --args 3 --file 4 /tmp/f --lock-file /tmp/f \
+        --bind-data 5 /tmp/g --info-fd 6 --json-status-fd 7 --sync-fd 8 --add-seccomp-fd 9 \
+        --tmp-overlay /usr --overlay-src /usr "${extra[@]}" -- "$P" fds
+    # (--add-seccomp-fd 9 holds no valid program: the run may fail there;
+    # rerun without it to see the command's fds.)
+    if [[ $status -ne 0 ]]; then
+        run --separate-stderr run_closing_fds bash -c '
+            exec 3<"$1/args" 4<"$1/data" 5<"$1/data" 6>"$1/info" 7>"$1/status" 8</dev/null
+            shift; exec "$@"' _ "$T" "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev --unshare-pid \
+            --unshare-all --tmpfs /tmp --args 3 --file 4 /tmp/f --lock-file /tmp/f \
+            --bind-data 5 /tmp/g --info-fd 6 --json-status-fd 7 --sync-fd 8 "${extra[@]}" -- "$P" fds
+    fi
+    assert_success
+    assert_output "0 1 2 "
+}
+
+# bwrap: its PID 1 keeps every fd the caller passed.
+@test "PID 1 keeps none of the caller's descriptors (seen from the host)" {
+    hutch_only "bubblewrap's PID 1 keeps them"
+    skip_unless_root
+    mkdir "$T/flag"
+    "$HUTCH" "${BASE[@]}" --proc /proc --unshare-pid --bind "$T/flag" /flag --info-fd 3 -- \
+        /bin/sh -c 'touch /flag/up; sleep 30' 3>"$T/info" 4<"$T" 5</dev/null &
+    track_pid $!
+    wait_until 10 file_exists "$T/flag/up" || fail "the sandbox did not start"
+    local pid1
+    pid1=$(sed -n 's/.*"child-pid": *\([0-9]*\).*/\1/p' "$T/info")
+    # Above 2 only its own: a signalfd and the pipe to the monitor.
+    local fd target
+    for fd in /proc/"$pid1"/fd/*; do
+        [[ ${fd##*/} -gt 2 ]] || continue
+        target=$(readlink "$fd")
+        [[ $target == anon_inode:* || $target == pipe:* ]] ||
+            fail "PID 1 holds fd ${fd##*/} -> $target"
+    done
+}
+
+# --- namespaces ------------------------------------------------------------------------
+
+# bwrap: the same.
+@test "--unshare-net: the host's abstract unix sockets are unreachable" {
+    local name="hutch-escape-$$-$BATS_TEST_NUMBER"
+    "$PROBE" listen-abstract "$name" >"$T/listening" 2>/dev/null &
+    track_pid $!
+    wait_until 10 file_nonempty "$T/listening" || fail "the host's listener did not start"
+    run --separate-stderr esb --unshare-net -- "$P" connect-abstract "$name"
+    assert_output ECONNREFUSED
+    # Control: without --unshare-net the same socket answers.
+    run --separate-stderr esb -- "$P" connect-abstract "$name"
+    assert_output hello
+}
+
+# bwrap: the same.
+@test "--unshare-net: the host's loopback services are unreachable" {
+    "$PROBE" listen-tcp >"$T/port" 2>/dev/null &
+    track_pid $!
+    wait_until 10 file_nonempty "$T/port" || fail "the host's listener did not start"
+    local port
+    port=$(head -n 1 "$T/port")
+    run --separate-stderr esb --unshare-net -- "$P" connect-tcp "$port"
+    assert_output ECONNREFUSED
+    run --separate-stderr esb -- "$P" connect-tcp "$port"
+    assert_output hello
+}
+
+# bwrap: the same.
+@test "--unshare-ipc: the host's System V shared memory is invisible and untouchable" {
+    skip_unless_cmd ipcmk ipcs ipcrm
+    IPC_ID=$(ipcmk -M 4096 | awk '{ print $NF }')
+    [[ -n $IPC_ID ]] || fail "ipcmk failed"
+    run --separate-stderr esb --unshare-ipc -- /bin/sh -c \
+        "ipcs -m | awk '\$2 == $IPC_ID' ; ipcrm -m $IPC_ID 2>/dev/null || echo refused"
+    assert_success
+    assert_output refused
+    ipcs -m | awk -v id="$IPC_ID" '$2 == id { found = 1 } END { exit !found }' ||
+        fail "the host's segment is gone"
+}
+
+# bwrap: the same.
+@test "the host's hostname stays as it was, with or without --unshare-uts" {
+    skip_unless_cmd hostname
+    HOSTNAME_BEFORE=$(hostname)
+    run --separate-stderr esb --unshare-uts --unshare-user --uid 0 --gid 0 --cap-add ALL -- \
+        /bin/sh -c 'hostname hutch-escaped && hostname'
+    assert_output hutch-escaped
+    run --separate-stderr esb --unshare-user --uid 0 --gid 0 --cap-add ALL -- \
+        /bin/sh -c 'hostname hutch-escaped 2>/dev/null || echo refused'
+    assert_output refused
+    [[ $(hostname) == "$HOSTNAME_BEFORE" ]] || fail "the host's hostname changed to $(hostname)"
+}
+
+# bwrap: the same.
+@test "--disable-userns: no nested user namespace can be made" {
+    skip_unless_cmd unshare
+    run --separate-stderr esb --unshare-user --disable-userns -- /bin/sh -c \
+        'unshare -U true 2>/dev/null && echo made; unshare -Ur true 2>/dev/null && echo made; echo done'
+    assert_success
+    assert_output done
+}
+
+# --- credentials ------------------------------------------------------------------------
+
+# bwrap: the command inherits the caller's session keyring and can read
+# its keys.
+@test "the caller's session keyring and its keys are not reachable inside" {
+    hutch_only "bubblewrap passes the session keyring on"
+    run --separate-stderr "$PROBE" key-add hutch-secret hunter2 -- /bin/sh -c '
+        id=$("$0" key-search hutch-secret); id=${id#found }; "$0" key-read "$id"
+        shift; "$@" /bin/sh -c "/probe/escape-probe key-search hutch-secret; /probe/escape-probe key-read $id"' \
+        "$PROBE" _ "$HUTCH" "${BASE[@]}" --
+    [[ ${lines[0]} =~ ^[0-9]+$ ]] || skip "no session keyring to test with: $output"
+    assert_success
+    # outside: the key; inside: nothing found, nothing read
+    [[ ${lines[1]} == hunter2 ]] || fail "the key is not readable outside: $output"
+    [[ ${lines[2]} == ENOKEY ]] || fail "found inside: $output"
+    [[ ${lines[3]} =~ ^E[A-Z]+$ ]] || fail "read inside: $output"
+    assert_output_not_contains "hunter2
+hunter2"
+}
+
+# bwrap: the same.
+@test "with every capability in the sandbox, the command has none over the host" {
+    run --separate-stderr psb --unshare-user --uid 0 --gid 0 --cap-add ALL -- /bin/sh -c \
+        "$P setpriority; grep ^CapEff: /proc/self/status"
+    assert_success
+    [[ ${lines[0]} == EACCES || ${lines[0]} == EPERM ]] || fail "raised its priority: $output"
+    [[ ${lines[1]} != *0000000000000000 ]] || fail "expected capabilities inside: $output"
+}
+
+# bwrap: the same for the command; its PID 1 keeps a full bounding set
+# (best knowledge).
+@test "every capability set of the command and of PID 1 is empty unless asked for" {
+    local extra=()
+    is_root && extra=(--unshare-user --uid 1000 --gid 1000)
+    run --separate-stderr psb "${extra[@]}" -- /bin/sh -c \
+        'grep ^Cap /proc/self/status; grep ^Cap /proc/1/status'
+    assert_success
+    [[ ${#lines[@]} -eq 10 ]] || fail "expected five sets twice: $output"
+    local line
+    for line in "${lines[@]}"; do
+        [[ $line == *":"*0000000000000000 ]] || fail "not empty: $line" "$output"
+    done
+    if is_root; then
+        run --separate-stderr psb --cap-drop ALL -- /bin/sh -c \
+            'grep ^Cap /proc/self/status; grep ^Cap /proc/1/status'
+        for line in "${lines[@]}"; do
+            [[ $line == *":"*0000000000000000 ]] || fail "not empty: $line" "$output"
+        done
+    fi
+}
