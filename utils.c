@@ -39,10 +39,15 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
   r = snprintf (buf + n, sizeof buf - n, "%s: ", prog_name);
   if (r > 0)
     n += (size_t) r;
-  if (n < sizeof buf)
+  /* A message that quotes a huge value (an 8,000-byte path) is cut short,
+   * keeping room for the reason that follows it. */
+  const size_t limit = sizeof buf - 256;
+  if (n < limit)
     {
-      r = vsnprintf (buf + n, sizeof buf - n, fmt, ap);
-      if (r > 0)
+      r = vsnprintf (buf + n, limit - n, fmt, ap);
+      if (r > 0 && (size_t) r >= limit - n)
+        n = (size_t) snprintf (buf + limit - 4, 4, "...") + limit - 4;
+      else if (r > 0)
         n += (size_t) r;
     }
   if (errnum != 0 && n < sizeof buf)
@@ -179,7 +184,8 @@ parse_fd (const char *s, int *out)
   char *end;
   long v;
 
-  if (s == NULL || *s == '\0')
+  /* Digits only: strtol() would also take " 3" and "+3". */
+  if (s == NULL || *s < '0' || *s > '9')
     return -1;
   errno = 0;
   v = strtol (s, &end, 10);
