@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# Load and faults: many sandboxes at once, hutch killed or signalled in the
+# middle of a run, a tmpfs that fills up.  Afterwards nothing of the
+# sandboxes may be left: no process, no zombie, no mount on the host.
+
+setup() {
+    load helpers
+    hutch_setup
+    MARK="hutch-load-$$-$BATS_TEST_NUMBER"
+    ROOT=(--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib
+        --symlink usr/lib64 /lib64 --ro-bind /etc /etc --dev /dev)
+}
+
+teardown() {
+    pkill -KILL -f -- "$MARK" 2>/dev/null || true
+    hutch_teardown
+}
+
+# Processes whose command line holds the marker (hutch, its child, the
+# command), zombies included.
+marked() {
+    pgrep -f -- "$MARK"
+}
+
+nothing_marked() {
+    ! marked >/dev/null
+}
+
+assert_nothing_left() {
+    wait_until 10 nothing_marked ||
+        fail "processes left:" "$(ps -o pid,stat,args -p "$(marked | paste -sd,)")"
+}
+
+@test "200 sandboxes started 50 at a time all succeed, each sees only fds 0, 1 and 2" {
+    mkdir "$T/out"
+    # Each run writes what its command saw; a failed run writes its status.
+    # shellcheck disable=SC2016
+    run run_closing_fds bash -c '
+        hutch=$1 out=$2 mark=$3; shift 3
+        seq 200 | xargs -P 50 -I{} sh -c "\"\$0\" \"\$@\" >\"$out/{}\" 2>&1 || echo \"exit \$?\" >>\"$out/{}\"" \
+            "$hutch" "$@" --unshare-pid --proc /proc -- /bin/sh -c "ls /proc/self/fd | tr \"\\n\" \" \"; echo $mark" ' \
+        _ "$HUTCH" "$T/out" "$MARK" "${ROOT[@]}"
+    assert_success
+    local n
+    n=$(find "$T/out" -type f | wc -l)
+    [[ $n -eq 200 ]] || fail "$n runs reported, not 200"
+    # ls's own directory fd is the 4th entry (3); nothing else.
+    local bad
+    bad=$(grep -Lx "0 1 2 3 $MARK" "$T"/out/* | head -n 3)
+    [[ -z $bad ]] || fail "runs that failed or saw other fds:" "$(head -n 3 $bad)"
+    assert_nothing_left
+    # No zombie anywhere among the caller's children.
+    [[ -z $(ps -o stat= --ppid $$ | grep Z) ]] || fail "zombies left"
+}
+
+@test "hutch's monitor holds as many fds with 1 op as with 100" {
+    skip_unless_root # a non-dumpable process's /proc/PID/fd is root's to read
+    hutch_only "fd count of hutch's monitor"
+    local ops=() i counts=()
+    for ((i = 0; i < 100; i++)); do
+        ops+=(--dir "/d$i")
+    done
+    local variant
+    for variant in 1 100; do
+        mkdir -p "$T/flag$variant"
+        run_closing_fds "$HUTCH" "${ROOT[@]}" "${ops[@]:0:$((variant * 2))}" --die-with-parent \
+            --bind "$T/flag$variant" /flag -- /bin/sh -c 'touch /flag/up; sleep 30' "$MARK" &
+        track_pid $!
+        wait_until 10 file_exists "$T/flag$variant/up" || fail "the sandbox did not start"
+        counts+=("$(ls /proc/$!/fd | wc -l)")
+        kill -KILL $!
+    done
+    [[ ${counts[0]} -eq ${counts[1]} ]] || fail "fds of the monitor: ${counts[*]}"
+    assert_nothing_left
+}
+
+@test "SIGKILL to hutch with --die-with-parent --unshare-pid: the whole sandbox goes" {
+    mkdir "$T/flag"
+    "$HUTCH" "${ROOT[@]}" --unshare-pid --die-with-parent --bind "$T/flag" /flag -- \
+        /bin/sh -c '/bin/sh -c "sleep 300; :" "$0" & /bin/sh -c "sleep 300; :" "$0" &
+            touch /flag/up; wait' "$MARK" &
+    local pid=$!
+    track_pid "$pid"
+    wait_until 10 file_exists "$T/flag/up" || fail "the sandbox did not start"
+    [[ $(marked | wc -l) -ge 5 ]] || fail "expected hutch, PID 1, the shell and its two children"
+    kill -KILL "$pid"
+    assert_nothing_left
+}
+
+@test "SIGKILL to hutch with --die-with-parent, no PID namespace: the command goes" {
+    mkdir "$T/flag"
+    "$HUTCH" "${ROOT[@]}" --die-with-parent --bind "$T/flag" /flag -- \
+        /bin/sh -c 'touch /flag/up; exec sleep 300' "$MARK" &
+    local pid=$!
+    track_pid "$pid"
+    wait_until 10 file_exists "$T/flag/up" || fail "the sandbox did not start"
+    kill -KILL "$pid"
+    assert_nothing_left
+}
+
+# start_trapping SIG : a sandbox whose command exits 7 on SIG, in the
+# background, with the signal's default disposition restored (a shell
+# starts background jobs with SIGINT ignored).
+start_trapping() {
+    mkdir -p "$T/flag"
+    env --default-signal="$1" "$HUTCH" "${ROOT[@]}" "${@:2}" --bind "$T/flag" /flag -- \
+        /bin/sh -c "trap 'echo got-$1 >/flag/got; exit 7' $1; touch /flag/up; while :; do sleep 0.1; done" \
+        "$MARK" &
+    SANDBOX=$!
+    track_pid "$SANDBOX"
+    wait_until 10 file_exists "$T/flag/up" || fail "the sandbox did not start"
+}
+
+@test "SIGTERM and SIGINT to hutch reach the command; hutch exits with its status" {
+    env --help 2>&1 | grep -q default-signal || skip "env lacks --default-signal"
+    local sig extra
+    for sig in TERM INT; do
+        for extra in "" --unshare-pid; do
+            rm -rf "$T/flag"
+            # shellcheck disable=SC2086
+            start_trapping "$sig" $extra
+            kill -"$sig" "$SANDBOX"
+            local st=0
+            wait "$SANDBOX" || st=$?
+            [[ $st -eq 7 ]] || fail "SIG$sig ${extra:-(no pid ns)}: hutch exited $st, not 7"
+            assert_file_content "$T/flag/got" "got-$sig"
+        done
+    done
+    assert_nothing_left
+}
+
+@test "a full tmpfs: ENOSPC for the command, a clear message when hutch's own setup fills it" {
+    head -c 1048576 /dev/zero >"$T/big"
+    run --separate-stderr "$HUTCH" "${ROOT[@]}" --size 65536 --tmpfs /t -- /bin/sh -c \
+        'head -c 1048576 /dev/zero >/t/fill; echo "status $?"; stat -c %s /t/fill'
+    assert_success
+    [[ ${lines[0]} != "status 0" ]] || fail "writing past the size succeeded: $output"
+    [[ ${lines[1]} -le 65536 ]] || fail "${lines[1]} bytes written: $output"
+    [[ $stderr == *"No space left on device"* ]] || fail "the command did not see ENOSPC: $stderr"
+    run --separate-stderr "$HUTCH" "${ROOT[@]}" --size 4096 --tmpfs /t --file 3 /t/big -- \
+        /bin/echo ran 3<"$T/big"
+    assert_status 1
+    assert_error_line "Can't write data to file /t/big: No space left on device"
+    assert_output ""
+    assert_nothing_left
+}
