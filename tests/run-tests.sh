@@ -165,6 +165,15 @@ else
                 [[ ! -x $f ]] || cp "$f" "$unpriv_dir/tests/"
             done
             cp "$hutch" "$unpriv_dir/${hutch##*/}"
+            # What tests/docs.bats checks: the man page and the completions.
+            for f in man/hutch.1.scd man/hutch.1 completions/bash/hutch \
+                completions/zsh/_hutch completions/fish/hutch.fish; do
+                for d in "$build_dir" "$here/.."; do
+                    if [[ -f $d/$f && ! -e $unpriv_dir/$f ]]; then
+                        install -D -m 644 "$d/$f" "$unpriv_dir/$f"
+                    fi
+                done
+            done
             chmod -R a+rX "$unpriv_dir"
             copied_suites=()
             for s in "${suites[@]}"; do
