@@ -23,10 +23,56 @@
 
 #include "diagnose.h"
 #include "idmap.h"
+#include "pasta.h"
 #include "privilege.h"
+#include "status.h"
 #include "utils.h"
 
 static int map_pipe[2] = { -1, -1 };
+static int ns_pipe[2] = { -1, -1 };
+
+/* In the child, first thing: tell the monitor the ids of the namespaces it
+ * is in, for --info-fd/--json-status-fd (a process may always read its
+ * own /proc/self/ns; the monitor may not, in the setuid mode). */
+static void
+send_namespace_ids (const struct run *run)
+{
+  size_t n;
+  const char *const *names = status_namespace_names (&n);
+  uint64_t ids[16] = { 0 };
+  for (size_t i = 0; i < n && i < N_ELEMENTS (ids); i++)
+    {
+      char path[64];
+      struct stat st;
+      snprintf (path, sizeof path, "self/ns/%s", names[i]);
+      if (fstatat (run->proc_fd, path, &st, 0) == 0)
+        ids[i] = st.st_ino;
+    }
+  if (write_all (ns_pipe[1], ids, n * sizeof ids[0]) < 0)
+    _exit (1);
+  close (ns_pipe[1]);
+}
+
+static void
+receive_namespace_ids (void)
+{
+  size_t n;
+  uint64_t ids[16];
+  status_namespace_names (&n);
+  size_t want = n * sizeof ids[0], got = 0;
+  while (got < want)
+    {
+      ssize_t r = read (ns_pipe[0], (char *) ids + got, want - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      got += (size_t) r;
+    }
+  close (ns_pipe[0]);
+  if (got == want)
+    status_set_namespace_ids (ids, n);
+}
 
 static bool
 needs_root_mapped (const struct sandbox *sb)
@@ -215,6 +261,9 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   join_namespaces (sb);
   if (pipe2 (map_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
+  bool report_ns = sb->info_fd >= 0 || sb->json_status_fd >= 0;
+  if (report_ns && pipe2 (ns_pipe, O_CLOEXEC) < 0)
+    die_with_error ("Can't create pipe");
 
   /* Setuid mode: root ids for clone and the map writes only. */
   privilege_raise ();
@@ -239,6 +288,11 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       char c;
       ssize_t r;
       close (map_pipe[1]);
+      if (report_ns)
+        {
+          close (ns_pipe[0]);
+          send_namespace_ids (run);
+        }
       /* One byte: the parent has written the maps.  EOF: it failed (and
        * said why) or died, and the child must not go on unmapped. */
       do
@@ -253,6 +307,11 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
     }
 
   close (map_pipe[0]);
+  if (report_ns)
+    {
+      close (ns_pipe[1]);
+      receive_namespace_ids ();
+    }
   if (run->userns && sb->userns_block_fd < 0)
     write_child_maps (run, pid);
   privilege_lower ();
@@ -264,6 +323,8 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
    * written while the child's /proc files belonged to the caller. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
+  /* --net pasta: the network is configured before the child goes on. */
+  pasta_start (sb, run, pid);
   return pid;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pasta.h"
 #include "utils.h"
 
 struct ns_field
@@ -50,6 +51,29 @@ ns_unshared (const struct sandbox *sb, const char *proc_name)
   return false;
 }
 
+/* The ids as the child itself read them (see status_set_namespace_ids):
+ * in the setuid mode the monitor may not look into the child's /proc. */
+static uint64_t child_ns_ids[N_ELEMENTS (ns_fields)];
+static bool have_child_ns_ids;
+
+const char *const *
+status_namespace_names (size_t *n)
+{
+  static const char *names[N_ELEMENTS (ns_fields)];
+  for (size_t i = 0; i < N_ELEMENTS (ns_fields); i++)
+    names[i] = ns_fields[i].proc_name;
+  *n = N_ELEMENTS (ns_fields);
+  return names;
+}
+
+void
+status_set_namespace_ids (const uint64_t *ids, size_t n)
+{
+  for (size_t i = 0; i < n && i < N_ELEMENTS (ns_fields); i++)
+    child_ns_ids[i] = ids[i];
+  have_child_ns_ids = true;
+}
+
 /* Append ", "NAME": ID" pairs for the child's namespaces to buf. */
 static size_t
 format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const char *sep,
@@ -63,9 +87,18 @@ format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const cha
 
       if (!ns_unshared (sb, ns_fields[i].proc_name))
         continue;
-      snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
-      if (fstatat (proc_fd, path, &st, 0) != 0)
-        continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
+      if (have_child_ns_ids)
+        {
+          if (child_ns_ids[i] == 0)
+            continue;
+          st.st_ino = (ino_t) child_ns_ids[i];
+        }
+      else
+        {
+          snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
+          if (fstatat (proc_fd, path, &st, 0) != 0)
+            continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
+        }
       int r = snprintf (buf + n, size - n, ",%s\"%s\": %" PRIu64, sep, ns_fields[i].json_name,
                         (uint64_t) st.st_ino);
       if (r < 0 || (size_t) r >= size - n)
@@ -84,7 +117,10 @@ status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const
   if (sb->info_fd >= 0)
     {
       format_namespaces (sb, child, proc_fd, "\n    ", ns, sizeof ns);
-      char *doc = xasprintf ("{\n    \"child-pid\": %d%s\n}\n", (int) child, ns);
+      char *net = pasta_status_fields (sb, "\n    "); /* --net pasta: address, ports */
+      char *doc = xasprintf ("{\n    \"child-pid\": %d%s%s\n}\n", (int) child, ns,
+                             net ? net : "");
+      free (net);
       r = write_all (sb->info_fd, doc, strlen (doc));
       free (doc);
       close (sb->info_fd);
@@ -97,7 +133,9 @@ status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const
   if (sb->json_status_fd >= 0)
     {
       format_namespaces (sb, child, proc_fd, " ", ns, sizeof ns);
-      char *doc = xasprintf ("{ \"child-pid\": %d%s }\n", (int) child, ns);
+      char *net = pasta_status_fields (sb, " ");
+      char *doc = xasprintf ("{ \"child-pid\": %d%s%s }\n", (int) child, ns, net ? net : "");
+      free (net);
       r = write_all (sb->json_status_fd, doc, strlen (doc));
       free (doc);
       if (r < 0)

@@ -1,6 +1,8 @@
 /* hutch — --info-fd and --json-status-fd reports. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sandbox.h"
@@ -18,3 +20,10 @@ void status_report_exit (const struct sandbox *sb, int exit_code);
 /* When --timeout expires: `{ "timeout": SECONDS }` on --json-status-fd
  * (the exit-code line that follows says 124). */
 void status_report_timeout (const struct sandbox *sb);
+
+/* The namespace names the reports use ("cgroup", "ipc", ...), in order. */
+const char *const *status_namespace_names (size_t *n);
+
+/* The child's namespace ids, in that order (0: none), as the child read
+ * them from its own /proc/self/ns. */
+void status_set_namespace_ids (const uint64_t *ids, size_t n);

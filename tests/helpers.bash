@@ -142,6 +142,11 @@ expect_error() {
 
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
+# The runner sets HUTCH_SETUID=1 when $HUTCH is the setuid-root build.
+setuid_mode() { [[ ${HUTCH_SETUID:-0} == 1 ]]; }
+# skip_in_setuid_mode WHY : for what the setuid mode refuses by design
+skip_in_setuid_mode() { ! setuid_mode || skip "setuid mode: $1"; }
+
 skip_unless_root() { is_root || skip "needs root"; }
 
 skip_if_root() { ! is_root || skip "behaviour of an unprivileged caller"; }

@@ -78,6 +78,7 @@ check_plan() {
 tmp_out=$(mktemp) || exit 2
 unpriv_dir=""
 cleanup() {
+    remove_added_subids
     rm -f "$tmp_out"
     [[ -z $unpriv_dir ]] || rm -rf "$unpriv_dir"
 }
@@ -114,6 +115,91 @@ else
     echo "== unit-options: not built ($unit), skipped"
 fi
 
+# ensure_subids USER START : give USER a subordinate uid/gid range for the
+# --map-subids tests when it has none (removed again at exit)
+added_subids=()
+ensure_subids() {
+    local f
+    for f in /etc/subuid /etc/subgid; do
+        [[ -w $f || ! -e $f ]] || continue
+        if ! grep -qE "^($1|$(id -u "$1")):" "$f" 2>/dev/null; then
+            echo "$1:$2:65536" >>"$f" && added_subids+=("$f:$1:$2:65536")
+        fi
+    done
+}
+remove_added_subids() {
+    local e f line
+    for e in "${added_subids[@]}"; do
+        f=${e%%:*}
+        line=${e#*:}
+        sed -i "\|^$line\$|d" "$f"
+    done
+}
+
+# run_unprivileged USER BINARY SETUID : every suite again as USER, from a
+# copy readable by USER (installed setuid root when SETUID is 1)
+run_unprivileged() {
+    local user=$1 binary=$2 setuid=$3 uid home f s label
+    uid=$(id -u "$user")
+    home=$(getent passwd "$user" | cut -d: -f6)
+    [[ -d $home ]] || home=/tmp
+    unpriv_dir=$(mktemp -d /tmp/hutch-tests.XXXXXX) || { echo "mktemp failed"; total_fail=$((total_fail + 1)); return; }
+    chmod 755 "$unpriv_dir"
+    mkdir "$unpriv_dir/tests"
+    cp "${suites[@]}" "$here"/*.bash "$unpriv_dir/tests/"
+    # Helper programs the suites run (tests/*-probe), when built.
+    for f in "$build_dir"/tests/*-probe; do
+        [[ ! -x $f ]] || cp "$f" "$unpriv_dir/tests/"
+    done
+    cp "$binary" "$unpriv_dir/hutch"
+    if ((setuid)); then
+        chown root:root "$unpriv_dir/hutch" && chmod 4755 "$unpriv_dir/hutch"
+    fi
+    # What tests/docs.bats checks: the man page and the completions.
+    for f in man/hutch.1.scd man/hutch.1 completions/bash/hutch \
+        completions/zsh/_hutch completions/fish/hutch.fish; do
+        for d in "$build_dir" "$here/.."; do
+            if [[ -f $d/$f && ! -e $unpriv_dir/$f ]]; then
+                install -D -m 644 "$d/$f" "$unpriv_dir/$f"
+            fi
+        done
+    done
+    chmod -R a+rX "$unpriv_dir"
+    copied_suites=()
+    for s in "${suites[@]}"; do
+        copied_suites+=("$unpriv_dir/tests/${s##*/}")
+    done
+    label="as $user (uid $uid)"
+    ((setuid)) && label="as $user through the setuid-root build"
+    echo "== $label"
+    echo "# HUTCH=$unpriv_dir/hutch"
+    run_as=()
+    if command -v runuser >/dev/null 2>&1; then
+        run_as=(runuser -u "$user" --)
+    elif command -v setpriv >/dev/null 2>&1; then
+        run_as=(setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups --)
+    fi
+    env_args=(env -i "HOME=$home" "USER=$user" "LOGNAME=$user"
+        "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp"
+        "HUTCH=$unpriv_dir/hutch" "BWRAP=${BWRAP:-/usr/bin/bwrap}"
+        "HUTCH_SETUID=$setuid" "HUTCH_BUILDDIR=$unpriv_dir")
+    if ((${#run_as[@]})); then
+        (cd "$unpriv_dir" && "${run_as[@]}" "${env_args[@]}" \
+            bats --tap "${copied_suites[@]}") </dev/null >"$tmp_out" 2>&1
+        st=$?
+    else
+        cmd=$(printf '%q ' "${env_args[@]}" bats --tap "${copied_suites[@]}")
+        (cd "$unpriv_dir" && su "$user" -s /bin/bash -c "$cmd") </dev/null >"$tmp_out" 2>&1
+        st=$?
+    fi
+    cat "$tmp_out"
+    count_tap "$tmp_out"
+    check_plan "$tmp_out" "$st"
+    echo "# $label: $RUN_PASS ok, $RUN_FAIL failed, $RUN_SKIP skipped"
+    rm -rf "$unpriv_dir"
+    unpriv_dir=""
+}
+
 # --- bats suites -----------------------------------------------------------------
 
 if [[ ! -x $hutch ]]; then
@@ -133,6 +219,7 @@ else
         echo "== as $(id -un) (uid $(id -u))"
     fi
     echo "# HUTCH=$hutch"
+    [[ $(id -u) -ne 0 ]] || ensure_subids root 300000
     HUTCH=$hutch PATH=$clean_path:$PATH bats --tap "${suites[@]}" </dev/null >"$tmp_out" 2>&1
     st=$?
     cat "$tmp_out"
@@ -151,60 +238,15 @@ else
             fi
         fi
         if [[ -z $reason ]]; then
-            uid=$(id -u "$user")
-            home=$(getent passwd "$user" | cut -d: -f6)
-            [[ -d $home ]] || home=/tmp
-            unpriv_dir=$(mktemp -d /tmp/hutch-tests.XXXXXX) || reason="mktemp failed"
-        fi
-        if [[ -z $reason ]]; then
-            chmod 755 "$unpriv_dir"
-            mkdir "$unpriv_dir/tests"
-            cp "${suites[@]}" "$here"/*.bash "$unpriv_dir/tests/"
-            # Helper programs the suites run (tests/*-probe), when built.
-            for f in "$build_dir"/tests/*-probe; do
-                [[ ! -x $f ]] || cp "$f" "$unpriv_dir/tests/"
-            done
-            cp "$hutch" "$unpriv_dir/${hutch##*/}"
-            # What tests/docs.bats checks: the man page and the completions.
-            for f in man/hutch.1.scd man/hutch.1 completions/bash/hutch \
-                completions/zsh/_hutch completions/fish/hutch.fish; do
-                for d in "$build_dir" "$here/.."; do
-                    if [[ -f $d/$f && ! -e $unpriv_dir/$f ]]; then
-                        install -D -m 644 "$d/$f" "$unpriv_dir/$f"
-                    fi
-                done
-            done
-            chmod -R a+rX "$unpriv_dir"
-            copied_suites=()
-            for s in "${suites[@]}"; do
-                copied_suites+=("$unpriv_dir/tests/${s##*/}")
-            done
-            echo "== as $user (uid $uid)"
-            echo "# HUTCH=$unpriv_dir/${hutch##*/}"
-            run_as=()
-            if command -v runuser >/dev/null 2>&1; then
-                run_as=(runuser -u "$user" --)
-            elif command -v setpriv >/dev/null 2>&1; then
-                run_as=(setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups --)
-            fi
-            env_args=(env -i "HOME=$home" "USER=$user" "LOGNAME=$user"
-                "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp"
-                "HUTCH=$unpriv_dir/${hutch##*/}" "BWRAP=${BWRAP:-/usr/bin/bwrap}")
-            if ((${#run_as[@]})); then
-                (cd "$unpriv_dir" && "${run_as[@]}" "${env_args[@]}" \
-                    bats --tap "${copied_suites[@]}") </dev/null >"$tmp_out" 2>&1
-                st=$?
+            ensure_subids "$user" 400000
+            run_unprivileged "$user" "$hutch" 0
+            # The setuid-optional build, installed setuid root, through the
+            # same suites as the unprivileged user.
+            if [[ -x $build_dir/tests/hutch-setuid ]]; then
+                run_unprivileged "$user" "$build_dir/tests/hutch-setuid" 1
             else
-                cmd=$(printf '%q ' "${env_args[@]}" bats --tap "${copied_suites[@]}")
-                (cd "$unpriv_dir" && su "$user" -s /bin/bash -c "$cmd") </dev/null >"$tmp_out" 2>&1
-                st=$?
+                echo "== setuid build: not built ($build_dir/tests/hutch-setuid), skipped"
             fi
-            cat "$tmp_out"
-            count_tap "$tmp_out"
-            check_plan "$tmp_out" "$st"
-            echo "# as $user: $RUN_PASS ok, $RUN_FAIL failed, $RUN_SKIP skipped"
-            rm -rf "$unpriv_dir"
-            unpriv_dir=""
         else
             echo "== as an unprivileged user: skipped ($reason)"
         fi

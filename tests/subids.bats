@@ -6,6 +6,7 @@ setup() {
     hutch_setup
     hutch_only
     command -v newuidmap >/dev/null || skip "newuidmap not installed (package uidmap)"
+    skip_in_setuid_mode "--map-subids, --uid-map and --gid-map are refused"
     ME=$(id -un)
     RANGE=$(awk -F: -v u="$ME" -v id="$(id -u)" '$1 == u || $1 == id { print $2 ":" $3; exit }' /etc/subuid 2>/dev/null)
     GRANGE=$(awk -F: -v u="$ME" -v id="$(id -u)" '$1 == u || $1 == id { print $2 ":" $3; exit }' /etc/subgid 2>/dev/null)

@@ -297,6 +297,7 @@ test_table (void)
     "--landlock-rw", "--landlock-connect-tcp", "--landlock-bind-tcp", "--scope-abstract-unix",
     "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
     "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
+    "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet",
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)
@@ -912,7 +913,13 @@ test_help_version (void)
 #ifdef HAVE_SELINUX
                          " selinux"
 #endif
-                         "\n";
+                         " landlock\n"
+#ifdef ENABLE_SETUID
+                         "mode: setuid-optional (root only creates the namespaces when installed "
+                         "setuid)\n";
+#else
+                         "mode: rootless\n";
+#endif
   char *expected = xasprintf ("hutch %s\n%s", PACKAGE_VERSION, features);
   ok (res.status == 0 && str_eq (res.out, expected),
       "--version: \"hutch VERSION\" and features, exit 0");
