@@ -24,6 +24,7 @@
 #include "setup.h"
 #include "limit.h"
 #include "namespaces.h"
+#include "pasta.h"
 #include "status.h"
 #include "utils.h"
 
@@ -178,6 +179,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
         }
     }
 
+  pasta_stop (); /* --net pasta: the sandbox's network goes with it */
   if (timeout_stage > 0)
     exit_code = limit_timeout_finish ();
 

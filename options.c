@@ -34,6 +34,7 @@
 #include "idmap.h"
 #include "landlock.h"
 #include "limit.h"
+#include "pasta.h"
 #include "presets.h"
 #include "seccomp.h"
 
@@ -558,6 +559,20 @@ HANDLER (h_share_net)
 {
   sb->unshare_net = false;
   sb->share_net = true;
+  sb->net_pasta = false; /* the later of --share-net and --net pasta wins */
+}
+
+HANDLER (h_net)
+{
+  pasta_parse_net (sb, args[0]);
+}
+HANDLER (h_net_host_loopback)
+{
+  sb->net_host_loopback = true;
+}
+HANDLER (h_publish)
+{
+  pasta_parse_publish (sb, args[0]);
 }
 
 HANDLER (h_unshare_user)
@@ -1007,6 +1022,13 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-ipc", h_unshare_ipc, "Create a new IPC namespace"),
   OPT0 ("--unshare-pid", h_unshare_pid, "Create a new PID namespace"),
   OPT0 ("--unshare-net", h_unshare_net, "Create a new network namespace"),
+  OPT ("--net", 1, "MODE", h_net,
+       "Network: pasta, a new network namespace with outbound access through pasta"),
+  OPT0 ("--net-host-loopback", h_net_host_loopback,
+        "With --net pasta: let the sandbox reach the host's loopback services"),
+  OPT ("--publish", 1, "[ADDR:]PORT:PORT", h_publish,
+       "With --net pasta: forward host port [ADDR:]PORT (127.0.0.1) to PORT inside;\n"
+       "PORT/udp for UDP (repeatable)"),
   OPT0 ("--unshare-uts", h_unshare_uts, "Create a new UTS namespace"),
   OPT0 ("--unshare-cgroup", h_unshare_cgroup, "Create a new cgroup namespace"),
   OPT0 ("--unshare-cgroup-try", h_unshare_cgroup_try,

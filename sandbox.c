@@ -24,6 +24,7 @@
 #include "namespaces.h"
 #include "network.h"
 #include "options.h"
+#include "pasta.h"
 #include "plan.h"
 #include "privilege.h"
 #include "sandbox.h"
@@ -151,6 +152,7 @@ main (int argc, char **argv)
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   diagnose_run (&sb);                      /* --diagnose: report and exit */
   options_check (&sb);                     /* 2. check */
+  pasta_check (&sb);                       /* --net pasta: pasta found, resolv.conf */
   options_check_fds (&sb);
   label_check (&sb);
   privilege_check (&sb);

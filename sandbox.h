@@ -82,6 +82,15 @@ struct rlimit_setting
   uint64_t soft, hard;
 };
 
+/* --publish [HOSTADDR:]HOSTPORT:SANDBOXPORT[/tcp|/udp] (pasta.c). */
+struct net_publish
+{
+  char host_addr[46];  /* numeric, normalized; IPv6 without brackets */
+  bool host_ipv6;
+  uint16_t host_port, sandbox_port;
+  bool udp;
+};
+
 /* One line of a uid or gid map: INSIDE OUTSIDE COUNT. */
 struct id_map_entry
 {
@@ -182,6 +191,12 @@ struct sandbox
   size_t n_rlimits;
   uint64_t timeout_ms;            /* --timeout; 0: none */
   uint64_t timeout_grace_ms;      /* SIGTERM to SIGKILL */
+
+  /* user-mode networking through pasta (pasta.c) */
+  bool net_pasta;                 /* --net pasta: a new network namespace that pasta wires up */
+  bool net_host_loopback;         /* --net-host-loopback: the gateway reaches the host's loopback */
+  struct net_publish *publish;    /* --publish, in order */
+  size_t n_publish;
 
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;

@@ -298,6 +298,7 @@ test_table (void)
     "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
     "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
     "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet",
+    "--net", "--net-host-loopback", "--publish",
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)
