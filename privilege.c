@@ -120,6 +120,9 @@ privilege_check (const struct sandbox *sb)
     die ("--uid-map is not permitted in setuid mode");
   if (sb->n_gid_maps > 0)
     die ("--gid-map is not permitted in setuid mode");
+  /* pasta runs as the caller, who has no rights in a namespace root made. */
+  if (sb->net_pasta)
+    die ("--net is not permitted in setuid mode (pasta can't enter a user namespace root created)");
   for (size_t i = 0; i < sb->n_ops; i++)
     {
       const struct setup_op *op = &sb->ops[i];

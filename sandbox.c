@@ -152,10 +152,10 @@ main (int argc, char **argv)
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   diagnose_run (&sb);                      /* --diagnose: report and exit */
   options_check (&sb);                     /* 2. check */
-  pasta_check (&sb);                       /* --net pasta: pasta found, resolv.conf */
   options_check_fds (&sb);
   label_check (&sb);
   privilege_check (&sb);
+  pasta_check (&sb);                       /* --net pasta: pasta found, resolv.conf */
   privilege_close_unnamed_fds (&sb);
 
   prepare_run (&sb, &run);

@@ -90,6 +90,7 @@ teardown() {
 # The tests that start pasta.
 needs_pasta() {
     hutch_only "--net pasta"
+    skip_in_setuid_mode "--net pasta is refused"
     local why
     why=$(cat "$BATS_FILE_TMPDIR/skip-reason" 2>/dev/null)
     [[ -z $why ]] || skip "$why"
@@ -396,6 +397,7 @@ PID_GONE='pid_gone() { local s; s=$(sed "s/.*) //" /proc/$1/stat 2>/dev/null | c
 
 @test "--net pasta without pasta in PATH: one line naming the package, nothing runs" {
     hutch_only "--net pasta"
+    skip_in_setuid_mode "--net pasta is refused"
     mkdir "$T/empty"
     host_snapshot
     run --separate-stderr env PATH="$T/empty" "$HUTCH" --ro-bind / / --bind "$T" "$T" \
@@ -408,6 +410,7 @@ PID_GONE='pid_gone() { local s; s=$(sed "s/.*) //" /proc/$1/stat 2>/dev/null | c
 
 @test "a pasta that fails: one line with its message, the command never runs" {
     hutch_only "--net pasta"
+    skip_in_setuid_mode "--net pasta is refused"
     mkdir "$T/bin"
     cat >"$T/bin/pasta" <<'EOF'
 #!/bin/sh
@@ -425,6 +428,7 @@ EOF
 
 @test "a pasta that exits without a word: the error says so" {
     hutch_only "--net pasta"
+    skip_in_setuid_mode "--net pasta is refused"
     mkdir "$T/bin"
     printf '#!/bin/sh\nexit 0\n' >"$T/bin/pasta"
     chmod 755 "$T/bin/pasta"
@@ -458,4 +462,11 @@ EOF
         --ro-bind / / --unshare-net --net-host-loopback -- true
     expect_error '--publish requires --net pasta' \
         --ro-bind / / --unshare-all --net pasta --share-net --publish 8080:80 -- true
+}
+
+@test "the setuid mode refuses --net pasta with one line" {
+    hutch_only "--net pasta"
+    setuid_mode || skip "the setuid-root build only"
+    expect_error "--net is not permitted in setuid mode (pasta can't enter a user namespace root created)" \
+        --ro-bind / / --net pasta -- true
 }
