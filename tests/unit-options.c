@@ -1184,6 +1184,33 @@ test_ids (void)
     }
 }
 
+/* --net pasta, --publish (pasta.c's parsers). */
+static void
+test_net (void)
+{
+  struct sandbox sb;
+
+  parse (&sb, ARGV ("--net", "pasta", "--publish", "8080:80", "--publish", "[0:0::1]:53:53/udp",
+                    "--publish", "0.0.0.0:9000:90/tcp", "--net-host-loopback", "x"));
+  ok (sb.net_pasta && sb.unshare_net && !sb.share_net && sb.net_host_loopback,
+      "net: --net pasta makes a network namespace");
+  ok (sb.n_publish == 3 && str_eq (sb.publish[0].host_addr, "127.0.0.1") && !sb.publish[0].host_ipv6
+          && sb.publish[0].host_port == 8080 && sb.publish[0].sandbox_port == 80
+          && !sb.publish[0].udp && str_eq (sb.publish[1].host_addr, "::1")
+          && sb.publish[1].host_ipv6 && sb.publish[1].udp && sb.publish[1].host_port == 53
+          && str_eq (sb.publish[2].host_addr, "0.0.0.0") && !sb.publish[2].udp
+          && sb.publish[2].host_port == 9000 && sb.publish[2].sandbox_port == 90,
+      "net: --publish in order, 127.0.0.1 by default, IPv6 normalized, /udp and /tcp");
+  free (sb.publish);
+  sb_free (&sb);
+  parse (&sb, ARGV ("--unshare-all", "--share-net", "--net", "pasta", "x"));
+  ok (sb.net_pasta && sb.unshare_net && !sb.share_net, "net: --net pasta after --share-net wins");
+  sb_free (&sb);
+  parse (&sb, ARGV ("--unshare-all", "--net", "pasta", "--share-net", "x"));
+  ok (!sb.net_pasta && !sb.unshare_net && sb.share_net, "net: --share-net after --net pasta wins");
+  sb_free (&sb);
+}
+
 int
 main (void)
 {
@@ -1201,6 +1228,7 @@ main (void)
   test_warnings ();
   test_errors ();
   test_ids ();
+  test_net ();
 
   printf ("1..%d\n", n_tests);
   printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
