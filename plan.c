@@ -248,6 +248,42 @@ format_ports (const struct port_range *r, size_t n, char *buf, size_t size)
 /* ------------------------------------------------------------------------ */
 /* Text                                                                      */
 
+/* One map: the lines newuidmap/newgidmap write, or hutch's single line. */
+static void
+text_map (const char *kind, const struct id_map_entry *m, size_t n, unsigned inside,
+          unsigned outside)
+{
+  if (n == 0)
+    {
+      printf ("%s map: %u -> %u (inside -> outside)\n", kind, inside, outside);
+      return;
+    }
+  printf ("%s map (written by new%smap):", kind, kind);
+  for (size_t i = 0; i < n; i++)
+    printf ("%s %u -> %u (%u)", i ? "," : "", (unsigned) m[i].inside, (unsigned) m[i].outside,
+            (unsigned) m[i].count);
+  printf ("\n");
+}
+
+static void
+text_network (const struct sandbox *sb)
+{
+  if (sb->net_pasta)
+    {
+      printf ("network: a namespace of its own, outbound through pasta%s\n",
+              sb->net_host_loopback ? ", the host's loopback reachable" : "");
+      for (size_t i = 0; i < sb->n_publish; i++)
+        printf ("  publish %s%s%s:%u -> %u/%s\n", sb->publish[i].host_ipv6 ? "[" : "",
+                sb->publish[i].host_addr, sb->publish[i].host_ipv6 ? "]" : "",
+                (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
+                sb->publish[i].udp ? "udp" : "tcp");
+    }
+  else if (sb->unshare_net)
+    printf ("network: none (a namespace of its own with loopback only)\n");
+  else
+    printf ("network: the host's\n");
+}
+
 static void
 text_namespaces (const struct plan *p)
 {
@@ -277,9 +313,8 @@ text_namespaces (const struct plan *p)
 
   if (run->userns)
     {
-      printf ("uid map: %u -> %u (inside -> outside)\n", (unsigned) run->ns_uid,
-              (unsigned) run->real_uid);
-      printf ("gid map: %u -> %u\n", (unsigned) run->ns_gid, (unsigned) run->real_gid);
+      text_map ("uid", run->uid_map, run->n_uid_map, run->ns_uid, run->real_uid);
+      text_map ("gid", run->gid_map, run->n_gid_map, run->ns_gid, run->real_gid);
     }
   else
     printf ("user namespace: none; ids stay uid %u, gid %u\n", (unsigned) run->real_uid,
@@ -293,11 +328,15 @@ text_namespaces (const struct plan *p)
             run->ns_uid != sb->uid || run->ns_gid != sb->gid ? " (root was mapped for --dev)"
                                                               : "",
             sb->disable_userns ? "; no user namespace can be created inside it" : "");
+  if (run->switch_ids)
+    printf ("after setup: switch to uid %u, gid %u inside the namespace\n",
+            (unsigned) run->switch_uid, (unsigned) run->switch_gid);
   if (sb->assert_userns_disabled)
     printf ("check: creating a user namespace inside must fail\n");
   printf ("ids: uid %u, gid %u\n", (unsigned) sb->uid, (unsigned) sb->gid);
   if (sb->hostname != NULL)
     printf ("hostname: %s\n", sb->hostname);
+  text_network (sb);
 }
 
 static void
@@ -400,6 +439,11 @@ text_process (const struct plan *p)
         printf ("%s %s %d", any ? "," : "fds:", fds[i].name, fds[i].fd);
         any = true;
       }
+  for (size_t i = 0; i < sb->n_keep_fds; i++)
+    {
+      printf ("%s keep %d", any ? "," : "fds:", sb->keep_fds[i]);
+      any = true;
+    }
   if (any)
     printf ("\n");
 }
@@ -620,6 +664,46 @@ json_map (const char *key, unsigned inside, unsigned outside)
 {
   json_key (key);
   printf ("[{\"inside\":%u,\"outside\":%u,\"count\":1}]", inside, outside);
+}
+
+/* The lines newuidmap/newgidmap write, or else hutch's single line. */
+static void
+json_maps (const char *key, const struct id_map_entry *m, size_t n, unsigned inside,
+           unsigned outside)
+{
+  if (n == 0)
+    {
+      json_map (key, inside, outside);
+      return;
+    }
+  json_key (key);
+  putchar ('[');
+  for (size_t i = 0; i < n; i++)
+    printf ("%s{\"inside\":%u,\"outside\":%u,\"count\":%u}", i ? "," : "",
+            (unsigned) m[i].inside, (unsigned) m[i].outside, (unsigned) m[i].count);
+  putchar (']');
+}
+
+static void
+json_network (const struct sandbox *sb)
+{
+  json_key ("network");
+  putchar ('{');
+  json_key ("mode");
+  json_str (sb->net_pasta ? "pasta" : sb->unshare_net ? "loopback" : "host");
+  putchar (',');
+  json_bool ("host_loopback", sb->net_host_loopback, true);
+  json_key ("publish");
+  putchar ('[');
+  for (size_t i = 0; i < sb->n_publish; i++)
+    {
+      printf ("%s{\"host_addr\":", i ? "," : "");
+      json_str (sb->publish[i].host_addr);
+      printf (",\"host_port\":%u,\"sandbox_port\":%u,\"protocol\":\"%s\"}",
+              (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
+              sb->publish[i].udp ? "udp" : "tcp");
+    }
+  fputs ("]}", stdout);
 }
 
 static void
@@ -859,9 +943,11 @@ plan_json (const struct plan *p)
 
   if (run->userns)
     {
-      json_map ("uid_map", (unsigned) run->ns_uid, (unsigned) run->real_uid);
+      json_maps ("uid_map", run->uid_map, run->n_uid_map, (unsigned) run->ns_uid,
+                 (unsigned) run->real_uid);
       putchar (',');
-      json_map ("gid_map", (unsigned) run->ns_gid, (unsigned) run->real_gid);
+      json_maps ("gid_map", run->gid_map, run->n_gid_map, (unsigned) run->ns_gid,
+                 (unsigned) run->real_gid);
     }
   else
     fputs ("\"uid_map\":[],\"gid_map\":[]", stdout);
@@ -879,10 +965,18 @@ plan_json (const struct plan *p)
     }
   else
     fputs ("null", stdout);
+  printf (",\"maps_by_helper\":%s", run->n_uid_map > 0 || run->n_gid_map > 0 ? "true" : "false");
+  fputs (",\"switch_ids\":", stdout);
+  if (run->switch_ids)
+    printf ("{\"uid\":%u,\"gid\":%u}", (unsigned) run->switch_uid, (unsigned) run->switch_gid);
+  else
+    fputs ("null", stdout);
   printf (",\"uid\":%u,\"gid\":%u,", (unsigned) sb->uid, (unsigned) sb->gid);
   json_bool ("assert_userns_disabled", sb->assert_userns_disabled, true);
   json_key ("hostname");
   json_str (sb->hostname);
+  putchar (',');
+  json_network (sb);
   putchar (',');
 
   json_key ("setup");
@@ -941,8 +1035,12 @@ plan_json (const struct plan *p)
   json_fd ("json_status", sb->json_status_fd, true);
   json_fd ("sync", sb->sync_fd, true);
   json_fd ("block", sb->block_fd, true);
-  json_fd ("userns_block", sb->userns_block_fd, false);
-  fputs ("},", stdout);
+  json_fd ("userns_block", sb->userns_block_fd, true);
+  json_key ("keep");
+  putchar ('[');
+  for (size_t i = 0; i < sb->n_keep_fds; i++)
+    printf ("%s%d", i ? "," : "", sb->keep_fds[i]);
+  fputs ("]},", stdout);
 
   json_confinement (p);
   fputs ("}\n", stdout);

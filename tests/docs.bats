@@ -501,6 +501,26 @@ json() {
     assert_output_matches "^ +$uid +$uid +1$"
 }
 
+@test "--dry-run=json: the network and the kept fds are reported" {
+    hutch_only "--dry-run is hutch's"
+    skip_unless_cmd python3
+    run --separate-stderr "$HUTCH" --ro-bind / / --unshare-net --dry-run=json true
+    assert_success
+    [[ $(json 'j["network"]["mode"]') == loopback ]]
+    run --separate-stderr "$HUTCH" --ro-bind / / --keep-fd 2 --dry-run=json true
+    assert_success
+    [[ $(json 'j["network"]["mode"]') == host ]]
+    [[ $(json 'j["fds"]["keep"]') == "[2]" ]]
+    if "$HUTCH" --help | grep -q -- '--publish'; then
+        run --separate-stderr "$HUTCH" --ro-bind / / --net pasta --publish 8080:80 \
+            --publish 5353:53/udp --dry-run=json true
+        if ((status == 0)); then
+            [[ $(json 'j["network"]["mode"]') == pasta ]]
+            [[ $(json '[(p["host_port"], p["sandbox_port"], p["protocol"]) for p in j["network"]["publish"]]') == "[(8080, 80, 'tcp'), (5353, 53, 'udp')]" ]]
+        fi
+    fi
+}
+
 @test "--dry-run=json: the confinement is reported" {
     hutch_only "--dry-run is hutch's"
     skip_unless_cmd python3
