@@ -1278,6 +1278,9 @@ options_parse (struct sandbox *sb, int argc, char **argv)
   parser.overlay_srcs = NULL;
   parser.n_overlay_srcs = 0;
   parser.overlay_srcs_cap = 0;
+  /* A run that died half-way (the fuzzers catch die()) may have left
+   * sources behind, pointing at words that are gone. */
+  parser.n_sources = 0;
 
   source_push (argv, argc > 0 ? (size_t)argc : 0, false);
   parse_options (sb);
