@@ -189,6 +189,12 @@ run_unprivileged() {
         fi
         copied_suites+=("$unpriv_dir/tests/${s##*/}")
     done
+    if ((${#copied_suites[@]} == 0)); then
+        echo "== no suite to run through ${binary##*/}"
+        rm -rf "$unpriv_dir"
+        unpriv_dir=""
+        return
+    fi
     label="as $user (uid $uid)"
     ((setuid)) && label="as $user through the setuid-root build"
     echo "== $label"
