@@ -382,9 +382,11 @@ EROFS"
     assert_victim_alive
 }
 
-# bwrap: its monitor drops privileges but stays dumpable while the child
-# runs (best knowledge), so a same-uid command with matching capabilities
-# could trace it; hutch's is non-dumpable before the child is released.
+# bwrap: passes where the command is in a user namespace below the
+# monitor's (the kernel then refuses); its monitor does not make itself
+# non-dumpable (best knowledge), which matters where they share one (e.g.
+# --userns with --cap-add).  hutch's is non-dumpable before the child is
+# released.
 @test "hutch's monitor can't be traced, nor the host reached through its /proc/PID/root or exe" {
     local extra=("${NOCAPS[@]}")
     is_root || extra=(--uid 0 --gid 0 --cap-add ALL)
@@ -398,8 +400,9 @@ EROFS"
     assert_refused
 }
 
-# bwrap: its PID 1 is dumpable (best knowledge): a command with
-# CAP_SYS_PTRACE in the sandbox could trace it.
+# bwrap: fails with --cap-add CAP_SYS_PTRACE (best knowledge): its PID 1
+# is dumpable and in the command's user namespace, so the command can
+# trace it and take the caller's fds it holds.
 @test "the PID 1 reaper can't be traced or opened, even with every capability in the sandbox" {
     local extra=("${NOCAPS[@]}")
     is_root || extra=(--uid 0 --gid 0 --cap-add ALL)
