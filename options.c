@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@
 #include <strings.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "idmap.h"
@@ -1426,7 +1428,9 @@ check_fd (const char *option, int fd, enum fd_need need)
     case FD_PIDNS:
       {
         int want = need == FD_USERNS ? CLONE_NEWUSER : CLONE_NEWPID;
-        if (ioctl (fd, NS_GET_NSTYPE) != want)
+        struct statfs fs;
+        /* Only nsfs files get the ioctl: on a device it could mean something. */
+        if (fstatfs (fd, &fs) < 0 || fs.f_type != NSFS_MAGIC || ioctl (fd, NS_GET_NSTYPE) != want)
           die ("%s %d: not a %s namespace", option, fd, need == FD_USERNS ? "user" : "PID");
       }
       break;
