@@ -1273,6 +1273,8 @@ options_parse (struct sandbox *sb, int argc, char **argv)
   parser.env_ops_cap = grown_capacity (sb->n_env_ops);
   parser.seccomp_cap = grown_capacity (sb->n_seccomp_fds);
   parser.keep_fds_cap = grown_capacity (sb->n_keep_fds);
+  uid_maps_cap = grown_capacity (sb->n_uid_maps);
+  gid_maps_cap = grown_capacity (sb->n_gid_maps);
   args_words_total = args_bytes_total = 0;
   parser.perms_pending = false;
   parser.size_pending = false;
