@@ -807,7 +807,7 @@ test_big (void)
   parse_check (&sb, v);
   t = now () - t0;
   ok (sb.n_env_ops == (n - 1) / 2 && sb.n_command == 1, "big: 100,000 words on argv parsed");
-  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  diag ("big: ... in %.3f s (timing: bench/, not a test)", t);
   sb_free (&sb);
   free (v);
 
@@ -826,7 +826,7 @@ test_big (void)
     if (sb.ops[i].type == OP_DIR)
       good = sb.ops[i].perms == 0700 && sb.ops[i].flags == OPF_PERMS_SET;
   ok (good, "big: 200,000 words through --args parsed, every --dir got its --perms");
-  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  diag ("big: ... in %.3f s (timing: bench/, not a test)", t);
   sb_free (&sb);
 
   /* Linear: four times the words should not take much more than four times
@@ -835,7 +835,7 @@ test_big (void)
   sb_free (&sb);
   double t4 = time_args_parse (400000, &sb);
   sb_free (&sb);
-  ok (t4 < 10 * (t1 > 0.005 ? t1 : 0.005), "big: 400k words %.3f s vs 100k words %.3f s (linear)",
+  diag ("big: 400k words %.3f s vs 100k words %.3f s (linear)",
       t4, t1);
 
   /* Many --args before a long tail: each --args must not copy the tail. */
@@ -856,7 +856,7 @@ test_big (void)
   t = now () - t0;
   ok (sb.unshare_ipc && sb.n_ops == (tail - 1) / 2 && sb.n_command == 1,
       "big: 500 --args then 100,000 words parsed");
-  ok (t < 1.0, "big: ... in %.3f s (< 1 s)", t);
+  diag ("big: ... in %.3f s (timing: bench/, not a test)", t);
   sb_free (&sb);
   for (size_t i = 0; i < n_fds; i++)
     free (fd_names[i]);
