@@ -131,7 +131,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   /* Reported before the child goes on: if the caller can't be told, the
    * child exits without having done anything. */
   const char *failed = NULL;
-  int report = status_report_started (sb, child, run->proc_fd, &failed);
+  int report = status_report_started (sb, namespaces_reported_pid (child), run->proc_fd, &failed);
   if (report < 0)
     {
       namespaces_abandon_child (child);
@@ -226,6 +226,27 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
                 }
             }
         }
+    }
+}
+
+void
+monitor_relay (pid_t child, bool forward_tty_signals)
+{
+  int sfd = open_signalfd ();
+
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+      if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
+        _exit (1);
+      if (!handle_signals (sfd, child, forward_tty_signals))
+        continue;
+      int status;
+      pid_t r = waitpid (child, &status, WNOHANG);
+      if (r == child)
+        _exit (exit_status_of (status));
+      if (r < 0 && errno != EINTR)
+        _exit (1);
     }
 }
 

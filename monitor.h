@@ -22,3 +22,8 @@ int monitor_run (const struct sandbox *sb, struct run *run, pid_t child);
  * PID 1 (reaps, forwards signals, reports the command's status, never
  * returns); the child side returns and goes on to become the command. */
 void monitor_fork_pid1 (struct sandbox *sb, struct run *run);
+
+/* In an intermediate process that only waits for `child` (--pidns with
+ * --unshare-pid): pass the forwarded signals on to it and exit with its
+ * exit status.  Never returns. */
+__attribute__ ((noreturn)) void monitor_relay (pid_t child, bool forward_tty_signals);

@@ -10,6 +10,7 @@
 
 #include "namespaces.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 
 #include "diagnose.h"
 #include "idmap.h"
+#include "monitor.h"
 #include "pasta.h"
 #include "privilege.h"
 #include "status.h"
@@ -30,6 +32,9 @@
 
 static int map_pipe[2] = { -1, -1 };
 static int ns_pipe[2] = { -1, -1 };
+/* --pidns with --unshare-pid: PID 1 of the new PID namespace, the child of
+ * the process the monitor waits for (see nest_pid_namespace). */
+static pid_t nested_pid1;
 
 /* In the child, first thing: tell the monitor the ids of the namespaces it
  * is in, for --info-fd/--json-status-fd (a process may always read its
@@ -140,13 +145,19 @@ join_namespaces (const struct sandbox *sb)
   if (sb->userns_fd >= 0)
     {
       if (setns (sb->userns_fd, CLONE_NEWUSER) < 0)
-        die_with_error ("Joining specified user namespace failed");
+        {
+          /* bubblewrap's words: the usual cause of EINVAL */
+          if (errno == EINVAL)
+            die ("Joining the specified user namespace failed, it might not be a descendant of "
+                 "the current user namespace.");
+          die_with_error ("Joining specified user namespace failed");
+        }
       close (sb->userns_fd);
     }
   if (sb->pidns_fd >= 0)
     {
       if (setns (sb->pidns_fd, CLONE_NEWPID) < 0)
-        die_with_error ("Joining specified pid namespace failed");
+        die_with_error ("Setting pidns failed");
       close (sb->pidns_fd);
     }
 }
@@ -157,7 +168,9 @@ clone_flags (const struct sandbox *sb, const struct run *run)
   int flags = CLONE_NEWNS;
   if (run->userns)
     flags |= CLONE_NEWUSER;
-  if (sb->unshare_pid)
+  /* After setns into the --pidns namespace, clone cannot make a new one
+   * (EINVAL): the child makes it itself, see nest_pid_namespace(). */
+  if (sb->unshare_pid && sb->pidns_fd < 0)
     flags |= CLONE_NEWPID;
   if (sb->unshare_net)
     flags |= CLONE_NEWNET;
@@ -252,6 +265,94 @@ write_child_maps (const struct run *run, pid_t child)
     write_gid_map (run, child);
 }
 
+/* In the child, with --pidns and --unshare-pid: the child was cloned into
+ * the --pidns namespace; make the new PID namespace below it and go on in
+ * its first process (PID 1 there), while this one stays outside, passes
+ * signals on to it and leaves with its exit status. */
+static void
+nest_pid_namespace (const struct sandbox *sb, struct run *run)
+{
+  if (sb->pidns_fd < 0 || !sb->unshare_pid)
+    return;
+  if (unshare (CLONE_NEWPID) < 0)
+    die_with_error ("Can't create a PID namespace below the --pidns one");
+  pid_t pid = fork ();
+  if (pid < 0)
+    die_with_error ("Can't fork into the new PID namespace");
+  if (pid == 0)
+    {
+      /* The sandbox does not outlive the process the monitor waits for. */
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        die_with_error ("prctl(PR_SET_PDEATHSIG)");
+      return;
+    }
+  /* Only the child sends the namespace ids, waits for the maps and
+   * reports its progress. */
+  close (map_pipe[0]);
+  if (ns_pipe[1] >= 0)
+    close (ns_pipe[1]);
+  close (run->exec_pipe[1]);
+  if (run->pid1)
+    close (run->status_pipe[1]);
+  if (sb->info_fd > STDERR_FILENO)
+    close (sb->info_fd);
+  if (sb->json_status_fd > STDERR_FILENO)
+    close (sb->json_status_fd);
+  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  /* Nothing in the --pidns namespace may ptrace this process. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_DUMPABLE)");
+  monitor_relay (pid, sb->new_session);
+}
+
+/* The pid (on the host) of a child of `parent`, from /proc/PID/stat;
+ * 0 if there is none. */
+static pid_t
+find_child_of (int proc_fd, pid_t parent)
+{
+  int dfd = openat (proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *de;
+  pid_t found = 0;
+
+  if (dir == NULL)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      return 0;
+    }
+  while (found == 0 && (de = readdir (dir)) != NULL)
+    {
+      uint32_t pid;
+      char path[64], buf[512];
+      if (parse_uint32 (de->d_name, &pid) < 0)
+        continue;
+      snprintf (path, sizeof path, "%u/stat", (unsigned) pid);
+      int fd = openat (proc_fd, path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      ssize_t n = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      if (n <= 0)
+        continue;
+      buf[n] = '\0';
+      /* "PID (COMM) STATE PPID ...": COMM may hold anything but ends at the last ')'. */
+      const char *p = strrchr (buf, ')');
+      int ppid;
+      if (p != NULL && sscanf (p + 1, " %*c %d", &ppid) == 1 && ppid == parent)
+        found = (pid_t) pid;
+    }
+  closedir (dir);
+  return found;
+}
+
+pid_t
+namespaces_reported_pid (pid_t child)
+{
+  return nested_pid1 > 0 ? nested_pid1 : child;
+}
+
 pid_t
 namespaces_clone (const struct sandbox *sb, struct run *run)
 {
@@ -288,6 +389,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       char c;
       ssize_t r;
       close (map_pipe[1]);
+      nest_pid_namespace (sb, run);
       if (report_ns)
         {
           close (ns_pipe[0]);
@@ -311,6 +413,11 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
     {
       close (ns_pipe[1]);
       receive_namespace_ids ();
+      /* The reports name the sandbox's PID 1, as bubblewrap's do: the
+       * process whose /proc/PID/ns callers look at.  (It exists: it has
+       * just sent the ids.) */
+      if (sb->pidns_fd >= 0 && sb->unshare_pid)
+        nested_pid1 = find_child_of (run->proc_fd, pid);
     }
   if (run->userns && sb->userns_block_fd < 0)
     write_child_maps (run, pid);

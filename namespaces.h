@@ -16,6 +16,11 @@ void namespaces_prepare (const struct sandbox *sb, struct run *run);
  * child: wait for that; returns 0. */
 pid_t namespaces_clone (const struct sandbox *sb, struct run *run);
 
+/* In the parent: the pid the status reports give for `child`: itself, or
+ * with --pidns and --unshare-pid the PID 1 of the new PID namespace below
+ * it (found only when the reports need it). */
+pid_t namespaces_reported_pid (pid_t child);
+
 /* In the parent: let the child go on (once the status reports are out). */
 void namespaces_release_child (void);
 

@@ -100,10 +100,10 @@ take_lock_files (const struct sandbox *sb)
         continue;
       int fd = open (op->dest, O_RDONLY | O_CLOEXEC | O_NOCTTY);
       if (fd < 0)
-        die_with_error ("Failed to open lock file %s", op->dest);
+        die_with_error ("Unable to open lock file %s", op->dest);
       struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
       if (fcntl (fd, F_SETLK, &lock) < 0)
-        die_with_error ("Failed to lock lock file %s", op->dest);
+        die_with_error ("Unable to lock file %s", op->dest);
       /* fd stays open: closing it would drop the lock. */
     }
 }
