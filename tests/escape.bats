@@ -465,13 +465,15 @@ in_pty() {
 
 # bwrap: the same with --new-session (without it, TIOCSTI works on kernels
 # that allow it: dev.tty.legacy_tiocsti).
-@test "--new-session: TIOCSTI can't push keystrokes into the caller's terminal" {
+@test "--new-session: TIOCSTI (and TIOCLINUX) can't push keystrokes into the caller's terminal" {
     skip_unless_cmd script
     local cmd
-    cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --new-session -- "$P" tiocsti \
-        $'echo INJECTED\n')
+    cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --new-session -- /bin/sh -c \
+        "$P tiocsti 'echo INJECTED
+'; $P tioclinux")
     run in_pty "$cmd; read -r -t 0.5 line; echo \"caller read: [\$line]\""
     assert_output_contains "EPERM"
+    assert_output_not_contains "ok"
     assert_output_contains "caller read: []"
     assert_output_not_contains "INJECTED"
 }
