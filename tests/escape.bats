@@ -202,16 +202,19 @@ try_through() {
 @test "destinations with '..' components are refused before anything is made" {
     hutch_only "bubblewrap accepts '..' in destinations"
     plant_traps
+    host_snapshot
     local dest="/shared/../oldroot$T/outside/made" op
     for op in "--dir $dest" "--tmpfs $dest" "--file 3 $dest" "--symlink x $dest" \
         "--bind $T/src $dest" "--chmod 0777 /shared/../../oldroot$T/outside/victim" \
         "--remount-ro /.." "--dir ../x" "--dir a/../../b"; do
         # shellcheck disable=SC2086
-        hutch_error "${BASE[@]}" --bind "$T/shared" /shared $op -- /bin/true 3<"$T/payload"
+        run --separate-stderr "$HUTCH" "${BASE[@]}" --bind "$T/shared" /shared $op -- /bin/true \
+            3<"$T/payload"
         assert_status 1
         assert_error_line 'Invalid destination "*": must not be empty or contain ".." components'
     done
     assert_outside_untouched
+    assert_host_unchanged
 }
 
 # bwrap: lookups follow whatever the path holds at that instant, so a
@@ -460,7 +463,7 @@ EROFS"
 
 # The caller's terminal, given to the test by script(1).
 in_pty() {
-    SHELL=/bin/bash script -qec "$1" /dev/null < <(sleep 1.5)
+    SHELL=/bin/bash script -qec "$1" /dev/null < <(sleep 1)
 }
 
 # bwrap: the same with --new-session (without it, TIOCSTI works on kernels
@@ -471,7 +474,7 @@ in_pty() {
     cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --new-session -- /bin/sh -c \
         "$P tiocsti 'echo INJECTED
 '; $P tioclinux")
-    run in_pty "$cmd; read -r -t 0.5 line; echo \"caller read: [\$line]\""
+    run in_pty "$cmd; read -r -t 0.3 line; echo \"caller read: [\$line]\""
     assert_output_contains "EPERM"
     assert_output_not_contains "ok"
     assert_output_contains "caller read: []"
@@ -487,7 +490,7 @@ in_pty() {
     cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" "${NOCAPS[@]}" --seccomp-policy default -- \
         /bin/sh -c "$P tiocsti 'echo INJECTED
 '; $P tioclinux")
-    run in_pty "$cmd; read -r -t 0.5 line; echo \"caller read: [\$line]\""
+    run in_pty "$cmd; read -r -t 0.3 line; echo \"caller read: [\$line]\""
     assert_output_contains "caller read: []"
     assert_output_not_contains "INJECTED"
     assert_output_not_contains "ok"
