@@ -7,6 +7,15 @@
  * detached, and only then is it attached with move_mount().  No path is
  * ever looked up twice, and no mount is ever visible with the wrong flags.
  *
+ * Where that API is missing (Linux before 5.12) or refused (a container's
+ * seccomp filter), or when a test forces it, the same functions fall back
+ * to mount(2): "detached" then means mounted on a stage in the build's
+ * base tmpfs, which the sandbox never sees; fds still name sources and
+ * destinations (through /proc/self/fd/N); and the submounts a recursive
+ * bind copies are found in a model of the mount tree, read from
+ * /proc/self/mountinfo once per run.  The choice is made once, by
+ * mount_api_choose(); callers do not change.
+ *
  * Functions return a result and leave errno set; the caller, who knows the
  * operation and the paths, turns a failure into a message with
  * die_with_bind_result().
@@ -14,6 +23,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -168,6 +178,55 @@ sys_pivot_root (const char *new_root, const char *put_old)
   return (int) syscall (__NR_pivot_root, new_root, put_old);
 }
 
+/* ---- Which API: the fd-based one, or mount(2) as a fallback. ---- */
+
+/* The calls of the fd-based API, in the order of mount_api_probe()'s bits. */
+#define MOUNT_API_N_CALLS 6
+extern const char *const mount_api_calls[MOUNT_API_N_CALLS];
+
+/* Each call made with arguments it must refuse: bit i of *missing is set
+ * when mount_api_calls[i] fails with ENOSYS (the kernel lacks it), of
+ * *refused when it fails with EPERM or EACCES (a seccomp filter; or,
+ * without a capability over the mount namespace, the missing capability). */
+void mount_api_probe (unsigned *missing, unsigned *refused);
+
+/* openat2(2) (Linux 5.6), which every path lookup here needs, fallback or
+ * not: false when the kernel lacks it. */
+bool mount_api_has_openat2 (void);
+
+/* HUTCH_TEST_LEGACY_MOUNT=1, a switch for the tests only: true when it is
+ * set and `honoured` (the caller passes false in the setuid mode, which
+ * ignores it). */
+bool mount_api_test_forced (bool honoured);
+
+enum mount_api
+{
+  MOUNT_API_NEW = 0,  /* open_tree, move_mount, fsopen..., mount_setattr */
+  MOUNT_API_MISSING,  /* fallback: the kernel lacks some call (ENOSYS) */
+  MOUNT_API_REFUSED,  /* fallback: some call is refused (EPERM, EACCES) */
+  MOUNT_API_FORCED,   /* fallback: HUTCH_TEST_LEGACY_MOUNT=1 */
+};
+
+/* Once per run, first thing in the build (in the child, with every
+ * capability over its mount namespace): probe the API and choose.
+ * `proc_fd` is an fd of a procfs where "self" is this process (the host's
+ * /proc, opened before clone); the fallback reaches fds through it.
+ * `honour_test_switch`: see mount_api_test_forced(). */
+enum mount_api mount_api_choose (int proc_fd, bool honour_test_switch);
+
+/* After mount_api_choose(): why the fallback is used, for a log line
+ * ("the kernel lacks mount_setattr"); NULL with the fd-based API. */
+const char *mount_api_fallback_reason (void);
+
+/* Once the base tmpfs is "/" (after the first pivot_root): with the
+ * fallback, make the stages in the base (`base_fd`) and read
+ * /proc/self/mountinfo into the model, the one time this run reads it.
+ * Nothing to do with the fd-based API.  0, or -1 with errno set. */
+int mount_build_begin (int base_fd);
+
+/* When the build is over: forget the model (the stages go with the base). */
+void mount_build_end (void);
+
 /* ---- Path resolution confined to a root. ---- */
 
 /* openat2(rootfd, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT |
@@ -203,7 +262,9 @@ void die_with_bind_result (enum bind_result r, int errnum, const char *fmt, ...)
 
 /* The first half of bind_mount_fd(): a detached, flagged copy of the
  * mount tree at srcfd in *tree_out, for the caller to attach with
- * mount_attach() (the fd then refers to the attached mount). */
+ * mount_attach() (the fd then refers to the attached mount).  With the
+ * fallback the copy is mounted on a stage of the base and *tree_out is an
+ * O_PATH fd of its root; at most one copy may wait on the stage. */
 enum bind_result bind_clone_tree (int srcfd, unsigned flags, int *tree_out);
 
 /* Copy the mount tree at srcfd (any fd, O_PATH is fine; recursively),
@@ -216,7 +277,9 @@ enum bind_result bind_mount_in_root (int src_root_fd, const char *src, int destf
                                      unsigned flags);
 
 /* Make the mount whose root is destfd read-only (that mount only, not the
- * mounts below it).  destfd must be the root of a mount. */
+ * mounts below it).  destfd must be the root of a mount.  With the
+ * fallback: MS_REMOUNT | MS_BIND | MS_RDONLY with the mount's other flags
+ * kept (from the model). */
 enum bind_result bind_remount_ro (int destfd);
 
 /* ---- New filesystems. ---- */
@@ -229,9 +292,22 @@ struct fs_param
 
 /* fsopen (fstype) + source=fstype + fsconfig each param + create + fsmount with
  * MOUNT_ATTR_* `attrs`.  Returns a detached mount fd (O_CLOEXEC), or -1
- * with errno set. */
+ * with errno set.  With the fallback: mount(2) on the stage, the params as
+ * its option string, and an O_PATH fd of the new mount's root; a param
+ * that string can't carry (a key with '+', whose value is taken literally,
+ * or a ',' in a value) fails with EINVAL. */
 int mount_new_fs (const char *fstype, const struct fs_param *params, size_t n_params,
                   unsigned attrs);
 
-/* Attach the detached (or attached) mount mntfd on destfd.  0 / -1 errno. */
+/* mount_new_fs() attached at once on `path`, looked up from the cwd with
+ * symlinks followed: only for the base of the build, in a mount namespace
+ * of our own, before any user path is used (no stage exists yet).
+ * Returns an fd of the new mount's root, or -1 with errno set and
+ * *created telling whether the file system was made (then the attach
+ * failed). */
+int mount_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params,
+                     unsigned attrs, const char *path, bool *created);
+
+/* Attach the detached (or attached) mount mntfd on destfd.  0 / -1 errno.
+ * With the fallback: MS_MOVE, so mntfd must be the root of a mount. */
 int mount_attach (int mntfd, int destfd);

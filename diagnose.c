@@ -11,7 +11,9 @@
  *    switches are read to say which one blocks it;
  *  - the new mount API: each call is made with arguments it must refuse,
  *    so that ENOSYS (missing) tells from EBADF/EINVAL/EFAULT (present) and
- *    EPERM (a seccomp filter refuses it);
+ *    EPERM (a seccomp filter refuses it); either way a run falls back to
+ *    mount(2), and the line says so (also when HUTCH_TEST_LEGACY_MOUNT
+ *    forces it);
  *  - Landlock: landlock_create_ruleset(NULL, 0, VERSION);
  *  - seccomp: SECCOMP_GET_ACTION_AVAIL, the filter this process is under,
  *    no_new_privs;
@@ -110,92 +112,66 @@ seccomp_mode (void)
 /* ------------------------------------------------------------------------ */
 /* The mount API                                                             */
 
-static const char *const mount_calls[] = {
-  "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "mount_setattr",
-};
-
-/* Each call made with arguments it must refuse: ENOSYS means the kernel
- * lacks it, EPERM or EACCES that something refuses it (a seccomp filter;
- * or, outside a user namespace of one's own, the missing capability).
- * Bit i of the masks stands for mount_calls[i]. */
-static void
-probe_mount_api (unsigned *missing, unsigned *refused)
-{
-  struct hutch_mount_attr attr;
-  long r[N_ELEMENTS (mount_calls)];
-  int err[N_ELEMENTS (mount_calls)];
-  size_t n = 0;
-
-  memset (&attr, 0, sizeof attr);
-#define PROBE(expr)                                                                                \
-  do                                                                                               \
-    {                                                                                              \
-      errno = 0;                                                                                   \
-      r[n] = (long) (expr);                                                                        \
-      err[n] = errno;                                                                              \
-      if (r[n] >= 0)                                                                               \
-        close ((int) r[n]);                                                                        \
-      n++;                                                                                         \
-    }                                                                                              \
-  while (0)
-  PROBE (syscall (__NR_open_tree, -1, "", 0));
-  PROBE (syscall (__NR_move_mount, -1, "", -1, "", 0));
-  PROBE (syscall (__NR_fsopen, NULL, 0));
-  PROBE (syscall (__NR_fsconfig, -1, 0, NULL, NULL, 0));
-  PROBE (syscall (__NR_fsmount, -1, 0, 0));
-  PROBE (syscall (__NR_mount_setattr, -1, "", 0, &attr, sizeof attr));
-#undef PROBE
-
-  *missing = *refused = 0;
-  for (size_t i = 0; i < n; i++)
-    if (r[i] < 0 && err[i] == ENOSYS)
-      *missing |= 1u << i;
-    else if (r[i] < 0 && (err[i] == EPERM || err[i] == EACCES))
-      *refused |= 1u << i;
-}
-
 static void
 mount_call_names (unsigned mask, char *buf, size_t size)
 {
   size_t len = 0;
   buf[0] = '\0';
-  for (size_t i = 0; i < N_ELEMENTS (mount_calls); i++)
+  for (size_t i = 0; i < MOUNT_API_N_CALLS; i++)
     if (mask & (1u << i))
       {
-        int w = snprintf (buf + len, size - len, " %s", mount_calls[i]);
+        int w = snprintf (buf + len, size - len, " %s", mount_api_calls[i]);
         if (w > 0 && (size_t) w < size - len)
           len += (size_t) w;
       }
 }
 
+#define FALLBACK_TEXT "hutch falls back to mount(2), reading /proc/self/mountinfo once per run"
+
 /* `in_userns`: the masks come from a process with every capability in a
- * user namespace of its own, so EPERM can only be a filter. */
+ * user namespace of its own, so EPERM can only be a filter.  The probe
+ * (mount_api_probe) is the one a run makes before it builds; where it
+ * finds the API missing or refused, the run uses the mount(2) fallback,
+ * which needs openat2 (Linux 5.6) still. */
 static bool
 check_mount_api (bool in_userns, unsigned missing, unsigned refused)
 {
   char names[256];
 
   if (!in_userns)
-    probe_mount_api (&missing, &refused);
+    mount_api_probe (&missing, &refused);
+  if (!mount_api_has_openat2 ())
+    {
+      report ("no", "mount API", "the kernel lacks openat2 (hutch needs Linux 5.6 or later)");
+      fix ("a newer kernel");
+      return false;
+    }
   if (missing != 0)
     {
       mount_call_names (missing, names, sizeof names);
-      report ("no", "mount API", "the kernel lacks:%s (hutch needs Linux 5.12 or later)", names);
-      fix ("a newer kernel");
-      return false;
+      report ("warn", "mount API", "the kernel lacks:%s (Linux 5.12): " FALLBACK_TEXT, names);
+      fix ("a newer kernel, for the fd-based mount API");
+      return true;
     }
   if (refused != 0 && (in_userns || getuid () == 0))
     {
       mount_call_names (refused, names, sizeof names);
-      report ("no", "mount API", "refused (EPERM), probably by a seccomp filter:%s", names);
+      report ("warn", "mount API", "refused (EPERM), probably by a seccomp filter:%s: " FALLBACK_TEXT,
+              names);
       fix ("allow these system calls in the container's seccomp profile");
-      return false;
+      return true;
     }
   if (refused != 0)
     {
       report ("info", "mount API", "the kernel has open_tree, move_mount, fsopen, fsconfig, "
               "fsmount and mount_setattr (whether they may be used could not be tried "
-              "without a user namespace)");
+              "without a user namespace; where they may not, " FALLBACK_TEXT ")");
+      return true;
+    }
+  if (mount_api_test_forced (!privilege_is_setuid ()))
+    {
+      report ("warn", "mount API", "available, but HUTCH_TEST_LEGACY_MOUNT=1 (a switch for the "
+              "tests) forces the fallback: " FALLBACK_TEXT);
       return true;
     }
   report ("ok", "mount API",
@@ -261,7 +237,7 @@ struct userns_probe
   enum userns_stage stage; /* STAGE_DONE: it all worked */
   int err;
   unsigned missing_ns;     /* bit i: other_ns[i] could not be created */
-  unsigned api_missing;    /* probe_mount_api() inside, at STAGE_DONE */
+  unsigned api_missing;    /* mount_api_probe() inside, at STAGE_DONE */
   unsigned api_refused;
 };
 
@@ -314,7 +290,7 @@ probe_child (int to_parent, int from_parent, bool privileged)
       mask |= 1 << i;
   write_int (to_parent, mask);
   unsigned missing, refused;
-  probe_mount_api (&missing, &refused);
+  mount_api_probe (&missing, &refused);
   write_int (to_parent, (int) missing);
   write_int (to_parent, (int) refused);
   _exit (0);

@@ -164,6 +164,7 @@ struct sandbox
 
   bool level_prefix;
   bool quiet;            /* --quiet: no notes on stderr */
+  bool verbose;          /* --verbose: say how the sandbox is built (the mount API used) */
 
   /* Report instead of building: --diagnose (diagnose.c), --dry-run (plan.c). */
   bool diagnose;

@@ -10,7 +10,9 @@
  * with RESOLVE_IN_ROOT, so ".." and symlinks (even absolute ones, even
  * planted by the host in a writable bind) cannot lead out of the new root.
  * Sources are resolved in the same way relative to /oldroot.  Mounts are
- * made with the fd-based mount API and attached on the resolved fds.
+ * made with the fd-based mount API and attached on the resolved fds (or,
+ * where that API is missing, with mount(2) on the fds' /proc/self/fd
+ * links: bind-mount.c chooses, once, and the ops below do not change).
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "bind-mount.h"
+#include "privilege.h"
 #include "utils.h"
 
 /* Where the base tmpfs is mounted before the pivot (a path of the new
@@ -1027,16 +1030,16 @@ enter_base (struct build *b)
   _cleanup_close_ int base = -1;
   _cleanup_close_ int newroot = -1;
   enum bind_result res;
+  bool created;
 
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     die_with_error ("Failed to make / slave");
 
-  base = mount_new_fs ("tmpfs", params, N_ELEMENTS (params), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-  if (base < 0)
+  base = mount_new_fs_at ("tmpfs", params, N_ELEMENTS (params),
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, BASE_MOUNT_POINT, &created);
+  if (base < 0 && !created)
     die_with_error ("Failed to create a tmpfs for the new root");
-  if (sys_move_mount (base, "", AT_FDCWD, BASE_MOUNT_POINT,
-                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)
-      < 0)
+  if (base < 0)
     die_with_error ("Failed to mount tmpfs on %s", BASE_MOUNT_POINT);
   if (fchdir (base) < 0)
     die_with_error ("Can't chdir to %s", BASE_MOUNT_POINT);
@@ -1045,19 +1048,24 @@ enter_base (struct build *b)
     die_with_error ("Can't mkdir newroot");
   if (mkdirat (base, "oldroot", 0755) < 0)
     die_with_error ("Can't mkdir oldroot");
-  newroot = openat (base, "newroot", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (newroot < 0)
-    die_with_error ("Can't open newroot");
-  res = bind_mount_fd (newroot, newroot, 0);
-  if (res != BIND_OK)
-    die_with_bind_result (res, errno, "Can't bind mount newroot on itself");
 
   if (sys_pivot_root (".", "oldroot") < 0)
     die_with_error ("pivot_root");
   if (chdir ("/") < 0)
     die_with_error ("Can't chdir to /");
-
   b->base_fd = open_dir_or_die (AT_FDCWD, "/");
+
+  /* With the mount(2) fallback: the stages, and the one read of
+   * mountinfo (now, so that its paths are those of the build). */
+  if (mount_build_begin (b->base_fd) < 0)
+    die_with_error ("Can't prepare the mount(2) fallback");
+
+  /* The sandbox's "/" is a mount of its own (pivot_root wants one). */
+  newroot = open_dir_or_die (AT_FDCWD, "/newroot");
+  res = bind_mount_fd (newroot, newroot, 0);
+  if (res != BIND_OK)
+    die_with_bind_result (res, errno, "Can't bind mount newroot on itself");
+
   b->oldroot_fd = open_dir_or_die (AT_FDCWD, "/oldroot");
   b->newroot_fd = open_dir_or_die (AT_FDCWD, "/newroot");
 }
@@ -1066,6 +1074,7 @@ enter_base (struct build *b)
 static void
 leave_base (struct build *b)
 {
+  mount_build_end ();
   cleanup_closep (&b->newroot_fd);
   cleanup_closep (&b->oldroot_fd);
   cleanup_closep (&b->base_fd);
@@ -1105,6 +1114,12 @@ setup_build_root (const struct sandbox *sb, struct run *run)
   /* Modes given (or defaulted) are exact: the caller's umask must not
    * trim them.  Restored for the command afterwards. */
   mode_t old_umask = umask (0);
+
+  /* Once per run: the fd-based mount API, or the mount(2) fallback (a
+   * test may force it, except in the setuid mode). */
+  if (mount_api_choose (run->proc_fd, !privilege_is_setuid ()) != MOUNT_API_NEW && sb->verbose)
+    log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), reading "
+             "mountinfo once", mount_api_fallback_reason ());
 
   /* Looked up now, while the host's /proc and /dev are where ttyname()
    * expects them. */
