@@ -13,6 +13,7 @@
 #include "presets.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,26 +104,104 @@ static bool
 contains (const char *dir, const char *path)
 {
   size_t n = strlen (dir);
-  return path != NULL && strncmp (dir, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+  if (n > 1 && dir[n - 1] == '/')
+    n--; /* "/a/" holds "/a/b" too */
+  return dir[0] != '\0' && path != NULL && strncmp (dir, path, n) == 0
+         && (path[n] == '\0' || path[n] == '/');
 }
 
-/* The current directory, unless that would show the whole of HOME (or more
- * of the host than the cwd itself): then only the empty HOME is there. */
+/* contains(), for `place` as given and with its symbolic links resolved
+ * (getcwd() gives the cwd resolved; $HOME may go through a link). */
 static bool
-cwd_is_shown (const struct preset_context *ctx)
+at_or_below (const char *place, const char *path)
 {
-  return usable_dir (ctx->cwd) && !contains (ctx->cwd, ctx->home);
+  if (!usable_dir (place) || path == NULL)
+    return false;
+  if (contains (place, path))
+    return true;
+  char *real = realpath (place, NULL);
+  bool found = real != NULL && contains (real, path);
+  free (real);
+  return found;
 }
 
-/* An empty HOME at the same path; the current directory read-only. */
+/* How `path` (resolved) stands to `place`. */
+enum above
+{
+  NOT_ABOVE,
+  ABOVE,         /* at or above `place` as given */
+  ABOVE_RESOLVED /* only at or above `place` with its links resolved */
+};
+
+static enum above
+at_or_above (const char *path, const char *place)
+{
+  if (!usable_dir (place) || path == NULL)
+    return NOT_ABOVE;
+  if (contains (path, place))
+    return ABOVE;
+  char *real = realpath (place, NULL);
+  bool found = real != NULL && contains (path, real);
+  free (real);
+  return found ? ABOVE_RESOLVED : NOT_ABOVE;
+}
+
+/* What the current directory is in the sandbox. */
+enum cwd_view
+{
+  CWD_SHOWN,   /* bound at the same path */
+  CWD_THERE,   /* not shown, but a directory the preset makes (HOME's
+                * parents, the fresh /tmp ...): the command starts there */
+  CWD_MISSING, /* not shown and maybe not there: hutch's own fallback */
+};
+
+/* The current directory is shown unless that would show more of the host
+ * than a project directory: the whole of HOME, the host's version of a
+ * directory the preset makes fresh, or the host's kernel interfaces and
+ * desktop sockets (which the desktop presets hand out one by one). */
+static enum cwd_view
+cwd_view (const struct preset_context *ctx)
+{
+  static const char *const fresh[] = { "/dev", "/proc", "/tmp", "/var/tmp", "/run" };
+  static const char *const never_inside[] = { "/dev", "/proc", "/run", "/tmp/.X11-unix" };
+  const char *cwd = ctx->cwd;
+  const char *runtime = getenv ("XDG_RUNTIME_DIR");
+
+  if (!usable_dir (cwd))
+    return cwd != NULL && strcmp (cwd, "/") == 0 ? CWD_THERE : CWD_MISSING;
+  for (size_t i = 0; i < N_ELEMENTS (never_inside); i++)
+    if (at_or_below (never_inside[i], cwd))
+      return CWD_MISSING;
+  if (at_or_below (runtime, cwd))
+    return CWD_MISSING;
+  /* At or above HOME or a fresh directory: the sandbox has the path only
+   * if the preset's own mount is at the same path (not through a link). */
+  enum above home = at_or_above (cwd, ctx->home);
+  if (home != NOT_ABOVE)
+    return home == ABOVE ? CWD_THERE : CWD_MISSING;
+  for (size_t i = 0; i < N_ELEMENTS (fresh); i++)
+    {
+      enum above a = at_or_above (cwd, fresh[i]);
+      if (a != NOT_ABOVE)
+        return a == ABOVE ? CWD_THERE : CWD_MISSING;
+    }
+  if (at_or_above (cwd, runtime) != NOT_ABOVE)
+    return CWD_MISSING;
+  return CWD_SHOWN;
+}
+
+/* An empty HOME at the same path; the current directory read-only, and
+ * the working directory when the sandbox has it. */
 static void
 step_home_and_cwd (struct words *w, const struct preset_context *ctx)
 {
+  enum cwd_view view = cwd_view (ctx);
+
   if (usable_dir (ctx->home))
     add2 (w, "--tmpfs", ctx->home);
-  if (cwd_is_shown (ctx))
+  if (view == CWD_SHOWN)
     add3 (w, "--ro-bind", ctx->cwd, ctx->cwd);
-  if (ctx->cwd != NULL && !ctx->sb->chdir_path)
+  if (view != CWD_MISSING && !ctx->sb->chdir_path)
     add2 (w, "--chdir", ctx->cwd);
 }
 
@@ -144,7 +223,7 @@ step_isolation (struct words *w, const struct preset_context *ctx)
 static void
 step_cwd_writable (struct words *w, const struct preset_context *ctx)
 {
-  if (cwd_is_shown (ctx))
+  if (cwd_view (ctx) == CWD_SHOWN)
     add3 (w, "--bind", ctx->cwd, ctx->cwd);
 }
 
