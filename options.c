@@ -83,7 +83,6 @@ static struct
   size_t size;
   const char **overlay_srcs;
   size_t n_overlay_srcs, overlay_srcs_cap;
-  bool preset_used;
 } parser;
 
 /* Data read from --args: the parsed strings point into it, so it lives
@@ -423,7 +422,6 @@ push_preset (struct sandbox *sb, const char *name)
 
   preset_context_init (&ctx, sb);
   char **words = preset_words (name, &ctx, &n);
-  parser.preset_used = true;
   /* The words live as long as the sandbox description points at them;
    * the array itself goes with its source. */
   source_push (words, n, true);
@@ -1257,7 +1255,7 @@ parse_options (struct sandbox *sb)
 static void
 apply_default_preset (struct sandbox *sb)
 {
-  if (sb->n_ops > 0 || parser.preset_used || sb->n_command == 0)
+  if (sb->n_ops > 0 || sb->n_command == 0)
     return;
   push_preset (sb, "safe");
   parse_options (sb);
