@@ -25,6 +25,12 @@
  *   escape-probe key-read ID               KEYCTL_READ of key ID
  *   escape-probe key-search DESC           KEYCTL_SEARCH for DESC in @s
  *   escape-probe fds                       the open fds of this process, one line
+ *   escape-probe userns-limit UID GID -- CMD...
+ *                                          (root) in a new user namespace that maps
+ *                                          ids 0-65535 to the same host ids, set
+ *                                          user.max_user_namespaces to 0 there, then
+ *                                          exec CMD as UID:GID; the host's own
+ *                                          limit is left alone
  *
  * Each attack prints "ok" (or what it read) when the call succeeded, else
  * the errno's name (EPERM, EACCES, ...), and exits 0; exit 2 on misuse.
@@ -48,6 +54,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <grp.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -67,6 +75,7 @@ fail (void)
 {
   const char *name = strerrorname_np (errno);
   printf ("%s\n", name ? name : "E?");
+  fflush (stdout); /* (a forked child leaves with _exit) */
   return 0;
 }
 
@@ -147,6 +156,58 @@ connect_and_read (int s, const struct sockaddr *sa, socklen_t len)
   if (connect (s, sa, len) < 0)
     return fail ();
   return dump (s);
+}
+
+/* The limit is per user namespace and writable by whoever holds
+ * CAP_SYS_RESOURCE over that namespace, which the creator does until it
+ * execs: this needs no capability in the host's namespace (a container's
+ * root often lacks CAP_SYS_RESOURCE), and changes nothing outside. */
+static int
+userns_limit (int argc, char **argv)
+{
+  int ready[2], go[2];
+  char c = 0;
+  pid_t pid;
+
+  if (argc < 6 || strcmp (argv[4], "--") != 0)
+    return usage ();
+  if (pipe (ready) < 0 || pipe (go) < 0)
+    return fail ();
+  pid = fork ();
+  if (pid < 0)
+    return fail ();
+  if (pid == 0)
+    {
+      uid_t uid = (uid_t) num (argv[2]);
+      gid_t gid = (gid_t) num (argv[3]);
+      int fd;
+      if (unshare (CLONE_NEWUSER) < 0 || write (ready[1], &c, 1) != 1 || read (go[0], &c, 1) != 1)
+        _exit (fail ());
+      fd = open ("/proc/sys/user/max_user_namespaces", O_WRONLY);
+      if (fd < 0 || write (fd, "0\n", 2) != 2 || close (fd) < 0)
+        _exit (fail ());
+      if (setgroups (0, NULL) < 0 || setresgid (gid, gid, gid) < 0 || setresuid (uid, uid, uid) < 0)
+        _exit (fail ());
+      execvp (argv[5], argv + 5);
+      _exit (fail ());
+    }
+  if (read (ready[0], &c, 1) != 1)
+    return fail ();
+  for (int i = 0; i < 2; i++)
+    {
+      char path[64];
+      int fd;
+      snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, i == 0 ? "uid_map" : "gid_map");
+      fd = open (path, O_WRONLY);
+      if (fd < 0 || write (fd, "0 0 65536\n", 10) != 10 || close (fd) < 0)
+        return fail ();
+    }
+  if (write (go[1], &c, 1) != 1)
+    return fail ();
+  int st;
+  if (waitpid (pid, &st, 0) < 0)
+    return fail ();
+  return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
 }
 
 static int
@@ -338,6 +399,8 @@ main (int argc, char **argv)
     }
   if (strncmp (cmd, "key-", 4) == 0)
     return keys (argc, argv);
+  if (strcmp (cmd, "userns-limit") == 0)
+    return userns_limit (argc, argv);
   if (strcmp (cmd, "fds") == 0)
     {
       DIR *d = opendir ("/proc/self/fd");

@@ -263,12 +263,17 @@ assert_no_path() {
 # The host must not be changed by a sandbox
 
 # Mount points of the host.  Those under another bats run's directory are
-# left out: a concurrent run of these suites (as root) may mount there.
+# left out: a concurrent run of these suites (as root) may mount there; so
+# are those under another test's or file's directory of this run, where a
+# test running in parallel (bats --jobs) may mount.
 _host_mounts() {
     local own=${BATS_RUN_TMPDIR:-/nonexistent}
-    awk -v own="$own/" '{
+    awk -v own="$own/" -v test="${BATS_TEST_TMPDIR:-/nonexistent}/" \
+        -v file="${BATS_FILE_TMPDIR:-/nonexistent}/" '{
         m = $5
         if (m ~ /\/bats-run-[^\/]*\// && index(m, own) != 1) next
+        if (index(m, own "test/") == 1 && index(m "/", test) != 1) next
+        if (index(m, own "file/") == 1 && index(m "/", file) != 1) next
         print m
     }' /proc/self/mountinfo | sort
 }

@@ -10,9 +10,6 @@ setup() {
 }
 
 teardown() {
-    if [[ -n ${SAVED_MAX_USERNS:-} ]]; then
-        echo "$SAVED_MAX_USERNS" >/proc/sys/user/max_user_namespaces
-    fi
     hutch_teardown
 }
 
@@ -130,24 +127,28 @@ need_setuid() { setuid_mode || skip "runs through the setuid-root build only"; }
 }
 
 @test "setuid: when even root can't create a user namespace, the error names the limit" {
-    is_root || skip "needs root to change user.max_user_namespaces"
+    # The setuid build, installed 4755, run by the unprivileged user in a
+    # user namespace whose user.max_user_namespaces is 0: the limit is per
+    # user namespace, so the host's own stays as it is (tests running at
+    # the same time are not affected, and a container's root without
+    # CAP_SYS_RESOURCE can still set it there).
+    is_root || skip "needs root (to install the setuid build)"
     local build=${HUTCH_BUILDDIR:-${HUTCH%/*}}
     [[ -x $build/tests/hutch-setuid ]] || skip "no setuid build at $build/tests/hutch-setuid"
-    local user=${HUTCH_TEST_USER:-hutchtest}
-    id -u "$user" >/dev/null 2>&1 || skip "no user $user"
-    local dir
+    [[ -x $build/tests/escape-probe ]] || skip "tests/escape-probe is not built"
+    local user=${HUTCH_TEST_USER:-hutchtest} uid gid dir host_limit
+    uid=$(id -u "$user" 2>/dev/null) || skip "no user $user"
+    gid=$(id -g "$user")
+    ((uid < 65536)) || skip "uid $uid is beyond the namespace's map"
     dir=$(mktemp -d /tmp/hutch-suid.XXXXXX)
     cp "$build/tests/hutch-setuid" "$dir/hutch" && chmod 4755 "$dir/hutch" && chmod 755 "$dir"
-    SAVED_MAX_USERNS=$(cat /proc/sys/user/max_user_namespaces)
-    if ! (echo 0 >/proc/sys/user/max_user_namespaces) 2>/dev/null; then
-        SAVED_MAX_USERNS=
-        rm -rf "$dir"
-        skip "root may not change user.max_user_namespaces here (no CAP_SYS_RESOURCE)"
-    fi
-    run runuser -u "$user" -- "$dir/hutch" --ro-bind / / /bin/true
-    echo "$SAVED_MAX_USERNS" >/proc/sys/user/max_user_namespaces
-    SAVED_MAX_USERNS=
+    host_limit=$(cat /proc/sys/user/max_user_namespaces)
+    run --separate-stderr "$build/tests/escape-probe" userns-limit "$uid" "$gid" -- \
+        "$dir/hutch" --ro-bind / / -- /bin/echo ran
     rm -rf "$dir"
     assert_status 1
-    assert_output_contains "user.max_user_namespaces is 0"
+    [[ $output != *ran* ]] || fail "the command ran: $output"
+    [[ $stderr == "hutch: "*"user.max_user_namespaces is 0"* ]] || fail "got: $stderr"
+    [[ $stderr != *$'\n'* ]] || fail "more than one line: $stderr"
+    [[ $(cat /proc/sys/user/max_user_namespaces) == "$host_limit" ]] || fail "the host's limit changed"
 }
