@@ -14,7 +14,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake pkg-config \
     libcap-dev libselinux1-dev libseccomp-dev \
-    bats bubblewrap iproute2 procps psmisc util-linux python3 passt \
+    bats parallel bubblewrap iproute2 procps psmisc util-linux python3 passt \
     uidmap \
     clang libclang-rt-14-dev valgrind \
     scdoc mandoc groff-base bash-completion zsh fish strace \
