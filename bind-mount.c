@@ -124,24 +124,27 @@ mount_api_probe (unsigned *missing, unsigned *refused)
   int err[MOUNT_API_N_CALLS];
   size_t n = 0;
 
+  /* Nothing must come of these calls, nor close anything: a call that
+   * returns an fd is closed only if it does; mount_setattr() gets flags
+   * it must refuse (with nothing to set it would succeed at once). */
   memset (&attr, 0, sizeof attr);
-#define PROBE(expr)                                                                                \
+#define PROBE(expr, returns_fd)                                                                    \
   do                                                                                               \
     {                                                                                              \
       errno = 0;                                                                                   \
       r[n] = (long) (expr);                                                                        \
       err[n] = errno;                                                                              \
-      if (r[n] >= 0)                                                                               \
+      if ((returns_fd) && r[n] >= 0)                                                               \
         close ((int) r[n]);                                                                        \
       n++;                                                                                         \
     }                                                                                              \
   while (0)
-  PROBE (syscall (__NR_open_tree, -1, "", 0));
-  PROBE (syscall (__NR_move_mount, -1, "", -1, "", 0));
-  PROBE (syscall (__NR_fsopen, NULL, 0));
-  PROBE (syscall (__NR_fsconfig, -1, 0, NULL, NULL, 0));
-  PROBE (syscall (__NR_fsmount, -1, 0, 0));
-  PROBE (syscall (__NR_mount_setattr, -1, "", 0, &attr, sizeof attr));
+  PROBE (syscall (__NR_open_tree, -1, "", 0), true);
+  PROBE (syscall (__NR_move_mount, -1, "", -1, "", 0), false);
+  PROBE (syscall (__NR_fsopen, NULL, 0), true);
+  PROBE (syscall (__NR_fsconfig, -1, 0, NULL, NULL, 0), false);
+  PROBE (syscall (__NR_fsmount, -1, 0, 0), true);
+  PROBE (syscall (__NR_mount_setattr, -1, "", ~0u, &attr, sizeof attr), false);
 #undef PROBE
 
   *missing = *refused = 0;
