@@ -466,6 +466,11 @@ HANDLER (h_quiet)
   sb->quiet = true;
 }
 
+HANDLER (h_verbose)
+{
+  sb->verbose = true;
+}
+
 HANDLER (h_args)
 {
   char *data;
@@ -1010,6 +1015,7 @@ const struct option_def option_table[] = {
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
   OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),
+  OPT0 ("--verbose", h_verbose, "Say how the sandbox is built (such as the mount API used)"),
   OPT0 ("--level-prefix", h_level_prefix, "Start diagnostics with their syslog level, e.g. <3>"),
   OPT0 ("--unshare-all", h_unshare_all,
         "Unshare every namespace supported (user and cgroup only if possible)"),
@@ -1252,10 +1258,12 @@ parse_options (struct sandbox *sb)
 
 /* A command line with no file-system operation at all gets the safe preset:
  * with bubblewrap such a run could not even exec its command. */
+bool options_default_preset = true;
+
 static void
 apply_default_preset (struct sandbox *sb)
 {
-  if (sb->n_ops > 0 || sb->n_command == 0)
+  if (!options_default_preset || sb->n_ops > 0 || sb->n_command == 0)
     return;
   push_preset (sb, "safe");
   parse_options (sb);

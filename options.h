@@ -26,6 +26,10 @@ extern const size_t option_table_len;
  * Touches nothing outside the process: no mount, no namespace, no file. */
 void options_parse (struct sandbox *sb, int argc, char **argv);
 
+/* Whether options_parse gives a command line with no file-system operation
+ * the safe preset (true; the unit tests of single options turn it off). */
+extern bool options_default_preset;
+
 /* Cross-option rules that need the whole command line (e.g. --hostname
  * needs --unshare-uts, a command is required).  Dies with one line. */
 void options_check (struct sandbox *sb);

@@ -1117,9 +1117,14 @@ setup_build_root (const struct sandbox *sb, struct run *run)
 
   /* Once per run: the fd-based mount API, or the mount(2) fallback (a
    * test may force it, except in the setuid mode). */
-  if (mount_api_choose (run->proc_fd, !privilege_is_setuid ()) != MOUNT_API_NEW && sb->verbose)
-    log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), reading "
-             "mountinfo once", mount_api_fallback_reason ());
+  if (mount_api_choose (run->proc_fd, !privilege_is_setuid ()) != MOUNT_API_NEW)
+    {
+      if (sb->verbose)
+        log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), "
+                 "reading mountinfo once", mount_api_fallback_reason ());
+    }
+  else if (sb->verbose)
+    log_msg (LOG_LVL_INFO, "mount API: open_tree, move_mount and mount_setattr");
 
   /* Looked up now, while the host's /proc and /dev are where ttyname()
    * expects them. */

@@ -297,7 +297,7 @@ test_table (void)
     "--landlock-rw", "--landlock-connect-tcp", "--landlock-bind-tcp", "--scope-abstract-unix",
     "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
     "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
-    "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet",
+    "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet", "--verbose",
     "--net", "--net-host-loopback", "--publish",
   };
   bool own = true;
@@ -1211,10 +1211,37 @@ test_net (void)
   sb_free (&sb);
 }
 
+/* A bare command line gets the safe preset; any file-system option, or a
+ * preset that has one, means the caller builds the root. */
+static void
+test_default_preset (void)
+{
+  struct sandbox sb;
+
+  options_default_preset = true;
+  parse (&sb, ARGV ("--quiet", "x"));
+  ok (sb.n_ops > 0 && sb.unshare_all && !sb.share_net && str_eq (sb.hostname, "hutch"),
+      "default preset: a bare command line gets the safe preset");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--quiet", "--preset", "net", "x"));
+  ok (sb.n_ops > 0 && sb.unshare_all && sb.share_net,
+      "default preset: --preset net alone is the safe preset with the network");
+  sb_free (&sb);
+
+  parse (&sb, ARGV ("--dir", "/a", "x"));
+  ok (sb.n_ops == 1 && !sb.unshare_all, "default preset: not with a file-system option");
+  sb_free (&sb);
+  options_default_preset = false;
+}
+
 int
 main (void)
 {
   log_init ("hutch");
+  /* Each test looks at the options it gives, without the safe preset a
+   * bare command line gets (test_default_preset checks that). */
+  options_default_preset = false;
 
   test_init ();
   test_table ();
@@ -1229,6 +1256,7 @@ main (void)
   test_errors ();
   test_ids ();
   test_net ();
+  test_default_preset ();
 
   printf ("1..%d\n", n_tests);
   printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
