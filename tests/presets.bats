@@ -20,6 +20,7 @@ teardown() {
         kill -TERM "$XVFB_PID" 2>/dev/null || true
         wait "$XVFB_PID" 2>/dev/null || true
     fi
+    [[ -z ${FAKE_X_SOCKET:-} ]] || rm -f "$FAKE_X_SOCKET"
     hutch_teardown
 }
 
@@ -184,14 +185,16 @@ desktop_env() {
     : >"$T/run/pulse/native"
     : >"$T/run/bus"
     : >"$XAUTHORITY"
-    local s
-    DISPLAY=:0
-    for s in /tmp/.X11-unix/X*; do
-        if [[ -S $s && ${s#/tmp/.X11-unix/X} =~ ^[1-9][0-9]*$ ]]; then
-            DISPLAY=:${s#/tmp/.X11-unix/X}.0
-            break
-        fi
-    done
+    # A display of this test's own, with a socket file when /tmp/.X11-unix
+    # lets us make one: the Xvfb of a test running at the same time takes
+    # the first free number, so :0 may come and go meanwhile.
+    local n=$((7000 + BATS_SUITE_TEST_NUMBER * 10 + (${HUTCH_SETUID:-0} == 1 ? 1 : 0) + (EUID == 0 ? 2 : 0)))
+    DISPLAY=:$n.0
+    if [[ -d /tmp/.X11-unix && -w /tmp/.X11-unix ]] &&
+        python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+            "/tmp/.X11-unix/X$n" 2>/dev/null; then
+        FAKE_X_SOCKET=/tmp/.X11-unix/X$n
+    fi
     export DISPLAY
 }
 
