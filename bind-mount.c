@@ -191,8 +191,8 @@ use_fallback (void)
   return fb.api != MOUNT_API_NEW;
 }
 
-static void
-call_names (unsigned mask, char *buf, size_t size)
+void
+mount_api_call_names (unsigned mask, const char *sep, char *buf, size_t size)
 {
   size_t len = 0;
 
@@ -200,7 +200,7 @@ call_names (unsigned mask, char *buf, size_t size)
   for (size_t i = 0; i < MOUNT_API_N_CALLS; i++)
     if (mask & (1u << i))
       {
-        int w = snprintf (buf + len, size - len, "%s%s", len ? ", " : "", mount_api_calls[i]);
+        int w = snprintf (buf + len, size - len, "%s%s", len ? sep : "", mount_api_calls[i]);
         if (w > 0 && (size_t) w < size - len)
           len += (size_t) w;
       }
@@ -216,13 +216,13 @@ mount_api_choose (int proc_fd, bool honour_test_switch)
   mount_api_probe (&missing, &refused);
   if (missing != 0)
     {
-      call_names (missing, names, sizeof names);
+      mount_api_call_names (missing, ", ", names, sizeof names);
       fb.api = MOUNT_API_MISSING;
       snprintf (fb.reason, sizeof fb.reason, "the kernel lacks %s", names);
     }
   else if (refused != 0)
     {
-      call_names (refused, names, sizeof names);
+      mount_api_call_names (refused, ", ", names, sizeof names);
       fb.api = MOUNT_API_REFUSED;
       snprintf (fb.reason, sizeof fb.reason, "%s refused, by a seccomp filter?", names);
     }

@@ -184,6 +184,10 @@ sys_pivot_root (const char *new_root, const char *put_old)
 #define MOUNT_API_N_CALLS 6
 extern const char *const mount_api_calls[MOUNT_API_N_CALLS];
 
+/* The names of the calls whose bits are set in mask, separated by sep,
+ * into buf (truncated to size). */
+void mount_api_call_names (unsigned mask, const char *sep, char *buf, size_t size);
+
 /* Each call made with arguments it must refuse: bit i of *missing is set
  * when mount_api_calls[i] fails with ENOSYS (the kernel lacks it), of
  * *refused when it fails with EPERM or EACCES (a seccomp filter; or,

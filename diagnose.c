@@ -112,20 +112,6 @@ seccomp_mode (void)
 /* ------------------------------------------------------------------------ */
 /* The mount API                                                             */
 
-static void
-mount_call_names (unsigned mask, char *buf, size_t size)
-{
-  size_t len = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < MOUNT_API_N_CALLS; i++)
-    if (mask & (1u << i))
-      {
-        int w = snprintf (buf + len, size - len, " %s", mount_api_calls[i]);
-        if (w > 0 && (size_t) w < size - len)
-          len += (size_t) w;
-      }
-}
-
 #define FALLBACK_TEXT "hutch falls back to mount(2), reading /proc/self/mountinfo once per run"
 
 /* `in_userns`: the masks come from a process with every capability in a
@@ -148,15 +134,15 @@ check_mount_api (bool in_userns, unsigned missing, unsigned refused)
     }
   if (missing != 0)
     {
-      mount_call_names (missing, names, sizeof names);
-      report ("warn", "mount API", "the kernel lacks:%s (Linux 5.12): " FALLBACK_TEXT, names);
+      mount_api_call_names (missing, " ", names, sizeof names);
+      report ("warn", "mount API", "the kernel lacks: %s (Linux 5.12): " FALLBACK_TEXT, names);
       fix ("a newer kernel, for the fd-based mount API");
       return true;
     }
   if (refused != 0 && (in_userns || getuid () == 0))
     {
-      mount_call_names (refused, names, sizeof names);
-      report ("warn", "mount API", "refused (EPERM), probably by a seccomp filter:%s: " FALLBACK_TEXT,
+      mount_api_call_names (refused, " ", names, sizeof names);
+      report ("warn", "mount API", "refused (EPERM), probably by a seccomp filter: %s: " FALLBACK_TEXT,
               names);
       fix ("allow these system calls in the container's seccomp profile");
       return true;
