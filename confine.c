@@ -65,6 +65,24 @@ last_cap (void)
   return last;
 }
 
+/* Set once the bounding set is empty (confine_empty_bounding_set()):
+ * processes forked afterwards inherit it, and need not drop it again. */
+static bool bounding_set_empty;
+
+static void
+drop_bounding_set (uint64_t keep)
+{
+  int last = last_cap ();
+
+  if (bounding_set_empty)
+    return;
+  for (int cap = 0; cap <= last; cap++)
+    if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      die_with_error ("Can't drop capability %d from the bounding set", cap);
+  if (keep == 0)
+    bounding_set_empty = true;
+}
+
 /* Keep exactly `keep` (a mask of 1 << CAP_*): bounding, permitted,
  * effective, inheritable; ambient too when `ambient`, so that the set
  * survives exec for a uid other than 0. */
@@ -74,9 +92,7 @@ set_caps (uint64_t keep, bool ambient)
   int last = last_cap ();
   cap_t caps;
 
-  for (int cap = 0; cap <= last; cap++)
-    if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-      die_with_error ("Can't drop capability %d from the bounding set", cap);
+  drop_bounding_set (keep);
 
   caps = cap_init ();
   if (caps == NULL)
@@ -113,6 +129,19 @@ confine_drop_all_caps (void)
 static uint64_t
 caps_to_keep (const struct sandbox *sb, const struct run *run)
 {
+  bool keeps_some;
+
+  if (sb->caps_given)
+    keeps_some = sb->caps != 0;
+  else
+    keeps_some = (run->real_uid == 0 && sb->uid == 0)
+                 /* Root of a namespace with the caller's subordinate ids (a
+                  * package build's chroot): root's capabilities there, over
+                  * those ids only. */
+                 || (sb->map_subids && run->n_uid_map > 0 && (!sb->uid_set || sb->uid == 0));
+  if (!keeps_some)
+    return 0; /* the common case: no need to read the bounding set */
+
   /* Nothing beyond the bounding set this process has: a capability the
    * host took away is not given back inside. */
   uint64_t have = 0;
@@ -121,15 +150,14 @@ caps_to_keep (const struct sandbox *sb, const struct run *run)
     if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
       have |= 1ULL << cap;
 
-  if (sb->caps_given)
-    return sb->caps & have;
-  if (run->real_uid == 0 && sb->uid == 0)
-    return have;
-  /* Root of a namespace with the caller's subordinate ids (a package
-   * build's chroot): root's capabilities there, over those ids only. */
-  if (sb->map_subids && run->n_uid_map > 0 && (!sb->uid_set || sb->uid == 0))
-    return have;
-  return 0;
+  return sb->caps_given ? sb->caps & have : have;
+}
+
+void
+confine_empty_bounding_set (const struct sandbox *sb, const struct run *run)
+{
+  if (caps_to_keep (sb, run) == 0)
+    drop_bounding_set (0);
 }
 
 /* A seccomp program is at most BPF_MAXINSNS (4096) instructions of 8

@@ -18,6 +18,11 @@ void confine_close_inherited_fds (const struct sandbox *sb, const struct run *ru
 /* Drop every capability, bounding set included (for PID 1). */
 void confine_drop_all_caps (void);
 
+/* Before PID 1 forks the command: if the command is to keep no
+ * capability, empty the bounding set now, once, for both (each inherits
+ * it, and then skips the one prctl per capability it would repeat). */
+void confine_empty_bounding_set (const struct sandbox *sb, const struct run *run);
+
 /* Check phase, before clone: probe Landlock and refuse what the kernel
  * lacks, refuse hard limits that can't be raised, compile the seccomp
  * policy into run. */

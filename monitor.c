@@ -258,6 +258,7 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
    * dumpable again. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
+  confine_empty_bounding_set (sb, run);
   pid_t command = fork ();
   if (command < 0)
     die_with_error ("Can't fork the command");
