@@ -73,7 +73,7 @@ render_man() {
     run list_options
     local o
     for o in --list-options --diagnose --dry-run --dry-run=json --help --bind --seccomp-deny; do
-        grep -qxF -- "$o" <<<"$output" || fail "missing $o"
+        has_line "$o" "$output" || fail "missing $o"
     done
 }
 
@@ -198,7 +198,7 @@ bash_complete() {
     assert_success
     local o
     while read -r o; do
-        grep -qxF -- "$o" <<<"$output" || fail "bash does not complete $o"
+        has_line "$o" "$output" || fail "bash does not complete $o"
     done < <(list_options)
     run bash_complete "$HUTCH" --dry
     assert_output "$(printf '%s\n' --dry-run --dry-run=json)"
@@ -302,7 +302,7 @@ skip_unless_named_hutch() {
     run zsh_complete "${DOC%/*}" "hutch --"
     local o
     while read -r o; do
-        grep -qxF -- "$o" <<<"$output" || fail "zsh does not complete $o" "got: $output"
+        has_line "$o" "$output" || fail "zsh does not complete $o" "got: $output"
     done < <(list_options)
     run zsh_complete "${DOC%/*}" "hutch --cap-add CAP_NET_R"
     assert_output CAP_NET_RAW
@@ -336,7 +336,7 @@ fish_complete() {
     run fish_complete "hutch --"
     local o
     while read -r o; do
-        grep -qxF -- "$o" <<<"$output" || fail "fish does not complete $o"
+        has_line "$o" "$output" || fail "fish does not complete $o"
     done < <(list_options)
     run fish_complete "hutch --cap-add CAP_NET_R"
     assert_output CAP_NET_RAW

@@ -30,24 +30,40 @@ export HUTCH
 HUTCH_NAME=${HUTCH##*/}
 BWRAP=${BWRAP:-/usr/bin/bwrap}
 
-# First line of --version, used to recognise a bubblewrap under test.
-HUTCH_VERSION=$("$HUTCH" --version 2>/dev/null </dev/null | head -n 1)
-
 # A sandbox that sees the host's tree read-only, with its own /dev and /proc.
 SB=(--ro-bind / / --dev /dev --proc /proc --unshare-pid)
 
-# A sandbox whose root is a fresh tmpfs holding only the system directories
-# (read-only) plus /dev and /proc: anything else can be created in it.
-MINROOT=()
-for _d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
-    if [[ -L $_d ]]; then
-        MINROOT+=(--symlink "$(readlink "$_d")" "$_d")
-    elif [[ -d $_d ]]; then
-        MINROOT+=(--ro-bind "$_d" "$_d")
+# bats loads this file again for every test: what costs a process to learn
+# (the binary's --version, the host's /usr-merge symlinks) is learnt by the
+# first test of a file and kept in the file's directory for the others.
+# HUTCH_VERSION is the first line of --version (to recognise a bubblewrap
+# under test); MINROOT is a sandbox whose root is a fresh tmpfs holding only
+# the system directories (read-only) plus /dev and /proc.
+_helpers_cache=${BATS_FILE_TMPDIR:-/nonexistent}/.helpers-cache
+if [[ -r $_helpers_cache ]] && source "$_helpers_cache" && [[ ${_cached_for-} == "$HUTCH" ]]; then
+    :
+else
+    HUTCH_VERSION=$("$HUTCH" --version 2>/dev/null </dev/null)
+    HUTCH_VERSION=${HUTCH_VERSION%%$'\n'*}
+    MINROOT=()
+    for _d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
+        if [[ -L $_d ]]; then
+            MINROOT+=(--symlink "$(readlink "$_d")" "$_d")
+        elif [[ -d $_d ]]; then
+            MINROOT+=(--ro-bind "$_d" "$_d")
+        fi
+    done
+    unset _d
+    MINROOT+=(--dev /dev --proc /proc --unshare-pid)
+    if [[ -d ${BATS_FILE_TMPDIR:-} ]]; then
+        {
+            printf '_cached_for=%q\n' "$HUTCH"
+            printf 'HUTCH_VERSION=%q\n' "$HUTCH_VERSION"
+            printf 'MINROOT=(%s)\n' "$(printf '%q ' "${MINROOT[@]}")"
+        } >"$_helpers_cache.$$" && mv -f "$_helpers_cache.$$" "$_helpers_cache"
     fi
-done
-unset _d
-MINROOT+=(--dev /dev --proc /proc --unshare-pid)
+fi
+unset _helpers_cache _cached_for
 
 # ---------------------------------------------------------------------------
 # Setup and teardown
@@ -140,7 +156,7 @@ expect_error() {
 # ---------------------------------------------------------------------------
 # Facts about the environment and the binary
 
-is_root() { [[ $(id -u) -eq 0 ]]; }
+is_root() { ((EUID == 0)); }
 
 # The runner sets HUTCH_SETUID=1 when $HUTCH is the setuid-root build.
 setuid_mode() { [[ ${HUTCH_SETUID:-0} == 1 ]]; }
@@ -231,6 +247,12 @@ assert_output_matches() {
         fail "expected output to match /$1/" "$(_show_run)"
 }
 
+# has_line LINE TEXT : is LINE one of TEXT's lines?  (No grep: suites call
+# it in loops over every option.)
+has_line() {
+    [[ $'\n'$2$'\n' == *$'\n'"$1"$'\n'* ]]
+}
+
 assert_stderr_empty() {
     [[ -z ${stderr-} ]] || fail "expected nothing on stderr" "$(_show_run)"
 }
@@ -267,51 +289,65 @@ assert_no_path() {
 # are those under another test's or file's directory of this run, where a
 # test running in parallel (bats --jobs) may mount.
 _host_mounts() {
-    local own=${BATS_RUN_TMPDIR:-/nonexistent}
-    awk -v own="$own/" -v test="${BATS_TEST_TMPDIR:-/nonexistent}/" \
-        -v file="${BATS_FILE_TMPDIR:-/nonexistent}/" '{
-        m = $5
-        if (m ~ /\/bats-run-[^\/]*\// && index(m, own) != 1) next
-        if (index(m, own "test/") == 1 && index(m "/", test) != 1) next
-        if (index(m, own "file/") == 1 && index(m "/", file) != 1) next
-        print m
-    }' /proc/self/mountinfo | sort
+    # In the shell itself (no awk, no sort): this runs twice in every test.
+    local own=${BATS_RUN_TMPDIR:-/nonexistent}/ _ m list=""
+    local test=${BATS_TEST_TMPDIR:-/nonexistent}/ file=${BATS_FILE_TMPDIR:-/nonexistent}/
+    while read -r _ _ _ _ m _; do
+        if [[ $m == */bats-run-*/* && $m != "$own"* ]]; then
+            continue
+        elif [[ $m == "$own"test/* && $m/ != "$test"* ]]; then
+            continue
+        elif [[ $m == "$own"file/* && $m/ != "$file"* ]]; then
+            continue
+        fi
+        list+=$m$'\n'
+    done </proc/self/mountinfo
+    HOST_MOUNTS=$list
 }
 
 host_mounts_snapshot() {
-    HOST_MOUNTS_BEFORE=$(_host_mounts)
+    _host_mounts
+    HOST_MOUNTS_BEFORE=$HOST_MOUNTS
 }
 
 assert_no_new_host_mounts() {
-    local now
-    now=$(_host_mounts)
-    if [[ $now != "$HOST_MOUNTS_BEFORE" ]]; then
+    _host_mounts
+    # (in mountinfo's order; a mount taken away and put back moves, so only
+    # a difference of the sorted lists counts)
+    if [[ $HOST_MOUNTS != "$HOST_MOUNTS_BEFORE" ]] &&
+        [[ $(sort <<<"$HOST_MOUNTS") != "$(sort <<<"$HOST_MOUNTS_BEFORE")" ]]; then
         fail "the host's mount table changed:" \
-            "$(diff <(printf '%s\n' "$HOST_MOUNTS_BEFORE") <(printf '%s\n' "$now"))"
+            "$(diff <(printf '%s' "$HOST_MOUNTS_BEFORE" | sort) <(printf '%s' "$HOST_MOUNTS" | sort))"
         return 1
     fi
 }
 
+# HOST_FILES := the names in / and every path (with its mode) under the
+# test directory.  Unsorted (readdir's order; see assert_host_unchanged).
 _host_files() {
-    ls -A /
+    local e list=""
+    for e in /* /.[!.]* /..?*; do
+        [[ ! -e $e && ! -L $e ]] || list+=$e$'\n'
+    done
     # (bats keeps its --separate-stderr capture files in the test directory)
-    find "$BATS_TEST_TMPDIR" -mindepth 1 ! -name 'separate-stderr-*' \
-        -printf '%P %M\n' 2>/dev/null | sort
+    HOST_FILES=$list$(find "$BATS_TEST_TMPDIR" -mindepth 1 ! -name 'separate-stderr-*' \
+        -printf '%P %M\n' 2>/dev/null)
 }
 
 # Record the host's mounts, its / and the test directory.
 host_snapshot() {
     host_mounts_snapshot
-    HOST_FILES_BEFORE=$(_host_files)
+    _host_files
+    HOST_FILES_BEFORE=$HOST_FILES
 }
 
 assert_host_unchanged() {
     assert_no_new_host_mounts || return 1
-    local now
-    now=$(_host_files)
-    if [[ $now != "$HOST_FILES_BEFORE" ]]; then
+    _host_files
+    if [[ $HOST_FILES != "$HOST_FILES_BEFORE" ]] &&
+        [[ $(sort <<<"$HOST_FILES") != "$(sort <<<"$HOST_FILES_BEFORE")" ]]; then
         fail "files on the host changed:" \
-            "$(diff <(printf '%s\n' "$HOST_FILES_BEFORE") <(printf '%s\n' "$now"))"
+            "$(diff <(sort <<<"$HOST_FILES_BEFORE") <(sort <<<"$HOST_FILES"))"
         return 1
     fi
 }
