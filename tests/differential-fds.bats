@@ -8,54 +8,14 @@
 setup() {
     load helpers
     hutch_setup
-    [[ -x $BWRAP ]] || skip "no reference bubblewrap at $BWRAP"
-    if [[ $HUTCH -ef $BWRAP ]]; then
-        skip "HUTCH is the reference bubblewrap itself"
-    fi
+    load differential
+    differential_setup
     mkdir -p "$T/d"
     echo in-d >"$T/d/f"
-    FD3=/dev/null
-    FD4=/dev/null
 }
 
 teardown() {
     hutch_teardown
-}
-
-normalise() {
-    sed -E \
-        -e "s#^(${HUTCH_NAME}|bwrap|${BWRAP##*/}): #PROG: #" \
-        -e 's/\b[0-9]{9,}\b/INODE/g'
-}
-
-# same ARGS... : run "$HUTCH ARGS..." and "$BWRAP ARGS..." with fd 3 and
-# fd 4 read from $FD3 and $FD4, stdin from /dev/null, and compare.
-same() {
-    local h_st=0 b_st=0 h_out b_out h_err b_err
-    h_out=$("$HUTCH" "$@" </dev/null 2>"$T/.h.err" 3<"$FD3" 4<"$FD4" | normalise
-        exit "${PIPESTATUS[0]}") || h_st=$?
-    b_out=$("$BWRAP" "$@" </dev/null 2>"$T/.b.err" 3<"$FD3" 4<"$FD4" | normalise
-        exit "${PIPESTATUS[0]}") || b_st=$?
-    h_err=$(normalise <"$T/.h.err")
-    b_err=$(normalise <"$T/.b.err")
-    rm -f "$T/.h.err" "$T/.b.err"
-    local bad=0
-    if [[ $h_st != "$b_st" ]]; then
-        echo "exit status: $HUTCH_NAME $h_st, bwrap $b_st" >&2
-        bad=1
-    fi
-    if [[ $h_out != "$b_out" ]]; then
-        echo "stdout differs:" >&2
-        diff <(printf '%s\n' "$b_out") <(printf '%s\n' "$h_out") | sed 's/^/  /' >&2
-        bad=1
-    fi
-    if [[ $h_err != "$b_err" ]]; then
-        echo "stderr differs:" >&2
-        diff <(printf '%s\n' "$b_err") <(printf '%s\n' "$h_err") | sed 's/^/  /' >&2
-        bad=1
-    fi
-    ((bad == 0)) || { echo "(diff: < bwrap, > $HUTCH_NAME)" >&2; return 1; }
-    [[ -n $h_out$h_err || $h_st != 0 ]] || fail "both runs printed nothing"
 }
 
 # --- seccomp programs ------------------------------------------------------------------
