@@ -33,7 +33,7 @@ echo "== demo: a read-only view of /, new namespaces, a fresh /proc, /dev and /t
   echo "hostname: $(hostname)"
   echo "uid:      $(id -u) ($(id -un 2>/dev/null || echo "?"))"
   if touch /usr/.hutch-probe 2>/dev/null; then echo "root:     writable"; else echo "root:     read-only"; fi
-  echo "network:  $(awk -F: "NR > 2 { printf \"%s \", \$1 }" /proc/net/dev)"
+  echo "network:  $(awk -F: "NR > 2 { gsub(/ /, \"\", \$1); printf \"%s%s\", sep, \$1; sep = \" \" }" /proc/net/dev)"
   echo "caps:     $(grep CapEff /proc/self/status | cut -f2)"
 '
 echo "== done: ./hutch is built; run the tests with: make check"
