@@ -236,6 +236,12 @@ mount_api_choose (int proc_fd, bool honour_test_switch)
   return fb.api;
 }
 
+bool
+mount_api_fd_based (void)
+{
+  return !use_fallback ();
+}
+
 const char *
 mount_api_fallback_reason (void)
 {
@@ -994,20 +1000,18 @@ bind_attrs (unsigned flags)
   return attrs;
 }
 
-enum bind_result
-bind_clone_tree (int srcfd, unsigned flags, int *tree_out)
+/* open_tree (dfd, path, flags): a recursive copy, flagged while it is
+ * still detached. */
+static enum bind_result
+clone_and_flag (int dfd, const char *path, unsigned at_flags, unsigned flags, int *tree_out)
 {
   struct hutch_mount_attr attr = { .attr_set = bind_attrs (flags) };
   _cleanup_close_ int tree = -1;
 
-  if (use_fallback ())
-    return legacy_clone_tree (srcfd, ms_from_attrs (attr.attr_set), tree_out);
-
   /* A recursive copy: a non-recursive one could uncover files that a
    * submount hides on the host, and the kernel refuses it anyway when
    * locked mounts are involved. */
-  tree = sys_open_tree (srcfd, "",
-                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+  tree = sys_open_tree (dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | at_flags);
   if (tree < 0)
     return BIND_CLONE;
 
@@ -1021,6 +1025,32 @@ bind_clone_tree (int srcfd, unsigned flags, int *tree_out)
 }
 
 enum bind_result
+bind_clone_tree (int srcfd, unsigned flags, int *tree_out)
+{
+  if (use_fallback ())
+    return legacy_clone_tree (srcfd, ms_from_attrs (bind_attrs (flags)), tree_out);
+  return clone_and_flag (srcfd, "", AT_EMPTY_PATH, flags, tree_out);
+}
+
+enum bind_result
+bind_clone_path (const char *path, unsigned flags, int *tree_out)
+{
+  enum bind_result r;
+
+  if (use_fallback ())
+    {
+      errno = ENOSYS;
+      return BIND_CLONE;
+    }
+  r = clone_and_flag (AT_FDCWD, path, 0, flags, tree_out);
+  if (r == BIND_CLONE
+      && (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP
+          || errno == ENAMETOOLONG))
+    r = BIND_OPEN_SOURCE; /* the lookup failed, not the copy */
+  return r;
+}
+
+enum bind_result
 bind_mount_fd (int srcfd, int destfd, unsigned flags)
 {
   _cleanup_close_ int tree = -1;
@@ -1029,6 +1059,32 @@ bind_mount_fd (int srcfd, int destfd, unsigned flags)
   if (r != BIND_OK)
     return r;
   if (mount_attach (tree, destfd) < 0)
+    return BIND_ATTACH;
+  return BIND_OK;
+}
+
+enum bind_result
+bind_cover_ro (int dirfd, const char *name)
+{
+  _cleanup_close_ int fd = -1;
+  _cleanup_close_ int tree = -1;
+  enum bind_result r;
+
+  if (use_fallback ())
+    {
+      fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return BIND_OPEN_SOURCE;
+      return bind_mount_fd (fd, fd, BIND_READONLY);
+    }
+  /* The same lookup as that O_PATH | O_NOFOLLOW open, twice, with no fd
+   * to open and close: open_tree() and move_mount() take the name. */
+  r = clone_and_flag (dirfd, name, AT_SYMLINK_NOFOLLOW, BIND_READONLY, &tree);
+  if (r == BIND_CLONE && (errno == ENOENT || errno == EACCES))
+    return BIND_OPEN_SOURCE;
+  if (r != BIND_OK)
+    return r;
+  if (mount_attach_at (tree, dirfd, name) < 0)
     return BIND_ATTACH;
   return BIND_OK;
 }
@@ -1115,6 +1171,19 @@ mount_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_par
   if (sys_move_mount (fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
     return -1;
   return steal_fd (&fd);
+}
+
+int
+mount_attach_at (int mntfd, int dirfd, const char *name)
+{
+  _cleanup_close_ int dest = -1;
+
+  if (!use_fallback ())
+    return sys_move_mount (mntfd, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH);
+  dest = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (dest < 0)
+    return -1;
+  return legacy_attach (mntfd, dest);
 }
 
 int

@@ -218,6 +218,9 @@ enum mount_api
  * `honour_test_switch`: see mount_api_test_forced(). */
 enum mount_api mount_api_choose (int proc_fd, bool honour_test_switch);
 
+/* After mount_api_choose(): true with the fd-based API. */
+bool mount_api_fd_based (void);
+
 /* After mount_api_choose(): why the fallback is used, for a log line
  * ("the kernel lacks mount_setattr"); NULL with the fd-based API. */
 const char *mount_api_fallback_reason (void);
@@ -271,10 +274,21 @@ void die_with_bind_result (enum bind_result r, int errnum, const char *fmt, ...)
  * O_PATH fd of its root; at most one copy may wait on the stage. */
 enum bind_result bind_clone_tree (int srcfd, unsigned flags, int *tree_out);
 
+/* bind_clone_tree() of the source looked up by `path` from the cwd and
+ * "/" of this process, symlinks (magic links too) followed: one call
+ * fewer than opening it first.  Only with the fd-based API (the fallback
+ * needs an fd: BIND_CLONE, ENOSYS).  A failed lookup is BIND_OPEN_SOURCE. */
+enum bind_result bind_clone_path (const char *path, unsigned flags, int *tree_out);
+
 /* Copy the mount tree at srcfd (any fd, O_PATH is fine; recursively),
  * make every mount in the copy nosuid (+ nodev unless BIND_DEVICES,
  * + read-only with BIND_READONLY), then attach it on destfd. */
 enum bind_result bind_mount_fd (int srcfd, int destfd, unsigned flags);
+
+/* Bind the entry `name` of dirfd (not followed if a symlink) read-only
+ * on itself.  BIND_OPEN_SOURCE with errno ENOENT or EACCES when there is
+ * no such entry to be reached. */
+enum bind_result bind_cover_ro (int dirfd, const char *name);
 
 /* Same, with the source opened as open_in_root (src_root_fd, src). */
 enum bind_result bind_mount_in_root (int src_root_fd, const char *src, int destfd,
@@ -315,3 +329,8 @@ int mount_new_fs_at (const char *fstype, const struct fs_param *params, size_t n
 /* Attach the detached (or attached) mount mntfd on destfd.  0 / -1 errno.
  * With the fallback: MS_MOVE, so mntfd must be the root of a mount. */
 int mount_attach (int mntfd, int destfd);
+
+/* Attach mntfd on the entry `name` of the directory dirfd: one component,
+ * not "." or "..", not followed if it is a symlink (a mount point the
+ * caller has just made there, which it need not open).  0 / -1 errno. */
+int mount_attach_at (int mntfd, int dirfd, const char *name);

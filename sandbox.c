@@ -131,7 +131,7 @@ build_sandbox (struct sandbox *sb, struct run *run)
           die_with_error ("Can't bring up the loopback interface");
         }
     }
-  setup_resolve_sources (sb); /* as the caller: no host privilege here */
+  setup_resolve_sources (sb, run); /* as the caller: no host privilege here */
   setup_build_root (sb, run);
   namespaces_switch_ids (sb, run);
   confine_apply_env (sb);

@@ -35,14 +35,18 @@
  * mount namespace; the host's own /tmp is not touched). */
 #define BASE_MOUNT_POINT "/tmp"
 
-/* ---- Sources, resolved before clone in the caller's view. ---- */
+/* ---- Sources, checked before any mount, in the caller's view. ---- */
 
 struct resolved_op
 {
-  char *src;           /* realpath (op->src): binds; upper dir of OP_OVERLAY */
+  char *src;           /* binds: realpath (op->src) with the mount(2) fallback; with the
+                        * fd-based API NULL (op->src is used as is), op->src made
+                        * absolute, or the realpath of a /proc path (check_source());
+                        * the upper dir of OP_OVERLAY */
   char *workdir;       /* realpath (op->workdir): OP_OVERLAY */
   char **overlay_srcs; /* realpath of each --overlay-src */
   bool skip;           /* a -try variant whose source is missing */
+  bool src_is_dir;     /* binds with the fd-based API: the source's kind */
 };
 
 static struct resolved_op *resolved_ops;
@@ -64,9 +68,56 @@ resolve_source (const char *path, bool may_be_missing, bool *missing)
   die_with_error ("Can't find source path %s", path);
 }
 
-void
-setup_resolve_sources (struct sandbox *sb)
+static const char *
+bind_source_path (const char *src, const struct resolved_op *r)
 {
+  return r->src != NULL ? r->src : src;
+}
+
+/* With the fd-based API a bind's source is not resolved here but looked
+ * up by path when it is bound (bind_clone_path(), from the host's "/"):
+ * here it is only checked, with the very errors realpath() would give,
+ * and its kind noted.  A relative path is made absolute (as realpath()
+ * would, from the cwd's path) so that it means the same then. */
+static void
+check_source (const char *path, const char *cwd, bool may_be_missing, struct resolved_op *r)
+{
+  struct stat st;
+
+  if (path[0] != '/' && cwd == NULL)
+    errno = ENOENT; /* realpath() of a relative path needs the cwd's path */
+  else if (stat (path, &st) == 0)
+    {
+      r->src_is_dir = S_ISDIR (st.st_mode);
+      if (path[0] != '/')
+        r->src = xasprintf ("%s/%s", strcmp (cwd, "/") == 0 ? "" : cwd, path);
+      /* /proc/self/cwd and the like would mean something else by then:
+       * resolved now, as the text the kernel gives for them. */
+      if (strncmp (bind_source_path (path, r), "/proc/", 6) == 0)
+        {
+          char *real = resolve_source (path, may_be_missing, &r->skip);
+          free (r->src);
+          r->src = real;
+        }
+      return;
+    }
+  if (may_be_missing && errno == ENOENT)
+    {
+      r->skip = true;
+      return;
+    }
+  die_with_error ("Can't find source path %s", path);
+}
+
+void
+setup_resolve_sources (struct sandbox *sb, struct run *run)
+{
+  bool fd_based;
+
+  /* Once per run: the fd-based mount API, or the mount(2) fallback (a
+   * test may force it, except in the setuid mode). */
+  fd_based = mount_api_choose (run->proc_fd, !privilege_is_setuid ()) == MOUNT_API_NEW;
+
   resolved_ops = xcalloc (sb->n_ops, sizeof *resolved_ops);
   n_resolved_ops = sb->n_ops;
 
@@ -80,7 +131,10 @@ setup_resolve_sources (struct sandbox *sb)
         case OP_BIND:
         case OP_RO_BIND:
         case OP_DEV_BIND:
-          r->src = resolve_source (op->src, (op->flags & OPF_TRY) != 0, &r->skip);
+          if (fd_based)
+            check_source (op->src, run->old_cwd, (op->flags & OPF_TRY) != 0, r);
+          else
+            r->src = resolve_source (op->src, (op->flags & OPF_TRY) != 0, &r->skip);
           break;
 
         case OP_OVERLAY:
@@ -106,12 +160,58 @@ struct build
 {
   const struct sandbox *sb;
   struct run *run;
-  int base_fd;    /* O_PATH: the base tmpfs ("/" after the first pivot) */
-  int oldroot_fd; /* O_PATH: the host's tree */
-  int newroot_fd; /* O_PATH: topmost mount at /newroot (refreshed after each op) */
+  int base_fd;         /* O_PATH: the base tmpfs ("/" after the first pivot) */
+  int oldroot_fd;      /* O_PATH: the host's tree */
+  int newroot_fd;      /* O_PATH: topmost mount at /newroot */
+  struct stat root_st; /* of newroot_fd */
+  bool root_covered;   /* an op mounted on the sandbox's "/": reopen newroot_fd */
+  /* The last destination's parent directory, kept for the next op whose
+   * destination is in the same one: its path inside the new root and an
+   * O_PATH fd; forgotten whenever a mount lands on something that
+   * existed (it could cover that directory or one above it). */
+  char *parent_path;
+  int parent_fd;
+  bool host_view; /* "/" is the host's tree: see view_host() */
   char *tty;      /* ttyname (1) on the host, for --dev's console; NULL: none */
   bool overlay_mnt_made;
 };
+
+/* Binds with the fd-based API look their sources up by path from "/"
+ * (bind_clone_path()), which for them must be the host's tree as the
+ * caller sees it: "/" is moved to /oldroot with chroot(2) while the cwd
+ * stays in the base, outside it; nothing else is looked up by an
+ * absolute path meanwhile (destinations are resolved from fds, with
+ * RESOLVE_IN_ROOT).  The few things that name the base by absolute path
+ * (overlays, the mount(2) fallback, the end of the build) move "/" back
+ * first: a chroot(2) each way, once per run of binds. */
+static void
+view_host (struct build *b)
+{
+  if (b->host_view)
+    return;
+  if (chroot ("oldroot") < 0) /* the cwd is the base's root */
+    die_with_error ("Can't chroot to the host's root");
+  b->host_view = true;
+}
+
+static void
+view_base (struct build *b)
+{
+  if (!b->host_view)
+    return;
+  if (chroot (".") < 0)
+    die_with_error ("Can't chroot back to the base");
+  b->host_view = false;
+}
+
+static void
+forget_parent (struct build *b)
+{
+  cleanup_closep (&b->parent_fd);
+  b->parent_fd = -1;
+  free (b->parent_path);
+  b->parent_path = NULL;
+}
 
 static const struct resolved_op *
 resolved (size_t i)
@@ -243,15 +343,13 @@ die_dest (const char *dest, enum dest_kind kind, int errnum)
 
 /* An existing destination must be of the kind the mount needs. */
 static void
-check_dest_kind (int fd, const char *dest, enum dest_kind kind)
+check_dest_kind (int fd, const char *dest, enum dest_kind kind, struct stat *st)
 {
-  struct stat st;
-
-  if (fstat (fd, &st) < 0)
+  if (fstat (fd, st) < 0)
     die_dest (dest, kind, errno);
-  if (kind == DEST_DIR && !S_ISDIR (st.st_mode))
+  if (kind == DEST_DIR && !S_ISDIR (st->st_mode))
     die_dest (dest, kind, ENOTDIR);
-  if (kind == DEST_FILE && S_ISDIR (st.st_mode))
+  if (kind == DEST_FILE && S_ISDIR (st->st_mode))
     die_dest (dest, kind, EISDIR);
 }
 
@@ -265,12 +363,17 @@ open_dest (struct build *b, const struct setup_op *op, const char *dest, enum de
   _cleanup_free_ char *copy = NULL;
   _cleanup_close_ int parent = -1;
   const char *leaf;
+  struct stat st;
   int fd;
 
   fd = open_in_root (b->newroot_fd, dest, O_PATH, 0);
   if (fd >= 0)
     {
-      check_dest_kind (fd, dest, kind);
+      check_dest_kind (fd, dest, kind, &st);
+      /* A mount is about to land on something that existed. */
+      forget_parent (b);
+      if (st.st_dev == b->root_st.st_dev && st.st_ino == b->root_st.st_ino)
+        b->root_covered = true;
       return fd;
     }
 
@@ -297,8 +400,66 @@ open_dest (struct build *b, const struct setup_op *op, const char *dest, enum de
   fd = open_in_root (b->newroot_fd, dest, O_PATH, 0);
   if (fd < 0)
     die_dest (dest, kind, errno);
-  check_dest_kind (fd, dest, kind);
+  check_dest_kind (fd, dest, kind, &st);
+  forget_parent (b);
   return fd;
+}
+
+/* The fast way to a mount point that does not exist yet: make it (a
+ * directory, or an empty file with *file_out its fd) in its parent
+ * directory, which is looked up once and kept while the next ops bind
+ * into the same one (/d/1, /d/2, ...).  False, having made nothing, when
+ * the destination exists, its parent does not, or anything fails: then
+ * open_dest() takes over, and says what is wrong. */
+static bool
+make_dest (struct build *b, const char *dest, enum dest_kind kind, mode_t mode, char **copy,
+           const char **leaf, int *file_out)
+{
+  size_t len = strlen (dest);
+  char *p, *slash;
+
+  while (len > 0 && dest[len - 1] == '/')
+    len--;
+  p = xasprintf ("%.*s", (int) len, dest);
+  slash = strrchr (p, '/');
+  *leaf = slash ? slash + 1 : p;
+  if (slash == NULL || **leaf == '\0' || strcmp (*leaf, ".") == 0 || strcmp (*leaf, "..") == 0)
+    {
+      free (p);
+      return false;
+    }
+  *slash = '\0';
+
+  if (b->parent_path == NULL || strcmp (b->parent_path, p) != 0)
+    {
+      int fd = open_in_root (b->newroot_fd, p, O_PATH | O_DIRECTORY, 0);
+      if (fd < 0)
+        {
+          free (p);
+          return false;
+        }
+      forget_parent (b);
+      b->parent_fd = fd;
+      b->parent_path = xstrdup (p);
+    }
+
+  *copy = p;
+  if (kind == DEST_DIR)
+    {
+      *file_out = -1;
+      if (mkdirat (b->parent_fd, *leaf, mode) == 0)
+        return true;
+    }
+  else
+    {
+      *file_out = openat (b->parent_fd, *leaf,
+                          O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
+      if (*file_out >= 0)
+        return true;
+    }
+  free (p);
+  *copy = NULL;
+  return false;
 }
 
 /* A path under an op's destination, for messages only. */
@@ -318,39 +479,80 @@ static void
 op_bind (struct build *b, size_t i, const struct setup_op *op)
 {
   const struct resolved_op *r = resolved (i);
+  bool fd_based = mount_api_fd_based ();
   unsigned flags = 0;
   _cleanup_close_ int src = -1;
+  _cleanup_close_ int tree = -1;
   _cleanup_close_ int dest = -1;
-  struct stat st;
+  _cleanup_free_ char *copy = NULL;
+  const char *leaf = NULL;
+  enum dest_kind kind;
   enum bind_result res;
 
   if (r->skip)
     return;
-  if (r->src == NULL)
+  if (r->src == NULL && !fd_based)
     die ("Internal error: source of %s was not resolved", op->dest);
-
-  src = open_in_root (b->oldroot_fd, r->src, O_PATH, 0);
-  if (src < 0)
-    {
-      if ((op->flags & OPF_TRY) && errno == ENOENT)
-        return;
-      die_with_bind_result (BIND_OPEN_SOURCE, errno, "Can't bind mount %s on %s", op->src,
-                            op->dest);
-    }
-  if (fstat (src, &st) < 0)
-    die_with_error ("Can't get type of source %s", op->src);
-
-  dest = open_dest (b, op, op->dest, S_ISDIR (st.st_mode) ? DEST_DIR : DEST_FILE,
-                    S_ISDIR (st.st_mode) ? 0755 : 0444);
 
   if (op->type == OP_RO_BIND)
     flags |= BIND_READONLY;
   if (op->type == OP_DEV_BIND)
     flags |= BIND_DEVICES;
 
-  res = bind_mount_fd (src, dest, flags);
+  /* The source's kind: checked beforehand with the fd-based API, else
+   * from an fd of it (opened below /oldroot: realpath() made the path
+   * canonical), which the fallback copies from. */
+  if (fd_based)
+    kind = r->src_is_dir ? DEST_DIR : DEST_FILE;
+  else
+    {
+      struct stat st;
+
+      src = open_in_root (b->oldroot_fd, r->src, O_PATH, 0);
+      if (src < 0)
+        {
+          if ((op->flags & OPF_TRY) && errno == ENOENT)
+            return;
+          die_with_bind_result (BIND_OPEN_SOURCE, errno, "Can't bind mount %s on %s", op->src,
+                                op->dest);
+        }
+      if (fstat (src, &st) < 0)
+        die_with_error ("Can't get type of source %s", op->src);
+      kind = S_ISDIR (st.st_mode) ? DEST_DIR : DEST_FILE;
+    }
+
+  if (!make_dest (b, op->dest, kind, kind == DEST_DIR ? 0755 : 0444, &copy, &leaf, &dest))
+    dest = open_dest (b, op, op->dest, kind, kind == DEST_DIR ? 0755 : 0444);
+
+  if (fd_based)
+    {
+      /* By path, from the host's "/": no fd of the source to open. */
+      const char *path = bind_source_path (op->src, r);
+
+      view_host (b);
+      res = bind_clone_path (path, flags, &tree);
+      if (res == BIND_CLONE && errno == EINVAL)
+        {
+          /* Through a magic link to a file opened before clone, on a
+           * mount of the caller's namespace (/dev/stdin): realpath() makes
+           * it the path of that file, in ours, as it did before. */
+          _cleanup_free_ char *real = realpath (path, NULL);
+          if (real == NULL && !((op->flags & OPF_TRY) && errno == ENOENT))
+            die_with_error ("Can't find source path %s", op->src);
+          if (real == NULL)
+            return;
+          res = bind_clone_path (real, flags, &tree);
+        }
+      if (res == BIND_OPEN_SOURCE && (op->flags & OPF_TRY) && errno == ENOENT)
+        return; /* gone since it was checked: as if it had been missing then */
+    }
+  else
+    res = bind_clone_tree (src, flags, &tree);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", op->src, op->dest);
+
+  if ((dest >= 0 ? mount_attach (tree, dest) : mount_attach_at (tree, b->parent_fd, leaf)) < 0)
+    die_with_bind_result (BIND_ATTACH, errno, "Can't bind mount %s on %s", op->src, op->dest);
 }
 
 /* --bind-fd: the fd belongs to the caller's mount namespace, which
@@ -491,8 +693,10 @@ op_dir (struct build *b, const struct setup_op *op)
   fd = open_in_root (b->newroot_fd, op->dest, O_PATH, 0);
   if (fd >= 0)
     {
+      struct stat st;
+
       /* Exists: its mode is left alone (that is what --chmod is for). */
-      check_dest_kind (fd, op->dest, DEST_DIR);
+      check_dest_kind (fd, op->dest, DEST_DIR, &st);
       return;
     }
 
@@ -632,17 +836,14 @@ op_proc (struct build *b, const struct setup_op *op)
 
   for (size_t k = 0; k < N_ELEMENTS (covered); k++)
     {
-      _cleanup_close_ int fd = -1;
-      enum bind_result res;
+      enum bind_result res = bind_cover_ro (proc, covered[k]);
 
-      fd = openat (proc, covered[k], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0)
+      if (res == BIND_OPEN_SOURCE)
         {
           if (errno == ENOENT || errno == EACCES)
             continue;
           die_with_error ("Can't open %s", sub_path (op->dest, covered[k]));
         }
-      res = bind_mount_fd (fd, fd, BIND_READONLY);
       if (res != BIND_OK)
         die_with_bind_result (res, errno, "Can't bind mount %s read-only",
                               sub_path (op->dest, covered[k]));
@@ -659,10 +860,25 @@ dev_bind_node (struct build *b, const struct setup_op *op, int dev, const char *
   _cleanup_close_ int node = -1;
   enum bind_result res;
 
-  node = openat (dev, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0444);
-  if (node < 0)
+  /* An empty file to mount on, made without an fd to close. */
+  if (mknodat (dev, name, S_IFREG | 0444, 0) < 0)
     die_with_error ("Can't create file at %s", sub_path (op->dest, name));
-  res = bind_mount_in_root (b->oldroot_fd, host_path, node, BIND_DEVICES);
+  if (mount_api_fd_based ())
+    {
+      _cleanup_close_ int tree = -1;
+
+      view_host (b); /* the device looked up by path, as a bind's source */
+      res = bind_clone_path (host_path, BIND_DEVICES, &tree);
+      if (res == BIND_OK && mount_attach_at (tree, dev, name) < 0)
+        res = BIND_ATTACH;
+    }
+  else
+    {
+      node = openat (dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (node < 0)
+        die_with_error ("Can't create file at %s", sub_path (op->dest, name));
+      res = bind_mount_in_root (b->oldroot_fd, host_path, node, BIND_DEVICES);
+    }
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", host_path,
                           sub_path (op->dest, name));
@@ -924,6 +1140,7 @@ op_overlay (struct build *b, size_t i, const struct setup_op *op)
   opts = overlay_options (&l, tmp, "", userxattr);
   shown = overlay_options (&l, tmp, "/", userxattr);
 
+  view_base (b); /* the base's paths are absolute in `opts` */
   if (fchdir (b->oldroot_fd) < 0)
     die_with_error ("Can't chdir to the host's root");
   mnt = overlay_new_api (&l, tmp, userxattr, attrs);
@@ -998,17 +1215,19 @@ apply_op (struct build *b, size_t i, const struct setup_op *op)
     }
 }
 
-/* An op may have mounted something on the sandbox's "/" itself; lookups
- * from the old fd would not see it, so reopen the topmost mount. */
+/* An op mounted something on the sandbox's "/" itself; lookups from the
+ * old fd would not see it, so reopen the topmost mount. */
 static void
 refresh_newroot (struct build *b)
 {
   int fd = openat (b->base_fd, "newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-  if (fd < 0)
+  if (fd < 0 || fstat (fd, &b->root_st) < 0)
     die_with_error ("Can't open /newroot");
   cleanup_closep (&b->newroot_fd);
   b->newroot_fd = fd;
+  b->root_covered = false;
+  forget_parent (b);
 }
 
 static int
@@ -1053,7 +1272,7 @@ enter_base (struct build *b)
     die_with_error ("pivot_root");
   if (chdir ("/") < 0)
     die_with_error ("Can't chdir to /");
-  b->base_fd = open_dir_or_die (AT_FDCWD, "/");
+  b->base_fd = steal_fd (&base); /* the base's root, now "/" */
 
   /* With the mount(2) fallback: the stages, and the one read of
    * mountinfo (now, so that its paths are those of the build). */
@@ -1067,13 +1286,15 @@ enter_base (struct build *b)
     die_with_bind_result (res, errno, "Can't bind mount newroot on itself");
 
   b->oldroot_fd = open_dir_or_die (AT_FDCWD, "/oldroot");
-  b->newroot_fd = open_dir_or_die (AT_FDCWD, "/newroot");
+  refresh_newroot (b);
 }
 
 /* Step 4: drop the host's tree and make the new root "/". */
 static void
 leave_base (struct build *b)
 {
+  view_base (b);
+  forget_parent (b);
   mount_build_end ();
   cleanup_closep (&b->newroot_fd);
   cleanup_closep (&b->oldroot_fd);
@@ -1110,14 +1331,14 @@ has_op (const struct sandbox *sb, enum op_type type)
 void
 setup_build_root (const struct sandbox *sb, struct run *run)
 {
-  struct build b = { .sb = sb, .run = run, .base_fd = -1, .oldroot_fd = -1, .newroot_fd = -1 };
+  struct build b = { .sb = sb, .run = run, .base_fd = -1, .oldroot_fd = -1, .newroot_fd = -1,
+                     .parent_fd = -1 };
   /* Modes given (or defaulted) are exact: the caller's umask must not
    * trim them.  Restored for the command afterwards. */
   mode_t old_umask = umask (0);
 
-  /* Once per run: the fd-based mount API, or the mount(2) fallback (a
-   * test may force it, except in the setuid mode). */
-  if (mount_api_choose (run->proc_fd, !privilege_is_setuid ()) != MOUNT_API_NEW)
+  /* (The API was chosen by setup_resolve_sources().) */
+  if (!mount_api_fd_based ())
     {
       if (sb->verbose)
         log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), "
@@ -1140,7 +1361,8 @@ setup_build_root (const struct sandbox *sb, struct run *run)
   for (size_t i = 0; i < sb->n_ops; i++)
     {
       apply_op (&b, i, &sb->ops[i]);
-      refresh_newroot (&b);
+      if (b.root_covered)
+        refresh_newroot (&b);
     }
 
   leave_base (&b);

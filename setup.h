@@ -3,11 +3,15 @@
 
 #include "sandbox.h"
 
-/* Before any mount: resolve every bind source (realpath in the caller's
- * view, so relative paths and host symlinks mean what the caller sees).
- * Dies with "Can't find source path SRC: ..." for a missing source unless
- * the op is a -try variant (then the op is skipped later). */
-void setup_resolve_sources (struct sandbox *sb);
+/* Before any mount, in the child (full capabilities over its mount
+ * namespace): choose the mount API (mount_api_choose()), then check
+ * every bind and overlay source in the caller's view, so that relative
+ * paths and host symlinks mean what the caller sees (realpath; with the
+ * fd-based API a bind's source is only checked, and looked up again when
+ * it is bound).  Dies with "Can't find source path SRC: ..." for a
+ * missing source unless the op is a -try variant (then the op is skipped
+ * later). */
+void setup_resolve_sources (struct sandbox *sb, struct run *run);
 
 /* In the child, inside the new mount (and user) namespace with full
  * capabilities there: make every mount a slave of the host's (nothing
