@@ -10,7 +10,6 @@
 
 #include "confine.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/keyctl.h>
@@ -165,30 +164,33 @@ confine_empty_bounding_set (const struct sandbox *sb, const struct run *run)
  * (/dev/zero) is an error, not an exhausted machine. */
 #define SECCOMP_DATA_MAX (1 << 20)
 
+struct close_fds
+{
+  const struct sandbox *sb;
+  bool pid1;
+};
+
+static void
+close_inherited_fd (int fd, void *data)
+{
+  const struct close_fds *c = data;
+  struct stat st;
+  int flags = fcntl (fd, F_GETFD);
+
+  if (flags < 0 || (flags & FD_CLOEXEC))
+    return;
+  if (c->pid1 ? fd != c->sb->sync_fd
+              : fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && !options_fd_is_named (c->sb, fd))
+    close (fd);
+}
+
 void
 confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bool pid1)
 {
-  int dfd = openat (run->proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *dir = dfd >= 0 ? fdopendir (dfd) : NULL;
-  struct dirent *de;
+  struct close_fds c = { sb, pid1 };
 
-  if (dir == NULL)
+  if (for_each_open_fd (run->proc_fd, close_inherited_fd, &c) < 0)
     die_with_error ("Can't list /proc/self/fd to close inherited directories");
-  while ((de = readdir (dir)) != NULL)
-    {
-      struct stat st;
-      int fd, flags;
-
-      if (parse_fd (de->d_name, &fd) < 0 || fd <= STDERR_FILENO || fd == dfd)
-        continue;
-      flags = fcntl (fd, F_GETFD);
-      if (flags < 0 || (flags & FD_CLOEXEC))
-        continue;
-      if (pid1 ? fd != sb->sync_fd
-               : fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && !options_fd_is_named (sb, fd))
-        close (fd);
-    }
-  closedir (dir);
 }
 
 /* The caller's session keyring is inherited across clone and stays

@@ -139,6 +139,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
       die_with_error ("Write to %s failed", failed);
     }
   namespaces_release_child ();
+  release_program_pages (); /* only waiting from here on */
 
   /* (Made non-dumpable in namespaces_clone: the command cannot ptrace or
    * read the memory of the monitor.) */
@@ -287,5 +288,6 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
+  release_program_pages (); /* only waiting from here on */
   pid1_loop (sfd, command, run->status_pipe[1], sb->new_session);
 }

@@ -3,10 +3,13 @@
 
 #include "utils.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 const char *prog_name = "hutch";
 
@@ -357,4 +360,99 @@ copy_fd (int from, int to)
       if (w < 0)
         return w;
     }
+}
+
+int
+for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
+{
+  _Alignas (struct dirent64) char buf[4096];
+  int dfd = openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ssize_t n;
+
+  if (dfd < 0)
+    return -1;
+  while ((n = getdents64 (dfd, buf, sizeof buf)) > 0)
+    for (ssize_t off = 0; off < n;)
+      {
+        const struct dirent64 *de = (const struct dirent64 *) (buf + off);
+        int fd;
+
+        off += de->d_reclen;
+        if (parse_fd (de->d_name, &fd) == 0 && fd > STDERR_FILENO && fd != dfd)
+          fn (fd, data);
+      }
+  int saved = errno;
+  close (dfd);
+  errno = saved;
+  return n < 0 ? -1 : 0;
+}
+
+static void
+release_range (uintptr_t start, uintptr_t end)
+{
+  /* MADV_RANDOM first: else a fault on one page maps the 64 kB around
+   * it again ("fault-around"), and the code the process still runs soon
+   * brings most of it back. */
+  (void) madvise ((void *) start, end - start, MADV_RANDOM);
+  (void) madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
+static int
+release_object_pages (struct dl_phdr_info *info, size_t size, void *data)
+{
+  uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+  uintptr_t start = 0, end = 0, limit = UINTPTR_MAX;
+
+  /* The first object is the program itself. */
+  for (size_t i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW (Phdr) *ph = &info->dlpi_phdr[i];
+
+      if (ph->p_type == PT_DYNAMIC)
+        {
+          /* Text relocations would have written to the code: leave it. */
+          for (const ElfW (Dyn) *d = (const ElfW (Dyn) *) (info->dlpi_addr + ph->p_vaddr);
+               d->d_tag != DT_NULL; d++)
+            if (d->d_tag == DT_TEXTREL || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL)))
+              return 1;
+        }
+      if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W))
+        {
+          uintptr_t w = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+          if (w < limit)
+            limit = w;
+        }
+    }
+  for (size_t i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW (Phdr) *ph = &info->dlpi_phdr[i];
+      uintptr_t s, e;
+
+      if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+        continue;
+      s = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+      e = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+      if (s < limit && e > limit)
+        e = limit; /* never a page of the writable segment */
+      if (start == end)
+        start = s, end = e;
+      else if (s == end)
+        end = e; /* adjacent: one call for the lot */
+      else
+        {
+          release_range (start, end);
+          start = s, end = e;
+        }
+    }
+  if (end > start)
+    release_range (start, end);
+  (void) size;
+  (void) data;
+  return 1; /* the program only */
+}
+
+void
+release_program_pages (void)
+{
+  (void) dl_iterate_phdr (release_object_pages, NULL);
 }

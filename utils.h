@@ -77,6 +77,24 @@ steal_fd (int *fd)
 
 /* Parsing. Return 0 on success, -1 on a malformed string. */
 int parse_fd (const char *s, int *out);
+
+/* For a process that only waits from now on (the monitor, PID 1): let
+ * go of the pages of the program's own code and read-only data that it
+ * has touched so far (madvise MADV_DONTNEED on its PT_LOADs that are not
+ * writable: they are clean copies of the file, and fault back in from
+ * the page cache if used again).  They would otherwise count in its
+ * memory for as long as the command runs.  What it still runs comes
+ * back, a folio at a time (on a kernel that caches files in large
+ * folios that can be all of the code); its headers and read-only data
+ * stay out.  Libraries are left alone: their pages are shared with every
+ * other process that uses them. */
+void release_program_pages (void);
+
+/* Call fn (fd, data) for each fd above 2 open in this process (but the
+ * listing's own), from "self/fd" below proc_fd, read with getdents64(2)
+ * (a stdio DIR costs three more calls).  fn may close fd.  0, or -1 with
+ * errno set when the directory can't be read. */
+int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
 int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
 int parse_size (const char *s, size_t *out);         /* non-zero bytes */
