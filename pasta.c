@@ -60,7 +60,7 @@ pasta_parse_net (struct sandbox *sb, const char *mode)
 {
   if (strcmp (mode, "pasta") != 0)
     die ("--net: unknown mode \"%s\" (valid: pasta)", mode);
-  /* The last of --net pasta and --share-net wins (options.c). */
+  /* The last of --net pasta and --share-net wins (option-table.c). */
   sb->net_pasta = true;
   sb->unshare_net = true;
   sb->share_net = false;

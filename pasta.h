@@ -13,7 +13,7 @@
 #define PASTA_GATEWAY "10.0.2.2" /* also the host's loopback with --net-host-loopback */
 #define PASTA_DNS "10.0.2.3"     /* pasta forwards DNS sent here to the host's resolver */
 
-/* Parse: --net MODE, --publish SPEC (options.c's handlers).  One-line
+/* Parse: --net MODE, --publish SPEC (option-table.c's handlers).  One-line
  * errors on a malformed value. */
 void pasta_parse_net (struct sandbox *sb, const char *mode);
 void pasta_parse_publish (struct sandbox *sb, const char *spec);

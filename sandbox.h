@@ -1,9 +1,10 @@
 /* hutch — the one description of a sandbox, shared by every phase.
  *
- * Parse (options.c) fills a `struct sandbox` from argv; check (options.c)
- * validates it; build (namespaces.c, setup.c, bind-mount.c, network.c)
- * and confine (confine.c) read it.  Nothing but options.c writes to it,
- * except the `run` part, which the build phase fills in as it goes.
+ * Parse (options.c, with the handlers of option-table.c) fills a `struct
+ * sandbox` from argv; check (options.c) validates it; build (namespaces.c,
+ * setup.c, bind-mount.c, network.c) and confine (confine.c) read it.
+ * Nothing but the parser and its handlers writes to it, except the `run`
+ * part, which the build phase fills in as it goes.
  */
 #pragma once
 
