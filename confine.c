@@ -221,13 +221,18 @@ load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
           die_with_error ("Can't read seccomp data");
         }
       close (sb->seccomp_fds[i]);
-      if (len == 0 || len % 8 != 0)
+      if (len % 8 != 0)
         die ("Invalid seccomp data, must be multiple of 8");
       if (len / 8 > USHRT_MAX)
         die ("Invalid seccomp data, the program is too long");
       progs[i].len = (unsigned short) (len / 8);
       progs[i].filter = (struct sock_filter *) data;
     }
+  /* Every fd is read (and closed) before an empty program is refused, as
+   * bubblewrap does: the same fd given twice is EBADF the second time. */
+  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
+    if (progs[i].len == 0)
+      die ("Invalid seccomp data: the program from fd %d is empty", sb->seccomp_fds[i]);
 }
 
 void

@@ -28,7 +28,12 @@
 #include "status.h"
 #include "utils.h"
 
-static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+/* Signals that end a program, always forwarded to the command (hutch then
+ * exits with its status); SIGUSR1 and SIGUSR2 only with --forward-signals:
+ * without it they act on hutch itself, as on bubblewrap. */
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+static const int user_signals[] = { SIGUSR1, SIGUSR2 };
+static bool forward_user_signals;
 
 static sigset_t caller_mask;
 
@@ -39,12 +44,15 @@ monitored_set (sigset_t *set)
   sigaddset (set, SIGCHLD);
   for (size_t i = 0; i < N_ELEMENTS (forwarded_signals); i++)
     sigaddset (set, forwarded_signals[i]);
+  for (size_t i = 0; forward_user_signals && i < N_ELEMENTS (user_signals); i++)
+    sigaddset (set, user_signals[i]);
 }
 
 void
-monitor_block_signals (void)
+monitor_block_signals (const struct sandbox *sb)
 {
   sigset_t set;
+  forward_user_signals = sb->forward_signals;
   monitored_set (&set);
   if (sigprocmask (SIG_BLOCK, &set, &caller_mask) < 0)
     die_with_error ("sigprocmask");

@@ -8,7 +8,7 @@
 
 /* Before clone: block the signals the monitor forwards (and SIGCHLD) so
  * that none is lost; remembers the caller's mask. */
-void monitor_block_signals (void);
+void monitor_block_signals (const struct sandbox *sb);
 
 /* In the command before exec: the caller's signal mask again. */
 void monitor_restore_signals (void);

@@ -409,6 +409,10 @@ HANDLER (h_die_with_parent)
 {
   sb->die_with_parent = true;
 }
+HANDLER (h_forward_signals)
+{
+  sb->forward_signals = true;
+}
 HANDLER (h_as_pid_1)
 {
   sb->as_pid_1 = true;
@@ -911,6 +915,8 @@ const struct option_def option_table[] = {
   OPT ("--json-status-fd", 1, "FD", h_json_status_fd,
        "Write the sandbox status to FD as a series of JSON documents"),
   OPT0 ("--new-session", h_new_session, "Run COMMAND in a new terminal session"),
+  OPT0 ("--forward-signals", h_forward_signals,
+        "Also forward SIGUSR1 and SIGUSR2 to COMMAND (SIGTERM, SIGINT, SIGHUP, SIGQUIT always)"),
   OPT0 ("--die-with-parent", h_die_with_parent,
         "Kill COMMAND with SIGKILL when hutch or its parent dies"),
   OPT0 ("--as-pid-1", h_as_pid_1, "Run COMMAND as PID 1 instead of under a reaper"),

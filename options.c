@@ -551,7 +551,9 @@ options_check_fds (const struct sandbox *sb)
 void
 options_usage (FILE *out, int status)
 {
-  fprintf (out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", prog_name);
+  /* argv[0] as given, as bubblewrap's usage line has it (error lines
+   * start with the basename, prog_name). */
+  fprintf (out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", prog_invoked_as);
 
   for (size_t i = 0; i < option_table_len; i++)
     {

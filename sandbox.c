@@ -162,7 +162,7 @@ main (int argc, char **argv)
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
   plan_dry_run (&sb, &run);    /* --dry-run: print the plan and exit */
   die_with_parent (&sb);
-  monitor_block_signals ();
+  monitor_block_signals (&sb);
 
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */
   if (child > 0)

@@ -128,6 +128,7 @@ struct sandbox
   const char *argv0;       /* NULL: command[0] */
   bool new_session;
   bool die_with_parent;
+  bool forward_signals;    /* --forward-signals: SIGUSR1 and SIGUSR2 too */
   bool as_pid_1;
 
   /* Capabilities: the set the command keeps, after --cap-add/--cap-drop in order. */

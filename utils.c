@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 const char *prog_name = "hutch";
+const char *prog_invoked_as = "hutch";
 
 #ifdef __SANITIZE_ADDRESS__
 /* ./configure --enable-sanitizers: hutch leaves through die() and exit()
@@ -34,6 +35,7 @@ log_init (const char *argv0)
   if (argv0 != NULL && *argv0 != '\0')
     {
       const char *slash = strrchr (argv0, '/');
+      prog_invoked_as = argv0;
       prog_name = slash ? slash + 1 : argv0;
       if (*prog_name == '\0')
         prog_name = "hutch";

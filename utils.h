@@ -30,6 +30,9 @@
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
 extern const char *prog_name;
+/* argv[0] as the caller gave it (for the usage line); prog_name is its
+ * basename. */
+extern const char *prog_invoked_as;
 extern bool log_level_prefix;
 
 void log_init (const char *argv0);

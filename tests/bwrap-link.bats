@@ -64,6 +64,19 @@ bw_error() {
     assert_stderr_empty
 }
 
+# bubblewrap's own test-run.sh checks for "usage: ${BWRAP}" with the path
+# it ran.
+@test "--help through a path: the usage names the program by that path" {
+    run --separate-stderr "$BW" --help
+    assert_success
+    [[ ${lines[0]} == "usage: $BW [OPTIONS...] [--] COMMAND [ARGS...]" ]] ||
+        fail "first line: ${lines[0]}"
+    # Error lines keep the bare name.
+    run --separate-stderr "$BW" --no-such-option
+    assert_status 1
+    [[ $stderr == "bwrap: Unknown option --no-such-option" ]] || fail "stderr: $stderr"
+}
+
 @test "no arguments: the usage on stderr, status 1" {
     PATH=$T/bin:$PATH run --separate-stderr bwrap
     assert_status 1

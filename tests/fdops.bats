@@ -167,10 +167,15 @@ rm: Operation not permitted"
         --ro-bind / / --add-seccomp-fd 3 -- /bin/true 3<"$T/short"
 }
 
-@test "an empty seccomp program is refused with the same words" {
+@test "an empty seccomp program is refused, after every seccomp fd was read" {
     hutch_only "bubblewrap hands the empty program to the kernel, which says EINVAL"
-    expect_error "Invalid seccomp data, must be multiple of 8" \
+    expect_error "Invalid seccomp data: the program from fd 3 is empty" \
         --ro-bind / / --seccomp 3 -- /bin/true 3</dev/null
+    # The same fd twice: read (and closed) the first time, EBADF the second,
+    # as with bubblewrap (its own test suite checks this).
+    : >"$T/empty"
+    expect_error "Can't read seccomp data: Bad file descriptor" \
+        --ro-bind / / --add-seccomp-fd 3 --add-seccomp-fd 3 -- /bin/true 3<"$T/empty"
 }
 
 # --- --lock-file ------------------------------------------------------------------------

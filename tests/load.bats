@@ -129,6 +129,33 @@ start_trapping() {
     assert_nothing_left
 }
 
+# bubblewrap forwards no signal by default (SIGUSR1 ends bwrap itself);
+# its --forward-signals (after 0.11) forwards them.
+@test "SIGUSR1 reaches the command only with --forward-signals; without it, it ends hutch" {
+    env --help 2>&1 | grep -q default-signal || skip "env lacks --default-signal"
+    local extra st
+    for extra in "" --unshare-pid; do
+        rm -rf "$T/flag"
+        # shellcheck disable=SC2086
+        start_trapping USR1 $extra --die-with-parent
+        kill -USR1 "$SANDBOX"
+        st=0
+        wait "$SANDBOX" || st=$?
+        [[ $st -eq 138 ]] || fail "without --forward-signals ${extra:-(no pid ns)}: hutch exited $st, not 138"
+        assert_no_path "$T/flag/got"
+        assert_nothing_left
+        rm -rf "$T/flag"
+        # shellcheck disable=SC2086
+        start_trapping USR1 $extra --forward-signals
+        kill -USR1 "$SANDBOX"
+        st=0
+        wait "$SANDBOX" || st=$?
+        [[ $st -eq 7 ]] || fail "--forward-signals ${extra:-(no pid ns)}: hutch exited $st, not 7"
+        assert_file_content "$T/flag/got" "got-USR1"
+    done
+    assert_nothing_left
+}
+
 @test "a full tmpfs: ENOSPC for the command, a clear message when hutch's own setup fills it" {
     skip_in_setuid_mode "--size is refused"
     head -c 1048576 /dev/zero >"$T/big"
