@@ -16,6 +16,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -29,6 +31,7 @@
 #include "limit.h"
 #include "monitor.h"
 #include "options.h"
+#include "privilege.h"
 #include "seccomp.h"
 
 void
@@ -243,14 +246,109 @@ confine_prepare (const struct sandbox *sb, struct run *run)
   hutch_seccomp_compile (sb, run);
 }
 
-void
-confine_exec (const struct sandbox *sb, const struct run *run)
+/* The caller's seccomp programs, read once: by PID 1 before it forks the
+ * command (both apply them), else by the command. */
+static struct sock_fprog *
+read_seccomp_programs (const struct sandbox *sb, struct run *run)
 {
-  struct sock_fprog *progs = xcalloc (sb->n_seccomp_fds, sizeof *progs);
+  if (run->seccomp_progs == NULL)
+    {
+      run->seccomp_progs = xcalloc (sb->n_seccomp_fds + 1, sizeof *run->seccomp_progs);
+      load_seccomp_programs (sb, run->seccomp_progs);
+      run->n_seccomp_progs = sb->n_seccomp_fds;
+    }
+  return run->seccomp_progs;
+}
+
+/* Load the caller's programs, then hutch's own filter; `report_fd` (if
+ * not -1) is told "F" before a failure. */
+static void
+apply_seccomp (const struct run *run, int report_fd)
+{
+  for (size_t i = 0; i < run->n_seccomp_progs; i++)
+    if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run->seccomp_progs[i], 0, 0) < 0)
+      {
+        if (report_fd >= 0)
+          (void) write_all (report_fd, "F", 1);
+        die_with_error ("Can't load seccomp filter");
+      }
+  int r = hutch_seccomp_load (run);
+  if (r < 0)
+    {
+      if (report_fd >= 0)
+        (void) write_all (report_fd, "F", 1);
+      errno = -r;
+      die_with_error ("Can't load hutch's seccomp filter");
+    }
+}
+
+void
+confine_pid1_before_fork (const struct sandbox *sb, struct run *run)
+{
+  /* PID 1 is confined like the command (it becomes dumpable, so the
+   * command could otherwise act through it): its session, its keyring,
+   * the same seccomp programs. */
+  if (sb->new_session && setsid () == (pid_t) -1)
+    die_with_error ("setsid");
+  join_new_session_keyring ();
+  read_seccomp_programs (sb, run);
+}
+
+/* Zero the memory /proc/PID/environ shows: the caller's environment, which
+ * --clearenv or --unsetenv may be hiding from the command.  The range is
+ * the kernel's, from /proc/self/stat (fields 50 and 51).  (The command
+ * line stays, as on the monitor, for ps.) */
+static void
+wipe_environ (int proc_fd)
+{
+  char buf[2048];
+  int fd = openat (proc_fd, "self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    die_with_error ("Can't open /proc/self/stat");
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    die_with_error ("Can't read /proc/self/stat");
+  buf[n] = '\0';
+  char *p = strrchr (buf, ')');
+  unsigned long long v[52] = { 0 };
+  int field = 2; /* the ")" ends field 2 */
+  while (p != NULL && field < 51)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        break;
+      field++;
+      v[field] = strtoull (++p, NULL, 10);
+    }
+  if (field < 51 || v[50] > v[51])
+    die ("Can't find the environment in /proc/self/stat");
+  memset ((void *) (uintptr_t) v[50], 0, (size_t) (v[51] - v[50]));
+}
+
+void
+confine_pid1 (const struct run *run, int proc_fd)
+{
+  bool setuid = privilege_is_setuid ();
+
+  if (!setuid)
+    wipe_environ (proc_fd);
+  apply_seccomp (run, -1);
+  /* Dumpable as bubblewrap's PID 1 is: the caller may open the
+   * /proc/PID/ns/ of the --info-fd child-pid to join the sandbox.  Not in
+   * setuid mode (set up with privileges), and not if a filter of the
+   * caller's refuses prctl: it then stays non-dumpable, the safe way. */
+  if (!setuid)
+    (void) prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+void
+confine_exec (const struct sandbox *sb, struct run *run)
+{
   uint64_t keep = caps_to_keep (sb, run);
   const char *file = sb->command[0];
 
-  load_seccomp_programs (sb, progs);
+  read_seccomp_programs (sb, run);
 
   if (sb->new_session && setsid () == (pid_t) -1)
     die_with_error ("setsid");
@@ -285,19 +383,7 @@ confine_exec (const struct sandbox *sb, const struct run *run)
     die_with_error ("Can't report to the monitor");
 
   /* Seccomp last: nothing after it but exec. */
-  for (size_t i = 0; i < sb->n_seccomp_fds; i++)
-    if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &progs[i], 0, 0) < 0)
-      {
-        (void) write_all (run->exec_pipe[1], "F", 1);
-        die_with_error ("Can't load seccomp filter");
-      }
-  r = hutch_seccomp_load (run);
-  if (r < 0)
-    {
-      (void) write_all (run->exec_pipe[1], "F", 1);
-      errno = -r;
-      die_with_error ("Can't load hutch's seccomp filter");
-    }
+  apply_seccomp (run, run->exec_pipe[1]);
 
   execvp (file, sb->command);
   int err = errno;

@@ -31,4 +31,15 @@ void confine_prepare (const struct sandbox *sb, struct run *run);
 /* In the process that becomes the command: new session, parent-death
  * signal, no_new_privs, capabilities, seccomp (last), then exec.  On an
  * exec failure, reports it on run->exec_pipe and exits 1. */
-void confine_exec (const struct sandbox *sb, const struct run *run) NORETURN;
+void confine_exec (const struct sandbox *sb, struct run *run) NORETURN;
+
+/* PID 1 (the reaper), before it forks the command: a new session (with
+ * --new-session) and session keyring for both, and the caller's seccomp
+ * programs read for both. */
+void confine_pid1_before_fork (const struct sandbox *sb, struct run *run);
+
+/* PID 1, once it holds nothing of the caller's: the command's seccomp
+ * programs and hutch's filter, the caller's environment wiped,
+ * then dumpable (not in setuid mode), as bubblewrap's PID 1 is, so that
+ * the caller can join its namespaces through /proc/PID/ns. */
+void confine_pid1 (const struct run *run, int proc_fd);

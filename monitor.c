@@ -268,6 +268,7 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
   confine_empty_bounding_set (sb, run);
+  confine_pid1_before_fork (sb, run);
   pid_t command = fork ();
   if (command < 0)
     die_with_error ("Can't fork the command");
@@ -287,15 +288,15 @@ monitor_fork_pid1 (struct sandbox *sb, struct run *run)
   if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
   int sfd = open_signalfd ();
+  bool new_session = sb->new_session;
   confine_close_inherited_fds (sb, run, true);
-  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
   setup_release ();
   options_release (sb); /* PID 1 stays small while the command runs */
   confine_drop_all_caps ();
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_DUMPABLE)");
+  confine_pid1 (run, run->proc_fd); /* the command's seccomp; then dumpable */
+  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
   release_program_pages (); /* only waiting from here on */
-  pid1_loop (sfd, command, run->status_pipe[1], sb->new_session);
+  pid1_loop (sfd, command, run->status_pipe[1], new_session);
 }

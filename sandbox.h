@@ -207,6 +207,8 @@ struct sandbox
 };
 
 /* Mapped ids and other facts the build phase works out. */
+struct sock_fprog;
+
 struct run
 {
   uid_t real_uid;
@@ -231,6 +233,8 @@ struct run
   /* confinement beyond bubblewrap (seccomp.c, landlock.c) */
   void *seccomp_bpf;        /* hutch's own filter (struct sock_filter[]), compiled before clone */
   size_t seccomp_bpf_len;   /* in bytes; 0: no filter of hutch's own */
+  struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
+  size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
 };
 

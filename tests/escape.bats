@@ -405,16 +405,52 @@ EROFS"
     assert_refused
 }
 
-# bwrap: fails with --cap-add CAP_SYS_PTRACE (best knowledge): its PID 1
-# is dumpable and in the command's user namespace, so the command can
-# trace it and take the caller's fds it holds.
-@test "the PID 1 reaper can't be traced or opened, even with every capability in the sandbox" {
+# PID 1 is dumpable, as bubblewrap's is (the caller joins the sandbox
+# through /proc/CHILD-PID/ns/), so the command, of the same uid, may trace
+# it: what it reaches there must be nothing it lacks.  bwrap: the same
+# filters and capabilities, but its PID 1 keeps the caller's environment
+# (readable in /proc/1/environ even with --clearenv).
+@test "PID 1 gives the command nothing it lacks: its filters, no capability, nothing of the caller's" {
     skip_in_setuid_mode "--cap-add is refused for a caller who is not root"
-    local extra=("${NOCAPS[@]}")
+    local extra=("${NOCAPS[@]}") filters=()
     is_root || extra=(--uid 0 --gid 0 --cap-add ALL)
-    run --separate-stderr psb "${extra[@]}" -- /bin/sh -c "
-        $P ptrace 1; $P pidfd-getfd 1 0; $P read-fd -100 /proc/1/root/etc/hostname
-        $P read-fd -100 /proc/1/environ; $P open-w /proc/1/exe; $P read-fd -100 /proc/1/exe"
+    if "$HUTCH" --version | grep -q libseccomp; then
+        filters=(--seccomp-deny getppid)
+    fi
+    run --separate-stderr env HUTCH_ESCAPE_SECRET=hunter2 "$HUTCH" "${BASE[@]}" --proc /proc \
+        --dev /dev --unshare-pid --clearenv "${extra[@]}" "${filters[@]}" -- /bin/sh -c '
+        grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs|Cap(Inh|Prm|Eff|Bnd|Amb)):" /proc/1/status |
+            tr "\t" " " | sort
+        echo "self $(grep -E "^Seccomp_filters:" /proc/self/status | tr "\t" " ")"
+        echo "environ $(tr "\0" "\n" </proc/1/environ | grep -c .)"
+        grep -c hunter2 /proc/1/environ || true'
+    assert_success
+    local want_filters=0
+    ((${#filters[@]} == 0)) || want_filters=1
+    local l
+    for l in "CapAmb: 0000000000000000" "CapBnd: 0000000000000000" "CapEff: 0000000000000000" \
+        "CapInh: 0000000000000000" "CapPrm: 0000000000000000" "NoNewPrivs: 1" \
+        "environ 0"; do
+        has_line "$l" "$output" || fail "PID 1: expected \"$l\"" "$(_show_run)"
+    done
+    [[ ${lines[-1]} == 0 ]] || fail "the caller's environment is readable in /proc/1/environ" "$(_show_run)"
+    if ((want_filters)); then
+        has_line "Seccomp: 2" "$output" || fail "PID 1 is not filtered" "$(_show_run)"
+        local mine
+        mine=$(sed -n 's/^self Seccomp_filters: //p' <<<"$output")
+        [[ -z $mine ]] || has_line "Seccomp_filters: $mine" "$output" ||
+            fail "PID 1 has other filters than the command" "$(_show_run)"
+    fi
+}
+
+# With Landlock, the command can't even trace PID 1 (outside its domain).
+@test "under Landlock, the command can't trace or open PID 1" {
+    "$HUTCH" --version | grep -qi landlock || skip "built without Landlock"
+    run --separate-stderr psb "${NOCAPS[@]}" --landlock-ro / -- /bin/sh -c "
+        $P ptrace 1; $P read-fd -100 /proc/1/environ"
+    if [[ $stderr == *"Landlock"* && $status -ne 0 ]]; then
+        skip "Landlock is not available here: $stderr"
+    fi
     assert_success
     assert_refused
 }
