@@ -299,6 +299,7 @@ test_table (void)
     "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
     "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet", "--verbose",
     "--net", "--net-host-loopback", "--publish",
+    "--forward-signals", /* bubblewrap's after 0.11 */
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)
