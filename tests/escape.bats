@@ -46,16 +46,7 @@ escape_setup() {
     # Inside, the probe is at /probe/escape-probe.
     P=/probe/escape-probe
     # The system directories, read-only, in a fresh tmpfs root.
-    BASE=()
-    local d
-    for d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
-        if [[ -L $d ]]; then
-            BASE+=(--symlink "$(readlink "$d")" "$d")
-        elif [[ -d $d ]]; then
-            BASE+=(--ro-bind "$d" "$d")
-        fi
-    done
-    BASE+=(--ro-bind "${PROBE%/*}" /probe)
+    BASE=("${SYSDIRS[@]}" --ro-bind "${PROBE%/*}" /probe)
     # A command without capabilities: anyone but root has none already.
     NOCAPS=()
     if is_root; then

@@ -37,33 +37,34 @@ SB=(--ro-bind / / --dev /dev --proc /proc --unshare-pid)
 # (the binary's --version, the host's /usr-merge symlinks) is learnt by the
 # first test of a file and kept in the file's directory for the others.
 # HUTCH_VERSION is the first line of --version (to recognise a bubblewrap
-# under test); MINROOT is a sandbox whose root is a fresh tmpfs holding only
-# the system directories (read-only) plus /dev and /proc.
+# under test); SYSDIRS puts the host's system directories, read-only (and
+# its merged-/usr links as links), into a fresh tmpfs root; MINROOT is that
+# root plus /dev and /proc.
 _helpers_cache=${BATS_FILE_TMPDIR:-/nonexistent}/.helpers-cache
 if [[ -r $_helpers_cache ]] && source "$_helpers_cache" && [[ ${_cached_for-} == "$HUTCH" ]]; then
     :
 else
     HUTCH_VERSION=$("$HUTCH" --version 2>/dev/null </dev/null)
     HUTCH_VERSION=${HUTCH_VERSION%%$'\n'*}
-    MINROOT=()
+    SYSDIRS=()
     for _d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
         if [[ -L $_d ]]; then
-            MINROOT+=(--symlink "$(readlink "$_d")" "$_d")
+            SYSDIRS+=(--symlink "$(readlink "$_d")" "$_d")
         elif [[ -d $_d ]]; then
-            MINROOT+=(--ro-bind "$_d" "$_d")
+            SYSDIRS+=(--ro-bind "$_d" "$_d")
         fi
     done
     unset _d
-    MINROOT+=(--dev /dev --proc /proc --unshare-pid)
     if [[ -d ${BATS_FILE_TMPDIR:-} ]]; then
         {
             printf '_cached_for=%q\n' "$HUTCH"
             printf 'HUTCH_VERSION=%q\n' "$HUTCH_VERSION"
-            printf 'MINROOT=(%s)\n' "$(printf '%q ' "${MINROOT[@]}")"
+            printf 'SYSDIRS=(%s)\n' "$(printf '%q ' "${SYSDIRS[@]}")"
         } >"$_helpers_cache.$$" && mv -f "$_helpers_cache.$$" "$_helpers_cache"
     fi
 fi
 unset _helpers_cache _cached_for
+MINROOT=("${SYSDIRS[@]}" --dev /dev --proc /proc --unshare-pid)
 
 # ---------------------------------------------------------------------------
 # Setup and teardown
