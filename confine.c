@@ -248,16 +248,14 @@ confine_prepare (const struct sandbox *sb, struct run *run)
 
 /* The caller's seccomp programs, read once: by PID 1 before it forks the
  * command (both apply them), else by the command. */
-static struct sock_fprog *
+static void
 read_seccomp_programs (const struct sandbox *sb, struct run *run)
 {
-  if (run->seccomp_progs == NULL)
-    {
-      run->seccomp_progs = xcalloc (sb->n_seccomp_fds + 1, sizeof *run->seccomp_progs);
-      load_seccomp_programs (sb, run->seccomp_progs);
-      run->n_seccomp_progs = sb->n_seccomp_fds;
-    }
-  return run->seccomp_progs;
+  if (run->seccomp_progs != NULL)
+    return;
+  run->seccomp_progs = xcalloc (sb->n_seccomp_fds + 1, sizeof *run->seccomp_progs);
+  load_seccomp_programs (sb, run->seccomp_progs);
+  run->n_seccomp_progs = sb->n_seccomp_fds;
 }
 
 /* Load the caller's programs, then hutch's own filter; `report_fd` (if
