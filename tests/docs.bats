@@ -36,9 +36,13 @@ list_options() {
     "$HUTCH" --list-options | cut -f1
 }
 
+# --list-options is hutch's own: through bubblewrap these tests skip, but a
+# hutch whose --list-options fails or prints nothing fails them.
 skip_unless_list_options() {
     hutch_only "--list-options is hutch's"
-    "$HUTCH" --list-options >/dev/null 2>&1 || skip "no --list-options"
+    local out
+    out=$("$HUTCH" --list-options 2>&1) || fail "--list-options failed: $out" || return 1
+    [[ -n $out ]] || fail "--list-options printed nothing"
 }
 
 # The man page as plain text.
@@ -251,35 +255,42 @@ bash_complete() {
 
 # zsh_complete DIR 'COMMAND LINE' : the matches zsh's completion system
 # offers for the end of the line, with DIR first in $fpath.  It drives an
-# interactive zsh through zsh/zpty and captures what compadd is given.
+# interactive zsh through zsh/zpty; what compadd is given goes to a file,
+# not through the terminal, so no escape code or redraw of a loaded
+# terminal can garble or split it.
 zsh_complete() {
     cat >"$T/capture.zsh" <<'EOF'
 zmodload zsh/zpty || exit 2
+hits=$3
+: >$hits
 zpty z zsh -f -i
 zpty -w z 'PS1="" RPS1="" PROMPT_EOL_MARK=""'
+zpty -w z "HITS=${(q)hits}"
 zpty -w z "fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D"
 zpty -w z 'zstyle ":completion:*" list-prompt ""; zstyle ":completion:*" select-prompt ""'
 zpty -w z 'compadd () {
   if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi
   local -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) || return 1
-  print -rl -- "${(@)__hits/#/HIT:}"
+  print -rl -- "${(@)__hits/#/HIT:}" >>$HITS
 }'
-zpty -w z 'comppostfuncs=(_capture_done); _capture_done() { print -r -- "DONE-CAPTURE"; exit }'
+zpty -w z 'comppostfuncs=(_capture_done); _capture_done() { print -r -- DONE-CAPTURE >>$HITS; exit }'
 zpty -w z 'bindkey "^I" complete-word'
-zpty -w z "print -r -- READY-CAPTURE"
-line=
-while zpty -r z line; do [[ $line == *READY-CAPTURE* ]] && break; done
-zpty -w -n z "$2"$'\t'
+zpty -w z 'print -r -- READY-CAPTURE >>$HITS'
 integer n=0
-while zpty -r z line; do
-  line=${line//[$'\r\n']/}
-  [[ $line == *DONE-CAPTURE* ]] && break
-  [[ $line == *HIT:* ]] && print -r -- "${line##*HIT:}"
-  (( ++n > 5000 )) && break
+until grep -q READY-CAPTURE $hits; do
+  zpty -r -t z line 2>/dev/null || sleep 0.02
+  (( ++n > 5000 )) && exit 3
+done
+zpty -w -n z "$2"$'\t'
+n=0
+until grep -q DONE-CAPTURE $hits; do
+  zpty -r -t z line 2>/dev/null || sleep 0.02
+  (( ++n > 5000 )) && exit 3
 done
 zpty -d z
+sed -n 's/^HIT://p' $hits
 EOF
-    PATH=${HUTCH%/*}:$PATH timeout 30 zsh -f "$T/capture.zsh" "$1" "$2"
+    PATH=${HUTCH%/*}:$PATH timeout 30 zsh -f "$T/capture.zsh" "$1" "$2" "$T/zsh-hits"
 }
 
 skip_unless_named_hutch() {
@@ -437,7 +448,13 @@ fish_complete() {
     skip_unless_cmd strace
     strace -f -qq -o "$T/trace" -e trace=clone,clone3,fork,vfork,unshare,setns,mount,fsopen,fsmount,move_mount,open_tree,pivot_root \
         "$HUTCH" --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all \
-        --dry-run true >/dev/null 2>&1 || skip "strace can't trace here"
+        --dry-run true >"$T/out" 2>&1 || {
+        # Only a host that lets strace trace nothing at all is a reason to
+        # skip; a --dry-run that fails under strace is hutch's.
+        strace -f -qq -o /dev/null true >/dev/null 2>&1 || skip "strace can't trace here"
+        fail "--dry-run failed under strace:" "$(cat "$T/out")"
+        return 1
+    }
     [[ ! -s $T/trace ]] || fail "system calls made:" "$(cat "$T/trace")"
 }
 

@@ -285,23 +285,30 @@ assert_no_path() {
 # ---------------------------------------------------------------------------
 # The host must not be changed by a sandbox
 
-# Mount points of the host.  Those under another bats run's directory are
-# left out: a concurrent run of these suites (as root) may mount there; so
-# are those under another test's or file's directory of this run, where a
-# test running in parallel (bats --jobs) may mount.
+# Mount points of the host that a sandbox of this test could have left
+# there: those at or under /tmp (hutch builds every sandbox on its /tmp, so
+# a mount that propagated back would show there first), at /, under this
+# test's or this file's own directory wherever it is, and any mount whose
+# root names them (a bind of the test's files elsewhere).  Mounts that other
+# programs make elsewhere (/run, /sys, /mnt ...) are theirs, not the test's;
+# so are those under another bats run's directory, or under another test's
+# or file's directory of this run (bats --jobs runs them side by side).
 _host_mounts() {
     # In the shell itself (no awk, no sort): this runs twice in every test.
-    local own=${BATS_RUN_TMPDIR:-/nonexistent}/ _ m list=""
+    local own=${BATS_RUN_TMPDIR:-/nonexistent}/ _ m r list=""
     local test=${BATS_TEST_TMPDIR:-/nonexistent}/ file=${BATS_FILE_TMPDIR:-/nonexistent}/
-    while read -r _ _ _ _ m _; do
+    local test_tail=/${test#/*/} file_tail=/${file#/*/}
+    while read -r _ _ _ r m _; do
         if [[ $m == */bats-run-*/* && $m != "$own"* ]]; then
             continue
         elif [[ $m == "$own"test/* && $m/ != "$test"* ]]; then
             continue
         elif [[ $m == "$own"file/* && $m/ != "$file"* ]]; then
             continue
+        elif [[ $m == / || $m == /tmp || $m == /tmp/* || $m/ == "$test"* || $m/ == "$file"* ||
+            $r/ == *"$test_tail"* || $r/ == *"$file_tail"* ]]; then
+            list+=$m$'\n'
         fi
-        list+=$m$'\n'
     done </proc/self/mountinfo
     HOST_MOUNTS=$list
 }

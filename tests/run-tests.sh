@@ -9,10 +9,11 @@
 #
 # Every tests/*.bats suite runs as the current user and, when that is root,
 # once more as an unprivileged user ($HUTCH_TEST_USER, else hutchtest, created
-# if missing) from a copy under /tmp that the user can read.  The unit test
-# binary tests/unit-options runs once if it was built.  The last line is
-# "N passed, N failed, N skipped" over everything; the exit status is non-zero
-# if anything failed or if no test ran.
+# if missing, and removed again at the end) from a copy under /tmp that the
+# user can read.  The unit test binary tests/unit-options runs once if it
+# was built.  The last line is "N passed, N failed, N skipped" over
+# everything; the exit status is non-zero if anything failed or if no test
+# ran.
 
 # Started by a POSIX sh (make's $(SHELL))?  Go on in bash.
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -77,8 +78,13 @@ check_plan() {
 
 tmp_out=$(mktemp) || exit 2
 unpriv_dir=""
+created_user=""
 cleanup() {
     remove_added_subids
+    # An account the runner made for the unprivileged pass goes again, with
+    # its home and the subordinate ids useradd gave it.
+    [[ -z $created_user ]] || userdel -r "$created_user" >/dev/null 2>&1 ||
+        echo "run-tests.sh: could not remove the test user $created_user" >&2
     rm -f "$tmp_out"
     [[ -z $unpriv_dir ]] || rm -rf "$unpriv_dir"
 }
@@ -267,7 +273,9 @@ else
         if ! id -u "$user" >/dev/null 2>&1; then
             if [[ -n ${HUTCH_TEST_USER:-} ]]; then
                 reason="user $user does not exist"
-            elif ! useradd -m "$user" >/dev/null 2>&1; then
+            elif useradd -m "$user" >/dev/null 2>&1; then
+                created_user=$user
+            else
                 reason="could not create user $user"
             fi
         fi
