@@ -39,12 +39,13 @@ client_dir() {
         chmod 755 "$dir/bin/bwrap"
 }
 
-# client_env HOME [VAR=VALUE...] : the environment clients run with
+# client_env HOME [VAR=VALUE...] : the environment clients run with (Python's
+# hash seed fixed: BuildStream's --unsetenv options come out of a set)
 client_env() {
     local home=$1
     shift
     CLIENT_ENV=(env -i "HOME=$home" "USER=$CLIENT_USER" "LOGNAME=$CLIENT_USER"
-        "LANG=C.UTF-8" "TERM=dumb" "TMPDIR=/tmp" "$@")
+        "LANG=C.UTF-8" "TERM=dumb" "TMPDIR=/tmp" "PYTHONHASHSEED=0" "$@")
 }
 
 # normalize_log FILE DIR : FILE's command lines with DIR written @DIR@ and
@@ -69,14 +70,20 @@ normalize_log() {
 }
 
 # assert_same_log A_DIR B_DIR : the two runs issued the same command lines
+# (a difference is shown one argument a line, under the number of its
+# command line in the log)
 assert_same_log() {
     local a b
     a=$(normalize_log "$1/bwrap.log" "$1")
     b=$(normalize_log "$2/bwrap.log" "$2")
     [[ -n $a ]] || fail "no bwrap command line was logged in $1"
     [[ $a == "$b" ]] ||
-        fail "the client gave hutch (<) and bubblewrap 0.11.1 (>) different command lines:" \
-            "$(diff <(printf '%s\n' "$a") <(printf '%s\n' "$b"))"
+        fail "the client gave hutch (-) and bubblewrap 0.11.1 (+) different command lines:" \
+            "$(diff -U2 <(_one_word_a_line <<<"$a") <(_one_word_a_line <<<"$b") | tail -n +3)"
+}
+
+_one_word_a_line() {
+    awk '{ print "== line " NR; for (i = 1; i <= NF; i++) print "   " $i }'
 }
 
 # log_has ERE DIR : some line of DIR/bwrap.log matches ERE
