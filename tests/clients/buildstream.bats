@@ -90,7 +90,6 @@ assert_bst_result() {
     bst_build "$T/hutch" "$HUTCH"
     bst_build "$T/bwrap" "$BWRAP011"
     assert_bst_result "$T/bwrap"
-    run diff -r "$T/hutch/checkout" "$T/bwrap/checkout"
-    assert_success
+    assert_same_files "$T/hutch/checkout" "$T/bwrap/checkout" "$T/hutch" "$T/bwrap"
     assert_same_log "$T/hutch" "$T/bwrap"
 }

@@ -51,7 +51,7 @@ client_env() {
 # normalize_log FILE DIR : FILE's command lines with DIR written @DIR@ and
 # what changes from one run of a client to the next replaced by a
 # placeholder: temporary names (xvfb-run's directory, the X display,
-# BuildStream's build directories) and descriptor numbers (those of bwrap's
+# BuildStream's build directories, opam's) and descriptor numbers (those of bwrap's
 # options that take one, and WebKit's own, passed to its web process), which
 # the client opens before it runs bwrap, in an order its threads race for.
 # (The descriptor rule is applied twice: a match takes the space after it,
@@ -62,6 +62,7 @@ normalize_log() {
         -e 's|/tmp/xvfb-run\.[A-Za-z0-9]+|/tmp/xvfb-run.@RANDOM@|g' \
         -e 's|/tmp/\.X11-unix/X[0-9]+|/tmp/.X11-unix/X@N@|g' \
         -e 's|(build/[a-z]+-)[a-z0-9_]{8}/|\1@RANDOM@/|g' \
+        -e 's|/tmp/opam-[0-9]+-[0-9a-f]+|/tmp/opam-@RANDOM@|g' \
         -e "s/ (--($fd_opts)) [0-9]+( |\$)/ \\1 @FD@\\3/g" \
         -e "s/ (--($fd_opts)) [0-9]+( |\$)/ \\1 @FD@\\3/g" \
         -e 's/^args-fd [0-9]+:/args-fd @FD@:/' \
@@ -84,6 +85,19 @@ assert_same_log() {
 
 _one_word_a_line() {
     awk '{ print "== line " NR; for (i = 1; i <= NF; i++) print "   " $i }'
+}
+
+# assert_same_files A B A_DIR B_DIR : the trees A and B hold the same files,
+# with the same contents once A_DIR and B_DIR are written @DIR@ in each
+assert_same_files() {
+    local f a b
+    [[ $(cd "$1" && find . | sort) == "$(cd "$2" && find . | sort)" ]] ||
+        fail "$1 and $2 differ:" "$(diff <(cd "$1" && find . | sort) <(cd "$2" && find . | sort))" ||
+        return 1
+    while IFS= read -r f; do
+        a=$(sed "s|$3|@DIR@|g" "$1/$f") b=$(sed "s|$4|@DIR@|g" "$2/$f")
+        [[ $a == "$b" ]] || fail "$f differs:" "$a" "$b" || return 1
+    done < <(cd "$1" && find . -type f)
 }
 
 # log_has ERE DIR : some line of DIR/bwrap.log matches ERE

@@ -68,7 +68,7 @@ for s in "$here"/*.bats; do
     n=${s##*/}
     n=${n%.bats}
     if [[ -z ${HUTCH_CLIENTS:-} || " $HUTCH_CLIENTS " == *" $n "* ]]; then
-        suites+=("$n")
+        suites+=("$n.bats")
     fi
 done
 
@@ -90,7 +90,7 @@ else
     echo "# HUTCH=$hutch BWRAP011=${bwrap011:-(unset: no side-by-side runs)}"
     start=$SECONDS
     (cd /tmp && HUTCH=$hutch BWRAP011=$bwrap011 PATH=$clean_path \
-        bats --tap "${suites[@]/#/$here/}.bats") </dev/null >"$tmp_out" 2>&1
+        bats --tap "${suites[@]/#/$here/}") </dev/null >"$tmp_out" 2>&1
     st=$?
     cat "$tmp_out"
     count "$tmp_out" "$st" "$label, $((SECONDS - start)) s"
@@ -118,7 +118,7 @@ else
         (cd /tmp && runuser -u "$user" -- env -i "HOME=$home" "USER=$user" "LOGNAME=$user" \
             "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp" \
             "HUTCH=$copy_dir/hutch" "BWRAP011=$bwrap011" \
-            bats --tap "${suites[@]/#/$copy_dir/tests/clients/}.bats") </dev/null >"$tmp_out" 2>&1
+            bats --tap "${suites[@]/#/$copy_dir/tests/clients/}") </dev/null >"$tmp_out" 2>&1
         st=$?
         cat "$tmp_out"
         count "$tmp_out" "$st" "$label, $((SECONDS - start)) s"

@@ -82,10 +82,11 @@ assert_webkit_result() {
 @test "WebKitGTK: the same page, result and bwrap command line with bubblewrap 0.11.1" {
     skip_unless_bwrap011
     webkit_run "$T/hutch" "$HUTCH"
-    local hutch_output=$output
+    local hutch_output=$output hutch_stderr=$stderr
     webkit_run "$T/bwrap" "$BWRAP011"
     assert_webkit_result "$T/bwrap"
     [[ $hutch_output == "$output" ]] ||
-        fail "hutch's run printed:" "$hutch_output" "bubblewrap 0.11.1's:" "$output"
+        fail "hutch's run printed:" "$hutch_output" "and on stderr:" "$hutch_stderr" \
+            "bubblewrap 0.11.1's:" "$output"
     assert_same_log "$T/hutch" "$T/bwrap"
 }
