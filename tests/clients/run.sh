@@ -11,7 +11,9 @@
 #
 # The suites run as the current user and, when that is root, once more as an
 # unprivileged user ($HUTCH_TEST_USER, else hutchtest, which must exist), from
-# a copy under /tmp that the user can read.  Like tests/run-tests.sh, the last
+# a copy under /tmp that the user can read, and a third time as that user
+# through the setuid-root build (BUILD_DIR/tests/hutch-setuid, when built;
+# HUTCH_NO_SETUID_PASS=1 leaves it out).  Like tests/run-tests.sh, the last
 # line is "N passed, N failed, N skipped"; the exit status is non-zero if
 # anything failed or if no test ran.
 
@@ -75,6 +77,38 @@ done
 clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 bwrap011=${BWRAP011:-}
 
+# run_unprivileged USER BINARY SETUID : the suites as USER, from a copy under
+# /tmp that USER can read (the suites, their fixtures, the common helpers
+# and BINARY, installed setuid root when SETUID is 1)
+run_unprivileged() {
+    local user=$1 binary=$2 setuid=$3 home label st start
+    copy_dir=$(mktemp -d /tmp/hutch-clients.XXXXXX) || exit 2
+    mkdir -p "$copy_dir/tests/clients" &&
+        cp "$here/../helpers.bash" "$copy_dir/tests/" &&
+        cp -r "$here"/. "$copy_dir/tests/clients/" &&
+        cp "$binary" "$copy_dir/hutch" &&
+        chmod -R a+rX "$copy_dir" && chmod 755 "$copy_dir" || exit 2
+    if ((setuid)); then
+        chown root:root "$copy_dir/hutch" && chmod 4755 "$copy_dir/hutch" || exit 2
+    fi
+    home=$(getent passwd "$user" | cut -d: -f6)
+    [[ -d $home ]] || home=/tmp
+    label="as $user (uid $(id -u "$user"))"
+    ((setuid)) && label="as $user through the setuid-root build"
+    echo "== clients $label"
+    echo "# HUTCH=$copy_dir/hutch"
+    start=$SECONDS
+    (cd /tmp && runuser -u "$user" -- env -i "HOME=$home" "USER=$user" "LOGNAME=$user" \
+        "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp" \
+        "HUTCH=$copy_dir/hutch" "HUTCH_SETUID=$setuid" "BWRAP011=$bwrap011" \
+        bats --tap "${suites[@]/#/$copy_dir/tests/clients/}") </dev/null >"$tmp_out" 2>&1
+    st=$?
+    cat "$tmp_out"
+    count "$tmp_out" "$st" "$label, $((SECONDS - start)) s"
+    rm -rf "$copy_dir"
+    copy_dir=""
+}
+
 if [[ ! -x $hutch ]]; then
     echo "run.sh: the binary under test is missing: $hutch (build it, or set HUTCH)" >&2
     total_fail=$((total_fail + 1))
@@ -101,27 +135,14 @@ else
     elif ! id -u "$user" >/dev/null 2>&1; then
         echo "== clients as an unprivileged user: skipped (no user $user)"
     else
-        # A copy the user can read: the suites, their fixtures, the common
-        # helpers and the binary.
-        copy_dir=$(mktemp -d /tmp/hutch-clients.XXXXXX) || exit 2
-        mkdir -p "$copy_dir/tests/clients" &&
-            cp "$here/../helpers.bash" "$copy_dir/tests/" &&
-            cp -r "$here"/. "$copy_dir/tests/clients/" &&
-            cp "$hutch" "$copy_dir/hutch" &&
-            chmod -R a+rX "$copy_dir" && chmod 755 "$copy_dir" || exit 2
-        home=$(getent passwd "$user" | cut -d: -f6)
-        [[ -d $home ]] || home=/tmp
-        label="as $user (uid $(id -u "$user"))"
-        echo "== clients $label"
-        echo "# HUTCH=$copy_dir/hutch"
-        start=$SECONDS
-        (cd /tmp && runuser -u "$user" -- env -i "HOME=$home" "USER=$user" "LOGNAME=$user" \
-            "PATH=$clean_path" "LANG=${LANG:-C.UTF-8}" "TMPDIR=/tmp" \
-            "HUTCH=$copy_dir/hutch" "BWRAP011=$bwrap011" \
-            bats --tap "${suites[@]/#/$copy_dir/tests/clients/}") </dev/null >"$tmp_out" 2>&1
-        st=$?
-        cat "$tmp_out"
-        count "$tmp_out" "$st" "$label, $((SECONDS - start)) s"
+        run_unprivileged "$user" "$hutch" 0
+        if [[ -n ${HUTCH_NO_SETUID_PASS:-} ]]; then
+            echo "== clients through the setuid build: pass not requested (HUTCH_NO_SETUID_PASS)"
+        elif [[ -x $build_dir/tests/hutch-setuid ]]; then
+            run_unprivileged "$user" "$build_dir/tests/hutch-setuid" 1
+        else
+            echo "== clients through the setuid build: not built ($build_dir/tests/hutch-setuid), skipped"
+        fi
     fi
 fi
 
