@@ -50,19 +50,21 @@ client_env() {
 
 # normalize_log FILE DIR : FILE's command lines with DIR written @DIR@ and
 # what changes from one run of a client to the next replaced by a
-# placeholder: temporary names (xvfb-run's directory, the X display,
-# BuildStream's build directories, opam's) and descriptor numbers (those of bwrap's
-# options that take one, and WebKit's own, passed to its web process), which
-# the client opens before it runs bwrap, in an order its threads race for.
+# placeholder: temporary names (xvfb-run's directory, the X display, the
+# build directories of BuildStream and opam, Flatpak's instance number) and
+# descriptor numbers (those of bwrap's options that take one, and WebKit's
+# own, passed to its web process), which the client opens before it runs
+# bwrap, in an order its threads race for.
 # (The descriptor rule is applied twice: a match takes the space after it,
 # which an option right behind it would have started with.)
 normalize_log() {
-    local fd_opts='args|info-fd|json-status-fd|seccomp|add-seccomp-fd|ro-bind-data|bind-data|file|sync-fd|block-fd|userns-block-fd|userns|userns2|pidns'
+    local fd_opts='args|ro-bind-fd|bind-fd|info-fd|json-status-fd|seccomp|add-seccomp-fd|ro-bind-data|bind-data|file|sync-fd|block-fd|userns-block-fd|userns|userns2|pidns'
     sed -E -e "s|$(printf '%s' "$2" | sed 's/[][\.*^$|]/\\&/g')|@DIR@|g" \
         -e 's|/tmp/xvfb-run\.[A-Za-z0-9]+|/tmp/xvfb-run.@RANDOM@|g' \
         -e 's|/tmp/\.X11-unix/X[0-9]+|/tmp/.X11-unix/X@N@|g' \
         -e 's|(build/[a-z]+-)[a-z0-9_]{8}/|\1@RANDOM@/|g' \
         -e 's|/tmp/opam-[0-9]+-[0-9a-f]+|/tmp/opam-@RANDOM@|g' \
+        -e 's|/\.flatpak/[0-9]+|/.flatpak/@INSTANCE@|g' \
         -e "s/ (--($fd_opts)) [0-9]+( |\$)/ \\1 @FD@\\3/g" \
         -e "s/ (--($fd_opts)) [0-9]+( |\$)/ \\1 @FD@\\3/g" \
         -e 's/^args-fd [0-9]+:/args-fd @FD@:/' \
