@@ -4,12 +4,19 @@
 # Offline: a runtime made of the host's dash and the libraries it loads, an
 # app of one shell script (fixtures/flatpak/hello), both exported to a local
 # repository and installed per user (--user, in the test's own home), then
-# `flatpak run`.
+# `flatpak run`.  Installing an app as a user other than root asks the
+# system bus about parental controls: the test starts a bus of its own (a
+# dbus-daemon with the session configuration, on which no such service
+# exists) and gives flatpak its address as DBUS_SYSTEM_BUS_ADDRESS.
 
 setup() {
     load clients
     clients_setup
-    skip_unless_cmd flatpak
+    skip_unless_cmd flatpak dbus-daemon
+    local pid
+    pid=$(dbus-daemon --session --address="unix:path=$T/system-bus" --fork --print-pid) ||
+        fail "could not start a dbus-daemon"
+    track_pid "$pid"
 }
 
 teardown() {
@@ -21,7 +28,8 @@ teardown() {
 flatpak_in() {
     local dir=$1
     shift
-    client_env "$dir/home" "PATH=$dir/bin:$CLIENT_PATH"
+    client_env "$dir/home" "PATH=$dir/bin:$CLIENT_PATH" \
+        "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/system-bus"
     (cd "$dir" && "${CLIENT_ENV[@]}" timeout 120 flatpak "$@")
 }
 
