@@ -43,9 +43,9 @@ bst_build() {
     printf '%s: %s\n' sourcedir "$dir/cache/sources" builddir "$dir/cache/build" \
         artifactdir "$dir/cache/artifacts" logdir "$dir/cache/logs" >"$dir/config.yml"
     run bst_run "$dir" "$real" build hello.bst
-    assert_success
+    assert_client_success "$dir"
     run bst_run "$dir" "$real" checkout hello.bst "$dir/checkout"
-    assert_success
+    assert_client_success "$dir"
 }
 
 # assert_bst_result DIR : the artifact, and what the build sandbox kept out

@@ -102,6 +102,13 @@ assert_same_files() {
     done < <(cd "$1" && find . -type f)
 }
 
+# assert_client_success DIR : the client's run succeeded; if not, show the
+# command lines it gave bwrap as well
+assert_client_success() {
+    assert_success || fail "the command lines the client gave bwrap ($1/bwrap.log):" \
+        "$(cat "$1/bwrap.log")"
+}
+
 # log_has ERE DIR : some line of DIR/bwrap.log matches ERE
 log_has() {
     grep -qE -- "$1" "$2/bwrap.log" ||

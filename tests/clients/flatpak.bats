@@ -46,20 +46,20 @@ flatpak_hello() {
         install -D -m 755 "$lib" "$dir/runtime/usr${lib#/usr}" || return 1
     done
     run flatpak_in "$dir" build-export --runtime "$dir/repo" "$dir/runtime" 1
-    assert_success
+    assert_client_success "$dir"
     run flatpak_in "$dir" --user remote-add --no-gpg-verify hutch-local "$dir/repo"
-    assert_success
+    assert_client_success "$dir"
     run flatpak_in "$dir" --user install -y --noninteractive hutch-local org.hutch.Platform//1
-    assert_success
+    assert_client_success "$dir"
     run flatpak_in "$dir" build-init "$dir/app" org.hutch.Hello org.hutch.Platform org.hutch.Platform 1
-    assert_success
+    assert_client_success "$dir"
     install -D -m 755 "$FIX/flatpak/hello" "$dir/app/files/bin/hello" || return 1
     run flatpak_in "$dir" build-finish "$dir/app" --command=hello
-    assert_success
+    assert_client_success "$dir"
     run flatpak_in "$dir" build-export "$dir/repo" "$dir/app" master
-    assert_success
+    assert_client_success "$dir"
     run flatpak_in "$dir" --user install -y --noninteractive hutch-local org.hutch.Hello
-    assert_success
+    assert_client_success "$dir"
     echo "not for apps" >"$dir/home/secret-notes.txt" || return 1
     run --separate-stderr flatpak_in "$dir" run org.hutch.Hello
 }
@@ -67,7 +67,7 @@ flatpak_hello() {
 # assert_flatpak_result DIR : what the app did, and what its sandbox kept out
 assert_flatpak_result() {
     local dir=$1
-    assert_success
+    assert_client_success "$dir"
     has_line "hello from org.hutch.Hello" "$output" || fail "the app did not run" "$(_show_run)"
     # Its data directory is writable, and is the one in the home.
     has_line "data-write=done" "$output" || fail "$(_show_run)"

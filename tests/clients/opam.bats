@@ -37,11 +37,11 @@ opam_install() {
     local p=$dir/repo/packages/hello/hello.1/opam
     sed "s|@TMPNAME@|$TMPNAME|g" "$p.in" >"$p" && rm "$p.in" || return 1
     run opam_run "$dir" init --bare -n --disable-shell-hook local "$dir/repo"
-    assert_success
+    assert_client_success "$dir"
     run opam_run "$dir" switch create test --empty
-    assert_success
+    assert_client_success "$dir"
     run opam_run "$dir" install hello
-    assert_success
+    assert_client_success "$dir"
 }
 
 # assert_opam_result DIR : what the package installed, and what its

@@ -48,7 +48,7 @@ webkit_run() {
 # assert_webkit_result DIR : what the page did, and what its sandbox kept out
 assert_webkit_result() {
     local dir=$1
-    assert_success
+    assert_client_success "$dir"
     has_line "sandbox_enabled=True" "$output" || fail "the sandbox was not on" "$(_show_run)"
     has_line "title=changed by script: 42 file:" "$output" ||
         fail "the page's script did not set the title" "$(_show_run)"
