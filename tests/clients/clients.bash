@@ -18,6 +18,7 @@ clients_setup() {
     hutch_setup
     FIX=$BATS_TEST_DIRNAME/fixtures
     CLIENT_USER=$(id -un)
+    # shellcheck disable=SC2034 # (for the suites)
     CLIENT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 }
 
@@ -44,6 +45,7 @@ client_dir() {
 client_env() {
     local home=$1
     shift
+    # shellcheck disable=SC2034 # (for the suites)
     CLIENT_ENV=(env -i "HOME=$home" "USER=$CLIENT_USER" "LOGNAME=$CLIENT_USER"
         "LANG=C.UTF-8" "TERM=dumb" "TMPDIR=/tmp" "PYTHONHASHSEED=0" "$@")
 }

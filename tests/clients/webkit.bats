@@ -32,6 +32,7 @@ webkit_run() {
     cp "$FIX/page.html" "$dir/page.html" || return 1
     echo "not for web pages" >"$dir/home/secret-notes.txt" || return 1
     if is_root; then
+        # shellcheck disable=SC2016
         outer=(unshare -m --propagation private -- /bin/sh -c \
             'mount --bind "$1" /usr/bin/bwrap && mount --bind "$2" "$3" && shift 3 && exec "$@"' \
             sh "$dir/bin/bwrap" "$dir/home" "$CALLER_HOME")
