@@ -10,7 +10,7 @@
 # opam ..." runs only those suites.
 #
 # The suites run as the current user and, when that is root, once more as an
-# unprivileged user ($HUTCH_TEST_USER, else hutchtest, which must exist), from
+# unprivileged user ($HUTCH_TEST_USER, else hutchtest, created if missing), from
 # a copy under /tmp that the user can read, and a third time as that user
 # through the setuid-root build (BUILD_DIR/tests/hutch-setuid, when built;
 # HUTCH_NO_SETUID_PASS=1 leaves it out).  Like tests/run-tests.sh, the last
@@ -130,6 +130,9 @@ else
     count "$tmp_out" "$st" "$label, $((SECONDS - start)) s"
 
     user=${HUTCH_TEST_USER:-hutchtest}
+    if ((EUID == 0)) && [[ -z ${HUTCH_TEST_USER:-} ]] && ! id -u "$user" >/dev/null 2>&1; then
+        useradd -m "$user" >/dev/null 2>&1 || echo "# could not create user $user"
+    fi
     if ((EUID != 0)); then
         :
     elif ! id -u "$user" >/dev/null 2>&1; then
