@@ -36,9 +36,14 @@ hutch=${HUTCH:-$build_dir/hutch}
 total_pass=0 total_fail=0 total_skip=0
 tmp_out=$(mktemp) || exit 2
 copy_dir=""
+created_user=""
 cleanup() {
     rm -f "$tmp_out"
     [[ -z $copy_dir ]] || rm -rf "$copy_dir"
+    # An account made for the unprivileged passes goes again (userdel -r:
+    # its home and the subordinate ids useradd gave it too).
+    [[ -z $created_user ]] || userdel -r "$created_user" >/dev/null 2>&1 ||
+        echo "run.sh: could not remove the test user $created_user" >&2
 }
 trap cleanup EXIT
 
@@ -131,7 +136,11 @@ else
 
     user=${HUTCH_TEST_USER:-hutchtest}
     if ((EUID == 0)) && [[ -z ${HUTCH_TEST_USER:-} ]] && ! id -u "$user" >/dev/null 2>&1; then
-        useradd -m "$user" >/dev/null 2>&1 || echo "# could not create user $user"
+        if useradd -m "$user" >/dev/null 2>&1; then
+            created_user=$user
+        else
+            echo "# could not create user $user"
+        fi
     fi
     if ((EUID != 0)); then
         :
