@@ -3,9 +3,10 @@
  * (built while the paths can still be opened), rlimits, no_new_privs,
  * capabilities, exec label, Landlock enforced, the caller's seccomp
  * programs, hutch's own seccomp filter, the keyring filter (only when no
- * new session keyring could be joined), exec.  Seccomp goes last so that no filter can get in the way of
- * the steps before it (capset, prctl); hutch's filter is loaded after the
- * caller's, so when both refuse a call with an errno, hutch's is seen.
+ * new session keyring could be joined), exec.  Seccomp goes last so that
+ * no filter can get in the way of the steps before it (capset, prctl);
+ * hutch's filters are loaded after the caller's, so when two refuse a call
+ * with an errno, hutch's is seen (the keyring filter's ENOSYS last of all).
  */
 #include "config.h"
 

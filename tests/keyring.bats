@@ -62,7 +62,27 @@ def filters():
         if line.startswith("Seccomp_filters:"):
             return line.split()[1]
     return "?"
+def refuse_join(err):
+    # A filter of the caller (as a container profile has): keyctl(JOIN)
+    # fails with err; everything else is allowed.
+    import struct
+    arch = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(os.uname().machine)
+    if arch is None:
+        print("no filter for", os.uname().machine); sys.exit(3)
+    ins = [(0x20, 0, 0, 4), (0x15, 0, 5, arch), (0x20, 0, 0, 0), (0x15, 0, 3, CTL),
+           (0x20, 0, 0, 16), (0x15, 0, 1, JOIN), (0x06, 0, 0, 0x50000 | getattr(errno, err)),
+           (0x06, 0, 0, 0x7FFF0000)]
+    prog = b"".join(struct.pack("HBBI", *i) for i in ins)
+    buf = ctypes.create_string_buffer(prog)
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    fp = Fprog(len(ins), ctypes.addressof(buf))
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
+        print("filter", errno.errorcode[ctypes.get_errno()]); sys.exit(4)
 if sys.argv[1] == "outer":
+    refuse = sys.argv[2].startswith("--refuse=")
+    if refuse:
+        err = sys.argv.pop(2)[len("--refuse="):]
     fill = sys.argv[2] == "--fill"
     desc, data = sys.argv[2 + fill:4 + fill]
     cmd = sys.argv[4 + fill:]
@@ -73,6 +93,9 @@ if sys.argv[1] == "outer":
     if e: print("add", e); sys.exit(4)
     print("key", key)
     show("outside", read(key))
+    if refuse:
+        refuse_join(err)
+        print("join", call(CTL, JOIN, None)[1], flush=True)
     print("filters", filters(), flush=True)
     if fill:
         n = 0
@@ -172,14 +195,21 @@ assert_key_hidden() {
 hunter2"
 }
 
-# run_keys [--fill] PIDNS : the caller with its key, then the sandbox
+# run_keys [--fill|--refuse=ERRNO] [WRAPPER...] : the caller with its key,
+# then the sandbox (with $PIDNS) that runs INNER; or
+# run_keys [--fill|--refuse=ERRNO] "$HUTCH" ARGS... : that sandbox instead
 run_keys() {
     local fill=()
-    [[ $1 != --fill ]] || { fill=(--fill); shift; }
-    # shellcheck disable=SC2086
-    run --separate-stderr "$@" "$PY" -c "$KEYS_PY" outer "${fill[@]}" hutch-test-secret hunter2 \
-        "$HUTCH" --ro-bind / / --proc /proc --dev /dev $PIDNS --verbose -- \
-        /bin/sh -c "$INNER" "$KEYS_PY"
+    [[ $1 != --fill && $1 != --refuse=* ]] || { fill=("$1"); shift; }
+    local wrap=() cmd=()
+    if [[ ${1-} == "$HUTCH" ]]; then
+        cmd=("$@")
+    else
+        wrap=("$@")
+        # shellcheck disable=SC2086
+        cmd=("$HUTCH" --ro-bind / / --proc /proc --dev /dev $PIDNS --verbose -- /bin/sh -c "$INNER" "$KEYS_PY")
+    fi
+    run --separate-stderr "${wrap[@]}" "$PY" -c "$KEYS_PY" outer "${fill[@]}" hutch-test-secret hunter2 "${cmd[@]}"
     [[ $status -ne 3 ]] || skip "$output"
     [[ $status -ne 4 ]] || skip "no keyring of the test's own: $output"
 }
@@ -234,4 +264,51 @@ run_keys() {
         [[ $count == 3 ]] || fail "${pidns:-no pid namespace}: $count keys, expected 3" "$(_show_run)"
     done
     wait_until 30 keys_at_most "$SPARE_UID" 0 || fail "uid $SPARE_UID: $(keys_of "$SPARE_UID") keys left"
+}
+
+@test "a join refused by a filter of the caller's (EPERM, EACCES, ENOSYS): the sandbox starts, the key calls fail" {
+    skip_in_setuid_mode "the caller's filter needs no_new_privs, which keeps the setuid build from running"
+    local err
+    for err in EPERM EACCES ENOSYS; do
+        PIDNS=--unshare-pid
+        run_keys --refuse="$err"
+        [[ $(line join) == "$err" ]] || fail "the caller's filter did not refuse the join" "$(_show_run)"
+        assert_success
+        assert_key_hidden filter
+        [[ $stderr == *"$HUTCH_NAME: no new session keyring ($(python3 -c "import os, errno; print(os.strerror(errno.$err))")): "* ]] ||
+            fail "--verbose did not say so" "$(_show_run)"
+    done
+}
+
+@test "the keyring filter: key calls fail with ENOSYS through the x86_64, x32 and i386 ABIs; other calls pass" {
+    skip_in_setuid_mode "the caller's filter needs no_new_privs, which keeps the setuid build from running"
+    load probe
+    probe_setup
+    skip_unless_x86_64
+    # i386 numbers: add_key 286, request_key 287, keyctl 288, getppid 64.
+    # (hutch-probe knows no request_key by name: that one through i386 only.)
+    local calls=("call keyctl 0 -3 0" "call add_key 0 0 0 0 0" "x32 keyctl 0 -3 0"
+        "x32 add_key 0 0 0 0 0" "int80 288 0 -3 0" "int80 286" "int80 287"
+        "call getppid" "x32 getppid" "int80 64")
+    local script='p=$0; for t; do printf "%s: " "$t"; $p $t; done'
+    # Without the filter: what the kernel answers (x32 may not be built in).
+    run --separate-stderr "$HUTCH" --ro-bind / / --unshare-pid -- /bin/sh -c "$script" "$PROBE" "${calls[@]}"
+    assert_success
+    local x32 i386
+    x32=$(sed -n 's/^x32 getppid: //p' <<<"$output")
+    i386=$(sed -n 's/^int80 64: //p' <<<"$output")
+    [[ $output == *"call keyctl 0 -3 0: ok"* ]] || fail "keyctl fails without the filter" "$(_show_run)"
+    run_keys --refuse=EPERM "$HUTCH" --ro-bind / / --unshare-pid -- /bin/sh -c "$script" "$PROBE" "${calls[@]}"
+    [[ $(line join) == EPERM ]] || fail "the caller's filter did not refuse the join" "$(_show_run)"
+    assert_success
+    local t expect
+    for t in "${calls[@]}"; do
+        case $t in
+        *getppid | "int80 64") expect=ok ;;
+        *) expect=ENOSYS ;;
+        esac
+        [[ $t != x32* || $x32 == ok ]] || expect=ENOSYS # no x32 in this kernel: ENOSYS anyway
+        [[ $t != int80* || $i386 == ok ]] || expect=unavailable
+        [[ $(line "$t:") == "$expect" ]] || fail "$t: expected $expect" "$(_show_run)"
+    done
 }
