@@ -2,11 +2,12 @@
  * session and session keyring, parent-death signal, Landlock ruleset
  * (built while the paths can still be opened), rlimits, no_new_privs,
  * capabilities, exec label, Landlock enforced, the caller's seccomp
- * programs, hutch's own seccomp filter, the keyring filter (only when no
- * new session keyring could be joined), exec.  Seccomp goes last so that
- * no filter can get in the way of the steps before it (capset, prctl);
+ * programs, the keyring filter (only when no new session keyring could be
+ * joined), hutch's own seccomp filter, exec.  Seccomp goes last so that no
+ * filter can get in the way of the steps before it (capset, prctl);
  * hutch's filters are loaded after the caller's, so when two refuse a call
- * with an errno, hutch's is seen (the keyring filter's ENOSYS last of all).
+ * with an errno, hutch's is seen (its own filter's, asked for by the
+ * caller, over the keyring filter's ENOSYS).
  */
 #include "config.h"
 
@@ -219,17 +220,21 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
  * one by name joins a keyring that others of the user namespace may join
  * and fill.  Then hutch keeps the inherited keyring but closes the way to
  * it: the keyring filter (seccomp.c) makes add_key, keyctl and request_key
- * fail with ENOSYS in PID 1 and the command, loaded after every other
- * filter.  Those calls are a process's only ways to its keys; what is left
- * is /proc/keys, which shows the descriptions (never the payloads) of the
- * keys it may view -- with a new keyring too, for keys of the same uid with
- * the default "user may view" permission -- and lookups the kernel makes in
- * the inherited keyring for a file system bound in (fscrypt v1 keys, cifs
- * multiuser credentials).  The same fallback is taken when the join is
- * refused: EPERM or EACCES (an LSM, a seccomp profile such as a
- * container's), ENOSYS (a kernel without keys, or a filter).  The anonymous
- * join can fail with nothing else but ENOMEM, which stops hutch as before
- * (ENOKEY, EKEYREVOKED and the like only come from joining by name). */
+ * fail with ENOSYS in PID 1 and the command.  It is loaded after the
+ * caller's filters and before hutch's own (whose errno, asked for with
+ * --seccomp-errno, is then the one seen for these calls if it refuses them
+ * too).  Those calls are a process's only ways to its keys; what is left is
+ * /proc/keys, which shows the descriptions (never the payloads) of the keys
+ * it may view -- with a new keyring too, for keys of the same uid with the
+ * default "user may view" permission -- and lookups the kernel makes in the
+ * inherited keyring for a file system bound in (fscrypt v1 keys, cifs
+ * multiuser credentials).
+ *
+ * The same fallback is taken when the join is refused: EPERM or EACCES (an
+ * LSM, a seccomp profile such as a container's), ENOSYS (a kernel without
+ * keys, or a filter).  The anonymous join fails otherwise only with ENOMEM,
+ * which stops hutch as before (ENOKEY, EKEYREVOKED and the like come only
+ * from joining by name). */
 static enum { KEYRING_INHERITED, KEYRING_NEW, KEYRING_CLOSED } keyring_state;
 
 static void
@@ -304,8 +309,12 @@ read_seccomp_programs (const struct sandbox *sb, struct run *run)
   run->n_seccomp_progs = sb->n_seccomp_fds;
 }
 
-/* Load the caller's programs, then hutch's own filter; `report_fd` (if
- * not -1) is told "F" before a failure. */
+/* Load the caller's programs, the keyring filter (when no new keyring
+ * could be joined), then hutch's own filter; `report_fd` (if not -1) is
+ * told "F" before a failure.  When two of them refuse a call with an
+ * errno, the kernel reports the last one's: the keyring filter's ENOSYS
+ * over the caller's answer, and the errno asked for with --seccomp-deny
+ * and --seccomp-errno over the keyring filter's. */
 static void
 apply_seccomp (const struct run *run, int report_fd)
 {
@@ -316,22 +325,21 @@ apply_seccomp (const struct run *run, int report_fd)
           (void) write_all (report_fd, "F", 1);
         die_with_error ("Can't load seccomp filter");
       }
-  int r = hutch_seccomp_load (run);
-  if (r < 0)
-    {
-      if (report_fd >= 0)
-        (void) write_all (report_fd, "F", 1);
-      errno = -r;
-      die_with_error ("Can't load hutch's seccomp filter");
-    }
-  /* The keyring filter last of all: its ENOSYS is the answer seen. */
-  r = keyring_state == KEYRING_CLOSED ? hutch_seccomp_load_keyring_filter () : 0;
+  int r = keyring_state == KEYRING_CLOSED ? hutch_seccomp_load_keyring_filter () : 0;
   if (r < 0)
     {
       if (report_fd >= 0)
         (void) write_all (report_fd, "F", 1);
       errno = -r;
       die_with_error ("Can't load hutch's keyring filter (no new session keyring could be joined)");
+    }
+  r = hutch_seccomp_load (run);
+  if (r < 0)
+    {
+      if (report_fd >= 0)
+        (void) write_all (report_fd, "F", 1);
+      errno = -r;
+      die_with_error ("Can't load hutch's seccomp filter");
     }
 }
 

@@ -666,7 +666,8 @@ build_keyring_filter (struct sock_filter *f)
         {
           /* Equal: to the final "fail with ENOSYS". */
           unsigned char to_end = (unsigned char) (total - 1 - n - 1);
-          f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->nrs[k], to_end, 0);
+          f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->nrs[k],
+                                                  to_end, 0);
         }
       f[n++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     }

@@ -312,3 +312,18 @@ run_keys() {
         [[ $(line "$t:") == "$expect" ]] || fail "$t: expected $expect" "$(_show_run)"
     done
 }
+
+@test "the keyring filter and --seccomp-deny @keyring: the errno asked for is the one seen" {
+    skip_in_setuid_mode "the caller's filter needs no_new_privs, which keeps the setuid build from running"
+    run_keys --refuse=EPERM "$HUTCH" --ro-bind / / --unshare-pid --verbose \
+        --seccomp-deny @keyring --seccomp-errno EACCES -- /bin/sh -c "$INNER" "$KEYS_PY"
+    [[ $stderr != *"built without libseccomp"* ]] || skip "built without libseccomp"
+    [[ $(line join) == EPERM ]] || fail "the caller's filter did not refuse the join" "$(_show_run)"
+    assert_success
+    [[ $stderr == *"no new session keyring"* ]] || fail "no fallback" "$(_show_run)"
+    local what
+    for what in in-session in-search in-read in-add; do
+        [[ $(line "$what") == EACCES ]] || fail "$what: not EACCES" "$(_show_run)"
+    done
+    [[ ${lines[-1]} == ran ]] || fail "the sandbox did not run" "$(_show_run)"
+}
