@@ -1,10 +1,13 @@
 /* hutch — confinement of the command, applied last, in this order:
- * session, parent-death signal, Landlock ruleset (built while the paths
- * can still be opened), rlimits, no_new_privs, capabilities, exec label,
- * Landlock enforced, the caller's seccomp programs, hutch's own seccomp
- * filter, exec.  Seccomp goes last so that no filter can get in the way of
- * the steps before it (capset, prctl); hutch's filter is loaded after the
- * caller's, so when both refuse a call with an errno, hutch's is seen.
+ * session and session keyring, parent-death signal, Landlock ruleset
+ * (built while the paths can still be opened), rlimits, no_new_privs,
+ * capabilities, exec label, Landlock enforced, the caller's seccomp
+ * programs, the keyring filter (only when no new session keyring could be
+ * joined), hutch's own seccomp filter, exec.  Seccomp goes last so that no
+ * filter can get in the way of the steps before it (capset, prctl);
+ * hutch's filters are loaded after the caller's, so when two refuse a call
+ * with an errno, hutch's is seen (its own filter's, asked for by the
+ * caller, over the keyring filter's ENOSYS).
  */
 #include "config.h"
 
@@ -196,14 +199,62 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
     die_with_error ("Can't list /proc/self/fd to close inherited directories");
 }
 
-/* The caller's session keyring is inherited across clone and stays
- * "possessed" inside any namespace: join a new, empty, anonymous one so
- * that the command can neither read nor use the caller's keys. */
+/* The caller's keys.  A process keeps its session keyring across clone
+ * and unshare and "possesses" it in any namespace: through it, the
+ * caller's keys could be read and used inside.  (The user keyrings, @u
+ * and @us, belong to a user namespace since Linux 5.3: in the sandbox's
+ * own user namespace they are new, empty ones.  Without one, in root mode
+ * without --unshare-user, they are the caller's, as bubblewrap's are.)
+ *
+ * So the sandbox joins a new, empty, anonymous session keyring, once: PID
+ * 1 before it forks the command, which inherits it (fork shares the
+ * session keyring), or the command when there is no PID 1.  That keyring
+ * is a key charged to the caller's uid (kernel.keys.maxkeys, 200 keys by
+ * default, and maxbytes), and the kernel frees a dead process's keyrings a
+ * while after it exits (RCU, then the key garbage collector, around a
+ * second under load), so a few hundred sandboxes at once use the quota up
+ * and the join fails with EDQUOT.
+ *
+ * No keyring can be joined instead that costs nothing and holds none of
+ * the caller's keys: a process can't drop its session keyring, and joining
+ * one by name joins a keyring that others of the user namespace may join
+ * and fill.  Then hutch keeps the inherited keyring but closes the way to
+ * it: the keyring filter (seccomp.c) makes add_key, keyctl and request_key
+ * fail with ENOSYS in PID 1 and the command.  It is loaded after the
+ * caller's filters and before hutch's own (whose errno, asked for with
+ * --seccomp-errno, is then the one seen for these calls if it refuses them
+ * too).  Those calls are a process's only ways to its keys; what is left is
+ * /proc/keys, which shows the descriptions (never the payloads) of the keys
+ * it may view -- with a new keyring too, for keys of the same uid with the
+ * default "user may view" permission -- and lookups the kernel makes in the
+ * inherited keyring for a file system bound in (fscrypt v1 keys, cifs
+ * multiuser credentials).
+ *
+ * The same fallback is taken when the join is refused: EPERM or EACCES (an
+ * LSM, a seccomp profile such as a container's), ENOSYS (a kernel without
+ * keys, or a filter).  The anonymous join fails otherwise only with ENOMEM,
+ * which stops hutch as before (ENOKEY, EKEYREVOKED and the like come only
+ * from joining by name). */
+static enum { KEYRING_INHERITED, KEYRING_NEW, KEYRING_CLOSED } keyring_state;
+
 static void
-join_new_session_keyring (void)
+join_new_session_keyring (const struct sandbox *sb)
 {
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
+  if (keyring_state != KEYRING_INHERITED)
+    return; /* PID 1 did it for both */
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
+    {
+      keyring_state = KEYRING_NEW;
+      return;
+    }
+  int err = errno;
+  if ((err != EDQUOT && err != EPERM && err != EACCES && err != ENOSYS)
+      || !hutch_seccomp_keyring_filter_known ())
     die_with_error ("Can't join a new session keyring");
+  keyring_state = KEYRING_CLOSED;
+  if (sb->verbose)
+    log_msg (LOG_LVL_INFO, "no new session keyring (%s): add_key, keyctl and request_key fail "
+             "with ENOSYS in the sandbox instead", strerror (err));
 }
 
 static void
@@ -258,8 +309,12 @@ read_seccomp_programs (const struct sandbox *sb, struct run *run)
   run->n_seccomp_progs = sb->n_seccomp_fds;
 }
 
-/* Load the caller's programs, then hutch's own filter; `report_fd` (if
- * not -1) is told "F" before a failure. */
+/* Load the caller's programs, the keyring filter (when no new keyring
+ * could be joined), then hutch's own filter; `report_fd` (if not -1) is
+ * told "F" before a failure.  When two of them refuse a call with an
+ * errno, the kernel reports the last one's: the keyring filter's ENOSYS
+ * over the caller's answer, and the errno asked for with --seccomp-deny
+ * and --seccomp-errno over the keyring filter's. */
 static void
 apply_seccomp (const struct run *run, int report_fd)
 {
@@ -270,7 +325,15 @@ apply_seccomp (const struct run *run, int report_fd)
           (void) write_all (report_fd, "F", 1);
         die_with_error ("Can't load seccomp filter");
       }
-  int r = hutch_seccomp_load (run);
+  int r = keyring_state == KEYRING_CLOSED ? hutch_seccomp_load_keyring_filter () : 0;
+  if (r < 0)
+    {
+      if (report_fd >= 0)
+        (void) write_all (report_fd, "F", 1);
+      errno = -r;
+      die_with_error ("Can't load hutch's keyring filter (no new session keyring could be joined)");
+    }
+  r = hutch_seccomp_load (run);
   if (r < 0)
     {
       if (report_fd >= 0)
@@ -288,7 +351,7 @@ confine_pid1_before_fork (const struct sandbox *sb, struct run *run)
    * the same seccomp programs. */
   if (sb->new_session && setsid () == (pid_t) -1)
     die_with_error ("setsid");
-  join_new_session_keyring ();
+  join_new_session_keyring (sb); /* the command's too */
   read_seccomp_programs (sb, run);
 }
 
@@ -350,7 +413,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   if (sb->new_session && setsid () == (pid_t) -1)
     die_with_error ("setsid");
-  join_new_session_keyring ();
+  join_new_session_keyring (sb); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
   if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_PDEATHSIG)");

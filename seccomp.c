@@ -29,9 +29,11 @@
 #include "seccomp.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -39,6 +41,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBSECCOMP
@@ -585,6 +588,124 @@ hutch_seccomp_load (const struct run *run)
   if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
     return -errno;
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The keyring filter (confine.c's fallback when no new session keyring
+ * can be had): classic BPF written here, so that it exists in a build
+ * without libseccomp too.  For each ABI the CPU can enter the kernel
+ * through, add_key, request_key and keyctl fail with ENOSYS (what a
+ * kernel without keyrings answers, which key-using programs handle);
+ * every other call is allowed.  A call from an ABI the table does not
+ * name fails with ENOSYS whatever it is: no way round the filter, at the
+ * price of running nothing of such an ABI (there is none on x86 and Arm,
+ * whose every ABI is listed). */
+
+struct keyring_abi
+{
+  uint32_t arch;    /* AUDIT_ARCH_* */
+  uint32_t nr_mask; /* bits ignored in the number: x32's __X32_SYSCALL_BIT */
+  uint32_t nrs[3];  /* add_key, request_key, keyctl */
+};
+
+#define X32_SYSCALL_BIT 0x40000000u
+
+/* This build's ABI: its index in keyring_abis[]. */
+#if defined(__x86_64__) || (defined(__aarch64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#define KEYRING_ABI_NATIVE 0
+#elif defined(__i386__) || (defined(__arm__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#define KEYRING_ABI_NATIVE 1
+#elif (defined(__riscv) && __riscv_xlen == 64) || defined(__s390x__)
+#define KEYRING_ABI_NATIVE 0
+#endif
+
+#ifdef KEYRING_ABI_NATIVE
+static const struct keyring_abi keyring_abis[] = {
+#if defined(__x86_64__) || defined(__i386__)
+  /* x86_64 and x32 (the same numbers with X32_SYSCALL_BIT), i386 */
+  { AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, { 248, 249, 250 } },
+  { AUDIT_ARCH_I386, 0, { 286, 287, 288 } },
+#elif defined(__aarch64__) || defined(__arm__)
+  { AUDIT_ARCH_AARCH64, 0, { 217, 218, 219 } },
+  { AUDIT_ARCH_ARM, 0, { 309, 310, 311 } },
+#elif defined(__riscv)
+  { AUDIT_ARCH_RISCV64, 0, { 217, 218, 219 } },
+  { AUDIT_ARCH_RISCV32, 0, { 217, 218, 219 } },
+#else /* s390x */
+  { AUDIT_ARCH_S390X, 0, { 278, 279, 280 } },
+  { AUDIT_ARCH_S390, 0, { 278, 279, 280 } },
+#endif
+};
+
+/* 2 ABIs: 1 load of the arch, 2 blocks of at most 7, 1 return. */
+#define KEYRING_FILTER_MAX 16
+_Static_assert (N_ELEMENTS (keyring_abis) <= 2, "KEYRING_FILTER_MAX is for 2 ABIs");
+
+/* The program into f (KEYRING_FILTER_MAX entries); returns its length. */
+static unsigned short
+build_keyring_filter (struct sock_filter *f)
+{
+  unsigned short n = 0, total = 2; /* the arch load, the final return */
+
+  for (size_t i = 0; i < N_ELEMENTS (keyring_abis); i++)
+    total += keyring_abis[i].nr_mask ? 7 : 6;
+  f[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof (struct seccomp_data, arch));
+  for (size_t i = 0; i < N_ELEMENTS (keyring_abis); i++)
+    {
+      const struct keyring_abi *abi = &keyring_abis[i];
+      unsigned char rest = abi->nr_mask ? 6 : 5; /* the block after its first test */
+
+      /* Not this ABI: on to the next block (the arch is still in A). */
+      f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->arch, 0, rest);
+      f[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                              offsetof (struct seccomp_data, nr));
+      if (abi->nr_mask)
+        f[n++] = (struct sock_filter) BPF_STMT (BPF_ALU | BPF_AND | BPF_K, ~abi->nr_mask);
+      for (size_t k = 0; k < 3; k++)
+        {
+          /* Equal: to the final "fail with ENOSYS". */
+          unsigned char to_end = (unsigned char) (total - 1 - n - 1);
+          f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->nrs[k],
+                                                  to_end, 0);
+        }
+      f[n++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
+  /* A keyring call, or any call of an ABI not listed. */
+  f[n++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  return n;
+}
+#endif
+
+bool
+hutch_seccomp_keyring_filter_known (void)
+{
+#ifdef KEYRING_ABI_NATIVE
+  const struct keyring_abi *native = &keyring_abis[KEYRING_ABI_NATIVE];
+  /* The table agrees with this build's own numbers (x32's have the bit). */
+  return ((uint32_t) SYS_add_key & ~native->nr_mask) == native->nrs[0]
+         && ((uint32_t) SYS_request_key & ~native->nr_mask) == native->nrs[1]
+         && ((uint32_t) SYS_keyctl & ~native->nr_mask) == native->nrs[2];
+#else
+  return false;
+#endif
+}
+
+int
+hutch_seccomp_load_keyring_filter (void)
+{
+#ifdef KEYRING_ABI_NATIVE
+  struct sock_filter f[KEYRING_FILTER_MAX];
+  struct sock_fprog prog = { .len = build_keyring_filter (f), .filter = f };
+
+  if (!hutch_seccomp_keyring_filter_known ())
+    return -ENOTSUP;
+  if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    return -errno;
+  return 0;
+#else
+  return -ENOTSUP;
+#endif
 }
 
 bool

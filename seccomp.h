@@ -25,5 +25,13 @@ void hutch_seccomp_compile (const struct sandbox *sb, struct run *run);
  * be set).  Returns 0 or -errno. */
 int hutch_seccomp_load (const struct run *run);
 
+/* The keyring fallback (see confine.c): a filter built in (no libseccomp
+ * needed) that makes add_key, request_key and keyctl fail with ENOSYS on
+ * every ABI of the CPU.  _known() is false where hutch does not know the
+ * CPU's ABIs; _load() (no_new_privs set) returns 0, -ENOTSUP there, or
+ * the -errno of the load. */
+bool hutch_seccomp_keyring_filter_known (void);
+int hutch_seccomp_load_keyring_filter (void);
+
 /* True when hutch was built with libseccomp (the presets use it). */
 bool hutch_seccomp_available (void);
