@@ -740,3 +740,192 @@ hunter2"
         done
     fi
 }
+
+# --- attacks after recent container-runtime CVEs -------------------------------------
+
+# CVE-2024-21626 (runc): a working directory of /proc/self/fd/N, N one of
+# the runtime's own directory fds, left the process in the host's tree.
+# hutch holds an O_PATH fd of the host's /proc while it builds; --chdir
+# must never land on it, nor on any fd of its own.  (bwrap: the same hole,
+# fd 3 is its /proc.)
+@test "--chdir /proc/self/fd/N never leaves the command outside the new root" {
+    local n fdopts=(--info-fd 5 --json-status-fd 6 --sync-fd 7)
+    for n in 3 4 5 6 7 8 9 10 11 12 home host-root; do
+        local dir=/proc/self/fd/$n how=(--chdir "/proc/self/fd/$n") root=("${BASE[@]}") probe=$P
+        # $HOME is where the command starts when the caller's directory is
+        # missing inside.
+        [[ $n != home ]] || how=(--setenv HOME /proc/self/fd/3)
+        # With the host's tree as the root, the host's /proc is reachable
+        # by path (getcwd() is then no help).
+        [[ $n != host-root ]] || {
+            dir=/proc/self/fd/3 how=(--chdir "$dir") root=(--ro-bind / /) probe=$PROBE
+        }
+        run --separate-stderr run_closing_fds bash -c 'exec 5>"$1/info" 6>"$1/status" 7</dev/null
+            shift; exec "$@"' _ "$T" "$HUTCH" "${root[@]}" --proc /proc --dev /dev --unshare-pid \
+            "${NOCAPS[@]}" "${fdopts[@]}" "${how[@]}" -- "$probe" fd-targets
+        if ((status == 0)); then
+            # getcwd() fails (ENOENT) for a directory outside the root.
+            [[ $output == *$'\n'getcwd=/* ]] ||
+                fail "--chdir /proc/self/fd/$n: the command's cwd is outside the new root" "$(_show_run)"
+            [[ $output != *$'\n'cwd=/proc$'\n'* ]] ||
+                fail "--chdir /proc/self/fd/$n: the command's cwd is a /proc" "$(_show_run)"
+        else
+            assert_status 1
+            assert_error_line "Can't chdir to $dir*"
+        fi
+    done
+}
+
+# CVE-2024-21626 again, from the other side: whatever hutch opened while it
+# built (its /proc, the host's root, the new root, pipes to the monitor,
+# the status fds it was given) is closed before exec, with every option
+# that holds an fd, and the command starts inside the new root.  bwrap: the
+# same for its own fds.
+@test "the command holds no fd of hutch's and starts in the new root, with every fd option" {
+    local variant extra
+    for variant in plain pid1 nopid blockfd dwp; do
+        case $variant in
+        plain) extra=(--unshare-pid) ;;
+        pid1) extra=(--unshare-pid --as-pid-1) ;;
+        nopid) extra=() ;;
+        blockfd) extra=(--unshare-pid --block-fd 8) ;;
+        dwp) extra=(--unshare-pid --die-with-parent --new-session) ;;
+        esac
+        run --separate-stderr run_closing_fds bash -c '
+            exec 5>"$1/info" 6>"$1/status" 7</dev/null 8</dev/null
+            shift; exec "$@"' _ "$T" "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev \
+            --info-fd 5 --json-status-fd 6 --sync-fd 7 "${extra[@]}" -- "$P" fd-targets
+        assert_success
+        # --sync-fd stays open in the command (bwrap's, deliberately): fd 7.
+        # fd 8, a file the caller passed, is the command's (bwrap's too), but
+        # not as --block-fd.
+        local want="0=/dev/null 1=* 2=* "
+        [[ $variant == pid1 ]] && want+="7=/dev/null "
+        [[ $variant == blockfd ]] || want+="8=/dev/null "
+        local got
+        got=$(printf '%s ' "${lines[@]}")
+        # shellcheck disable=SC2053
+        [[ ${got%%cwd=*} == $want ]] || fail "$variant: the command holds other fds" "$(_show_run)"
+        has_line "getcwd=/" "$output" || fail "$variant: cwd is not the new root's /" "$(_show_run)"
+    done
+}
+
+# CVE-2024-21626's second half: PID 1 (hutch's, dumpable, the command's
+# uid) must hold no directory fd the command could reach through
+# /proc/1/fd.  bwrap: its PID 1 keeps the caller's fds.
+@test "PID 1 holds no directory fd the command could use through /proc/1/fd" {
+    run --separate-stderr psb "${USERNS[@]}" --bind "$T" /t -- /bin/sh -c '
+        for f in /proc/1/fd/*; do [ -e "$f" ] || continue
+            if [ -d "$f" ]; then echo "dir ${f##*/}"; fi
+            '"$P"' read-fd -100 "$f/etc/hostname" 2>/dev/null | grep -v "^E" ; done; echo done' 3<"$T" 4</
+    assert_success
+    assert_output done
+}
+
+# CVE-2024-32462 (flatpak): a command that begins with "--" was taken by
+# bwrap as one of its options.  After "--", and after the first word of
+# the command, every word is the command's, also from --args.
+@test "words after -- or after the command are never options, also from --args" {
+    mkdir "$T/host-only"
+    # "--bind / /" would show the host's $T inside.
+    run --separate-stderr esb -- --bind / / "$P" read-fd -100 "$T/host-only"
+    assert_status 1
+    assert_error_line "execvp --bind: No such file or directory"
+    [[ -z $output ]] || fail "something ran: $output"
+    run --separate-stderr esb /bin/sh -c 'echo "$@"; ls -d '"$T"'/host-only 2>/dev/null || echo absent' \
+        sh --bind / / --tmpfs /x --chdir /
+    assert_success
+    assert_output "--bind / / --tmpfs /x --chdir /
+absent"
+    # From --args: after "--" in the file, and after a command there.
+    printf '%s\0' --setenv X 1 -- --bind / / >"$T/args1"
+    printf '%s\0' --setenv X 1 /bin/sh -c 'echo "$X:$*"; ls -d '"$T"'/host-only 2>/dev/null || echo absent' \
+        sh --bind / / >"$T/args2"
+    run --separate-stderr esb --args 3 /bin/sh -c 'ls -d '"$T"'/host-only 2>/dev/null || echo absent' 3<"$T/args1"
+    # (bwrap drops the rest of the file after "--"; hutch takes it as the
+    # command: either way "--bind" is no option)
+    if ((status == 0)); then
+        assert_output absent
+    else
+        assert_error_line "execvp --bind: No such file or directory"
+    fi
+    run --separate-stderr esb --args 3 3<"$T/args2"
+    assert_success
+    assert_output "1:--bind / /
+absent"
+}
+
+# CVE-2025-52881 (runc): the runtime's writes to procfs files were
+# redirected by mounts the container arranged.  hutch writes uid_map,
+# gid_map, setgroups and /proc/sys/user/max_user_namespaces through its
+# own fd of the host's /proc: a bind over the sandbox's /proc/sys, made
+# before hutch writes there, neither receives the write nor weakens it.
+@test "--disable-userns writes its limit through hutch's own /proc, not the sandbox's /proc/sys" {
+    mkdir -p "$T/fake/user"
+    echo 99 >"$T/fake/user/max_user_namespaces"
+    chmod -R a+rwX "$T/fake"
+    run --separate-stderr psb --bind "$T/fake" /proc/sys --unshare-user --disable-userns -- \
+        /bin/sh -c 'cat /proc/sys/user/max_user_namespaces; unshare -U true 2>/dev/null && echo made || echo refused'
+    assert_success
+    assert_output "99
+refused"
+    assert_file_content "$T/fake/user/max_user_namespaces" 99
+}
+
+# The same for the uid and gid maps of the nested user namespace (--uid
+# with --unshare-user) and the command's own proc: nothing the sandbox
+# mounts changes what hutch writes, nor where.
+@test "the maps of a nested user namespace are written whatever the sandbox's /proc holds" {
+    mkdir -p "$T/fake/self"
+    : >"$T/fake/self/uid_map"
+    : >"$T/fake/self/gid_map"
+    run --separate-stderr esb --tmpfs /proc --bind "$T/fake" /proc --unshare-user --uid 1234 --gid 4321 \
+        -- "$P" ids
+    assert_success
+    assert_output "uid=1234/1234/1234 gid=4321/4321/4321"
+    [[ ! -s $T/fake/self/uid_map && ! -s $T/fake/self/gid_map ]] || fail "hutch wrote into the fake /proc"
+}
+
+# As root (who can): a host /proc that is not procfs.  hutch's writes land
+# nowhere and it stops with one line.
+@test "a /proc that is not procfs: one line, nothing written into it" {
+    skip_unless_root
+    skip_unless_cmd unshare
+    run --separate-stderr unshare -m /bin/sh -c 'mount -t tmpfs fake /proc && mkdir /proc/self &&
+        "$@"; st=$?; ls -A /proc; exit $st' sh "$HUTCH" "${BASE[@]}" --unshare-user --uid 5 -- /bin/true
+    assert_status 1
+    assert_output self
+    [[ $stderr == "$HUTCH_NAME: "* && $stderr != *$'\n'* ]] || fail "expected one error line" "$(_show_run)"
+}
+
+# CVE-2021-30465 (runc): a destination under a writable bind, swapped with
+# renameat2(RENAME_EXCHANGE) for a symlink to / (or to the host) while the
+# runtime mounted, put the mount outside the container's root.  Here a
+# host process exchanges a directory and a symlink under the bind
+# destination as fast as it can while sandboxes are built; the command
+# reports where the mounts landed.  bwrap: resolves the destination again
+# for each mount, so the swap can lead it anywhere the symlink points.
+@test "RENAME_EXCHANGE of a directory and a symlink on a destination: no mount lands outside the new root" {
+    plant_traps
+    mkdir -p "$T/shared/race/d" "$T/src"
+    echo src-marker >"$T/src/marker"
+    ln -s / "$T/shared/race/to-root"
+    ln -s "../../../../../../../../../..$T/outside" "$T/shared/race/to-host"
+    "$PROBE" exchange 30 "$T/shared/race/d" "$T/shared/race/to-root" >/dev/null &
+    track_pid $!
+    "$PROBE" exchange 30 "$T/shared/race/d" "$T/shared/race/to-host" >/dev/null &
+    track_pid $!
+    local i
+    for ((i = 0; i < 200; i++)); do
+        "$HUTCH" "${BASE[@]}" --bind "$T/shared" /shared --bind "$T/src" /shared/race/d/m \
+            --tmpfs /shared/race/d/t --dev /shared/race/d/dev --dir /shared/race/d/x/y -- \
+            /bin/true >/dev/null 2>&1 </dev/null || true
+    done
+    kill "${BG_PIDS[@]}" 2>/dev/null || true
+    assert_outside_untouched
+    [[ -z $(find "$T/outside" -mindepth 1 ! -name victim) ]] ||
+        fail "something was made outside the new root:" "$(find "$T/outside")"
+    # (and the directories made by --dir under the root, or nowhere)
+    [[ ! -e /x/y ]] || fail "--dir made /x/y on the host"
+    # (teardown: the host's mount table is unchanged)
+}
