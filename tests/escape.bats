@@ -929,3 +929,145 @@ refused"
     [[ ! -e /x/y ]] || fail "--dir made /x/y on the host"
     # (teardown: the host's mount table is unchanged)
 }
+
+# --- the seccomp policy through every ABI ---------------------------------------------
+
+# --seccomp-policy default, each rule tried through the i386 ABI (int
+# $0x80, its own numbers), the x32 ABI (__X32_SYSCALL_BIT: the filter
+# answers before the kernel, so EPERM even where x32 is not built in, where
+# an unfiltered call is ENOSYS) and socketcall(2), the i386 multiplexer
+# whose arguments sit in memory.  Each line: the call, what it must give.
+# bwrap: no policy of its own.
+@test "--seccomp-policy default holds through the i386 and x32 ABIs and socketcall" {
+    hutch_only "--seccomp-policy is hutch's"
+    "$HUTCH" --version | grep -q libseccomp || skip "built without libseccomp"
+    [[ $(uname -m) == x86_64 ]] || skip "x86_64 ABIs"
+    local calls=(
+        "int80 120 0x10000011:EPERM"        # clone(CLONE_NEWUSER)
+        "int80 310 0x10000000:EPERM"        # unshare(CLONE_NEWUSER)
+        "int80 435 0 0:ENOSYS"              # clone3: libc falls back to clone
+        "int80 425 1 0:EPERM"               # io_uring_setup
+        "int80 136 0x400000:EPERM"          # personality(READ_IMPLIES_EXEC)
+        "int80 136 0x40000:EPERM"           # personality(ADDR_NO_RANDOMIZE)
+        "int80 102 1 @17,3,0:EAFNOSUPPORT"  # socketcall(SYS_SOCKET, AF_PACKET)
+        "int80 102 1 @40,1,0:EAFNOSUPPORT"  # socketcall(SYS_SOCKET, AF_VSOCK)
+        "int80 359 17 3 0:EAFNOSUPPORT"     # socket(AF_PACKET)
+        "int80 26 3 0x7fffffff 0:EPERM"     # ptrace
+        "int80 288 0 -3 0:EPERM"            # keyctl
+        "int80 54 0 0x5412 @0:EPERM"        # ioctl(TIOCSTI)
+        "int80 21 0 0 0 0 0:EPERM"          # mount
+        "int80 357 0 0 0:EPERM"             # bpf
+        "int80 336 0 0 -1 -1 0:EPERM"       # perf_event_open
+        "int80 347 1 0 0 0 0:EPERM"         # process_vm_readv
+        "x32 56 0x10000011 0 0 0 0:EPERM"   # clone(CLONE_NEWUSER)
+        "x32 272 0x10000000:EPERM"          # unshare(CLONE_NEWUSER)
+        "x32 425 1 0:EPERM"                 # io_uring_setup
+        "x32 135 0x400000:EPERM"            # personality
+        "x32 521 3 0x7fffffff 0:EPERM"      # ptrace (x32's own number)
+        "x32 514 0 0x5412 0:EPERM"          # ioctl(TIOCSTI) (x32's own number)
+        "x32 250 0 -3 0:EPERM"              # keyctl
+        "x32 41 17 3 0:EAFNOSUPPORT"        # socket(AF_PACKET)
+        "64 425 1 0:EPERM"                  # io_uring_setup
+        "64 435 0 0:ENOSYS"                 # clone3
+    )
+    local script="" c
+    for c in "${calls[@]}"; do
+        script+="$P abi ${c%:*}; "
+    done
+    # Control: the i386 ABI can be entered at all, and the calls pass
+    # without the policy.
+    run --separate-stderr psb "${USERNS[@]}" -- "$P" abi int80 20
+    [[ $output != unavailable ]] || skip "this kernel runs no i386 system calls"
+    assert_output ok
+    run --separate-stderr psb "${USERNS[@]}" -- /bin/sh -c "$script" </dev/null
+    assert_success
+    [[ ${lines[0]} == ok && ${lines[3]} == EFAULT ]] ||
+        fail "without the policy clone and io_uring_setup should pass the filter" "$(_show_run)"
+    run --separate-stderr psb "${USERNS[@]}" --seccomp-policy default -- /bin/sh -c "$script" </dev/null
+    assert_success
+    local i=0 bad=""
+    for c in "${calls[@]}"; do
+        [[ ${lines[i]-} == "${c##*:}" ]] || bad+="${c%:*}: got ${lines[i]-nothing}, want ${c##*:}"$'\n'
+        i=$((i + 1))
+    done
+    [[ -z $bad ]] || fail "calls got through the policy:" "$bad" "$(_show_run)"
+}
+
+# --- the monitor, PID 1 and the caller --------------------------------------------------
+
+# bwrap: the same (the monitor is outside the PID namespace).
+@test "with a PID namespace the monitor is out of reach: no parent, no /proc entry" {
+    run --separate-stderr psb -- /bin/sh -c '
+        grep ^PPid: /proc/1/status | tr -d "\t"
+        for p in /proc/[0-9]*; do read -r c <$p/comm; echo "${p#/proc/}:$c"; done'
+    assert_success
+    [[ ${lines[0]} == PPid:0 ]] || fail "PID 1 has a parent in its namespace" "$(_show_run)"
+    # The processes: PID 1 (hutch's reaper), the shell and what it forked.
+    local l
+    for l in "${lines[@]:1}"; do
+        [[ $l != *":${HUTCH_NAME:0:15}" || $l == "1:"* ]] || fail "the monitor is visible: $l" "$(_show_run)"
+    done
+}
+
+# bwrap: the same for mem, fd and environ (its monitor is non-dumpable in
+# setuid mode only).  Without a PID namespace the monitor is the
+# command's parent: its memory, fds and environment stay closed.
+@test "without a PID namespace the monitor's mem, fd/, environ and root stay closed" {
+    local extra=("${NOCAPS[@]}")
+    run --separate-stderr esb "${extra[@]}" --proc /proc -- /bin/sh -c '
+        m=$PPID
+        '"$P"' read-fd -100 /proc/$m/mem; '"$P"' open-w /proc/$m/mem
+        '"$P"' read-fd -100 /proc/$m/fd/0; '"$P"' read-fd -100 /proc/$m/fd/2
+        ls /proc/$m/fd >/dev/null 2>&1 && echo ok || echo EACCES
+        '"$P"' read-fd -100 /proc/$m/environ; '"$P"' read-fd -100 /proc/$m/root/etc/hostname
+        '"$P"' read-fd -100 /proc/$m/map_files/.; '"$P"' ptrace $m'
+    assert_success
+    assert_refused
+}
+
+# hutch's claim: --timeout runs where the command can't stop it.  Without
+# a PID namespace the command can signal its monitor (same uid): with
+# --unshare-pid or --scope-signals it can't, and the timeout holds.
+@test "--timeout holds against a command that tries to kill or stop its monitor" {
+    hutch_only "--timeout is hutch's"
+    local variant
+    for variant in pid scope; do
+        local extra=(--unshare-pid --proc /proc)
+        [[ $variant == pid ]] || extra=(--scope-signals --proc /proc)
+        run --separate-stderr "$HUTCH" "${BASE[@]}" "${extra[@]}" --timeout 1:0.2 -- /bin/sh -c '
+            kill -STOP $PPID 2>/dev/null; kill -KILL $PPID 2>/dev/null; kill -KILL -1 2>/dev/null
+            exec sleep 20'
+        if [[ $variant == scope && $stderr == *"Landlock"* && $status -ne 124 ]]; then
+            continue # the kernel lacks signal scoping
+        fi
+        assert_status 124
+    done
+}
+
+# A setuid program must not leave a core of itself.  The caller (whose
+# real uid it keeps) can signal it; with RLIMIT_CORE unlimited and a
+# core_pattern of "core", a dumpable monitor would write ./core.
+@test "a monitor killed with SIGSEGV, SIGABRT or SIGBUS leaves no core and no process" {
+    local pattern
+    pattern=$(cat /proc/sys/kernel/core_pattern)
+    [[ $pattern == core* ]] || skip "core_pattern is \"$pattern\": cores don't land in the cwd"
+    local sig
+    # (not SIGQUIT: a background job of a script starts with it ignored)
+    for sig in SEGV ABRT BUS; do
+        run bash -c 'ulimit -c unlimited || exit 3
+            "$@" --info-fd 3 -- /bin/sh -c "echo up >&2; exec sleep 30" 3>info 2>up &
+            m=$!
+            for i in $(seq 200); do [ -s up ] && break; sleep 0.02; done
+            stat -c %u /proc/$m/fd
+            kill -'"$sig"' $m; wait $m; echo "status $?"' _ "$HUTCH" "${BASE[@]}" --die-with-parent
+        assert_success
+        [[ ${lines[-1]} == "status "13[0-9] ]] || fail "SIG$sig: the monitor did not die of it" "$(_show_run)"
+        # A non-dumpable process's /proc/PID/fd belongs to root.
+        [[ ${lines[0]} == 0 ]] || fail "SIG$sig: the monitor is dumpable" "$(_show_run)"
+        [[ -z $(find "$T" -maxdepth 1 -name 'core*') ]] || fail "SIG$sig: a core was written" "$(ls -l "$T")"
+        local child
+        child=$(sed -n 's/.*"child-pid": *\([0-9]*\).*/\1/p' "$T/info")
+        [[ -n $child ]] && wait_until 5 pid_gone "$child" || fail "SIG$sig: the sandbox is left"
+        rm -f "$T/info" "$T/up"
+    done
+}
