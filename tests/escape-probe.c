@@ -25,7 +25,8 @@
  *   escape-probe key-read ID               KEYCTL_READ of key ID
  *   escape-probe key-search DESC           KEYCTL_SEARCH for DESC in @s
  *   escape-probe fds                       the open fds of this process, one line
- *   escape-probe fd-targets                the same, each as FD=TARGET, and the cwd
+ *   escape-probe fd-targets [FILE]         the same, each as FD=TARGET, and the cwd
+ *                                          (to FILE, whose own fd is left out)
  *   escape-probe abi 64|x32|int80 NR [ARG...]
  *                                          raw system call NR through that ABI
  *                                          (x32: NR | __X32_SYSCALL_BIT; int80:
@@ -551,8 +552,16 @@ main (int argc, char **argv)
     return abi_call (argc, argv);
   if (strcmp (cmd, "exchange") == 0)
     return exchange (argc, argv);
-  if (strcmp (cmd, "fd-targets") == 0)
+  if (strcmp (cmd, "fd-targets") == 0 && argc <= 3)
     {
+      int out = -1;
+      if (argc == 3)
+        {
+          out = open (argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          if (out < 0 || (stdout = fdopen (out, "w")) == NULL)
+            return 2;
+          setvbuf (stdout, NULL, _IOLBF, 0);
+        }
       DIR *d = opendir ("/proc/self/fd");
       struct dirent *de;
       char path[320], target[4096];
@@ -561,7 +570,7 @@ main (int argc, char **argv)
         return fail ();
       int own = dirfd (d);
       while ((de = readdir (d)) != NULL)
-        if (de->d_name[0] != '.' && atoi (de->d_name) != own)
+        if (de->d_name[0] != '.' && atoi (de->d_name) != own && atoi (de->d_name) != out)
           {
             snprintf (path, sizeof path, "/proc/self/fd/%s", de->d_name);
             n = readlink (path, target, sizeof target - 1);
