@@ -798,10 +798,11 @@ hunter2"
         assert_success
         # --sync-fd stays open in the command (bwrap's, deliberately): fd 7.
         # fd 8, a file the caller passed, is the command's (bwrap's too), but
-        # not as --block-fd.
+        # not as --block-fd, nor in setuid mode (which closes what no
+        # option names).
         local want="0=/dev/null 1=* 2=* "
         [[ $variant == pid1 ]] && want+="7=/dev/null "
-        [[ $variant == blockfd ]] || want+="8=/dev/null "
+        [[ $variant == blockfd ]] || setuid_mode || want+="8=/dev/null "
         local got
         got=$(printf '%s ' "${lines[@]}")
         # shellcheck disable=SC2053
