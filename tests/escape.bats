@@ -762,7 +762,7 @@ hunter2"
         }
         run --separate-stderr run_closing_fds bash -c 'exec 5>"$1/info" 6>"$1/status" 7</dev/null
             shift; exec "$@"' _ "$T" "$HUTCH" "${root[@]}" --proc /proc --dev /dev --unshare-pid \
-            "${NOCAPS[@]}" "${fdopts[@]}" "${how[@]}" -- "$probe" fd-targets
+            "${NOCAPS[@]}" "${fdopts[@]}" "${how[@]}" -- "$probe" fd-targets </dev/null
         if ((status == 0)); then
             # getcwd() fails (ENOENT) for a directory outside the root.
             [[ $output == *$'\n'getcwd=/* ]] ||
@@ -794,7 +794,7 @@ hunter2"
         run --separate-stderr run_closing_fds bash -c '
             exec 5>"$1/info" 6>"$1/status" 7</dev/null 8</dev/null
             shift; exec "$@"' _ "$T" "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev \
-            --info-fd 5 --json-status-fd 6 --sync-fd 7 "${extra[@]}" -- "$P" fd-targets
+            --info-fd 5 --json-status-fd 6 --sync-fd 7 "${extra[@]}" -- "$P" fd-targets </dev/null
         assert_success
         # --sync-fd stays open in the command (bwrap's, deliberately): fd 7.
         # fd 8, a file the caller passed, is the command's (bwrap's too), but
@@ -1071,4 +1071,36 @@ refused"
         [[ -n $child ]] && wait_until 5 pid_gone "$child" || fail "SIG$sig: the sandbox is left"
         rm -f "$T/info" "$T/up"
     done
+}
+
+# CVE-2025-31133 / CVE-2025-52565 (runc): a /dev/null or /dev/console the
+# runtime bound over a path was swapped for a symlink, and the bind made a
+# procfs file writable, or landed on it.  hutch's /dev is a fresh tmpfs
+# whose nodes come from the host's /dev; a mask the caller asks for
+# (--ro-bind /dev/null PATH) on a destination a host process swaps for a
+# symlink to /proc/sys/kernel/core_pattern resolves in the new root, and
+# /proc/sys stays read-only whatever happens.
+@test "a /dev/null mask on a destination swapped for a symlink into /proc/sys unmasks nothing" {
+    local before
+    before=$(cat /proc/sys/kernel/core_pattern)
+    mkdir -p "$T/shared/race"
+    : >"$T/shared/race/mask"
+    ln -s /proc/sys/kernel/core_pattern "$T/shared/race/to-proc"
+    "$PROBE" exchange 20 "$T/shared/race/mask" "$T/shared/race/to-proc" >/dev/null &
+    track_pid $!
+    local i out bad=""
+    for ((i = 0; i < 100; i++)); do
+        out=$("$HUTCH" "${BASE[@]}" --proc /proc --dev /dev --unshare-pid "${NOCAPS[@]}" \
+            --bind "$T/shared" /shared --ro-bind /dev/null /shared/race/mask -- /bin/sh -c '
+            '"$P"' open-w /proc/sys/kernel/core_pattern
+            '"$P"' open-w /proc/sys/kernel/domainname
+            stat -c %F:%t:%T /dev/null' 2>/dev/null </dev/null) || continue
+        # (EACCES: the mask landed on the sandbox's core_pattern through the
+        # symlink, resolved in the new root; a nodev /dev/null can't be opened)
+        [[ $out =~ ^(EROFS|EACCES)$'\n'EROFS$'\n''character special file:1:3'$ ]] ||
+            bad+="run $i: $out"$'\n'
+    done
+    kill "${BG_PIDS[@]}" 2>/dev/null || true
+    [[ -z $bad ]] || fail "a procfs file became writable, or /dev/null is not the device:" "$bad"
+    [[ $(cat /proc/sys/kernel/core_pattern) == "$before" ]] || fail "the host's core_pattern changed"
 }

@@ -331,3 +331,22 @@ wait_for_child() {
     grep -q '"exit-code": *7' "$T/status" || fail "--json-status-fd: $(cat "$T/status")"
     pid_gone "$CHILD" || fail "the sandbox is left"
 }
+
+# And at random points of the build: hutch SIGKILLed after 0 to 30 ms,
+# many times.  With --die-with-parent (and a PID namespace) nothing of any
+# run is left, whatever phase it was in.
+@test "SIGKILL of hutch at random points of the build: no process and no mount left" {
+    local mark="601.$$$RANDOM" i pids=()
+    for ((i = 0; i < 40; i++)); do
+        "$HUTCH" "${RUN[@]}" --die-with-parent --tmpfs /tmp --dir /tmp/a/b --bind "$T" /t \
+            --ro-bind /etc /x/etc --remount-ro /x -- /bin/sleep "$mark" 2>/dev/null &
+        local m=$!
+        track_pid "$m"
+        sleep "0.0$((RANDOM % 3))$((RANDOM % 10))"
+        kill -KILL "$m" 2>/dev/null || true
+        wait "$m" 2>/dev/null || true
+    done
+    wait_until 5 eval '[[ -z $(pgrep -f "sleep $mark") ]]' ||
+        fail "processes left: $(pgrep -af "sleep $mark")"
+    # (teardown: no mount left on the host)
+}
