@@ -23,6 +23,9 @@
  *                                          a "user" key DESC to it, print its id,
  *                                          then exec CMD (which inherits it)
  *   escape-probe key-read ID               KEYCTL_READ of key ID
+ *   escape-probe key-fill -- CMD...        join a new session keyring, add keys to
+ *                                          it until the user's quota is full, print
+ *                                          "filled", exec CMD
  *   escape-probe key-search DESC           KEYCTL_SEARCH for DESC in @s
  *   escape-probe fds                       the open fds of this process, one line
  *   escape-probe fd-targets [FILE]         the same, each as FD=TARGET, and the cwd
@@ -375,6 +378,29 @@ keys (int argc, char **argv)
       execvp (argv[5], argv + 5);
       perror ("escape-probe: exec");
       return 2;
+    }
+  if (strcmp (argv[1], "key-fill") == 0)
+    {
+      if (argc < 4 || strcmp (argv[2], "--") != 0)
+        return usage ();
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0)
+        return fail ();
+      for (int i = 0; i < 2000000; i++)
+        {
+          char name[32];
+          snprintf (name, sizeof name, "fill-%d", i);
+          if (syscall (SYS_add_key, "user", name, "x", (size_t) 1, KEY_SPEC_SESSION_KEYRING) < 0)
+            {
+              if (errno != EDQUOT)
+                return fail ();
+              printf ("filled\n");
+              fflush (stdout);
+              execvp (argv[3], argv + 3);
+              perror ("escape-probe: exec");
+              return 2;
+            }
+        }
+      return usage ();
     }
   if (strcmp (argv[1], "key-read") == 0 && argc == 3)
     {

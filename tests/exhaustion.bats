@@ -350,3 +350,24 @@ wait_for_child() {
         fail "processes left: $(pgrep -af "sleep $mark")"
     # (teardown: no mount left on the host)
 }
+
+# The caller's key quota (kernel.keys.maxkeys, per uid) is full: hutch
+# can't give the command a session keyring of its own, and says so in one
+# line rather than hand it the caller's.  As root only, for a uid nobody
+# uses: filling hutchtest's quota would fail every other suite's runs.
+# (bwrap: no keyring of its own, so it runs.)
+@test "the caller's key quota is full: one line about the keyring, the caller's keyring not handed on" {
+    hutch_only "bubblewrap makes no session keyring"
+    skip_unless_root
+    skip_unless_cmd setpriv
+    local probe=$BATS_TEST_DIRNAME/escape-probe
+    [[ -x $probe ]] || probe=${HUTCH_BUILDDIR:-${HUTCH%/*}}/tests/escape-probe
+    [[ -x $probe ]] || skip "tests/escape-probe is not built"
+    local uid=$((3100000 + RANDOM))
+    chmod 0755 "$T"
+    run --separate-stderr setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+        "$probe" key-fill -- "$HUTCH" "${RUN[@]}" -- /bin/echo ran
+    assert_status 1
+    assert_output filled
+    assert_error_line "*keyring*"
+}
