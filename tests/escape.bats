@@ -1035,7 +1035,7 @@ refused"
     for variant in pid scope; do
         local extra=(--unshare-pid --proc /proc)
         [[ $variant == pid ]] || extra=(--scope-signals --proc /proc)
-        run --separate-stderr "$HUTCH" "${BASE[@]}" "${extra[@]}" --timeout 1:0.2 -- /bin/sh -c '
+        run --separate-stderr "$HUTCH" "${BASE[@]}" "${extra[@]}" --timeout 0.5:0.1 -- /bin/sh -c '
             kill -STOP $PPID 2>/dev/null; kill -KILL $PPID 2>/dev/null; kill -KILL -1 2>/dev/null
             exec sleep 20'
         if [[ $variant == scope && $stderr == *"Landlock"* && $status -ne 124 ]]; then
