@@ -7,8 +7,11 @@
  * raise a hard limit: the kernel checks CAP_SYS_RESOURCE in the initial
  * namespace.
  *
- * --timeout runs in the monitor, outside the sandbox, where the command
- * cannot stop it: a timerfd in the monitor's poll loop (monitor.c).
+ * --timeout runs in the monitor, outside the sandbox: a timerfd in the
+ * monitor's poll loop (monitor.c).  With a PID namespace (or
+ * --scope-signals) the command cannot reach the monitor; without, the
+ * monitor is a process of the command's own uid that the command can
+ * signal, and a command that kills it outlives the timeout.
  */
 #include "config.h"
 

@@ -23,8 +23,24 @@
  *                                          a "user" key DESC to it, print its id,
  *                                          then exec CMD (which inherits it)
  *   escape-probe key-read ID               KEYCTL_READ of key ID
+ *   escape-probe key-fill -- CMD...        join a new session keyring, add keys to
+ *                                          it until the user's quota is full, print
+ *                                          "filled", exec CMD
  *   escape-probe key-search DESC           KEYCTL_SEARCH for DESC in @s
  *   escape-probe fds                       the open fds of this process, one line
+ *   escape-probe fd-targets [FILE]         the same, each as FD=TARGET, and the cwd
+ *                                          (to FILE, whose own fd is left out)
+ *   escape-probe abi 64|x32|int80 NR [ARG...]
+ *                                          raw system call NR through that ABI
+ *                                          (x32: NR | __X32_SYSCALL_BIT; int80:
+ *                                          the i386 ABI, in a child, up to 5
+ *                                          arguments; an ARG "@a,b,c" is a pointer
+ *                                          to those 32-bit words below 4 GiB, for
+ *                                          socketcall); "unavailable" when the
+ *                                          ABI can't be entered, "killed" when the
+ *                                          call killed the process
+ *   escape-probe exchange SECONDS A B      renameat2(RENAME_EXCHANGE) A and B
+ *                                          in a loop for SECONDS; prints "swapped N"
  *   escape-probe userns-limit UID GID -- CMD...
  *                                          (root) in a new user namespace that maps
  *                                          ids 0-65535 to the same host ids, set
@@ -53,6 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <grp.h>
 #include <sched.h>
@@ -61,6 +79,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -210,6 +229,137 @@ userns_limit (int argc, char **argv)
   return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
 }
 
+/* An argument of "abi": a number, or "@a,b,c": a pointer to those 32-bit
+ * words in memory below 4 GiB (reachable from the i386 ABI). */
+static long
+abi_arg (const char *s)
+{
+  if (s[0] != '@')
+    {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull (s, &end, 0);
+      if (errno != 0 || *end != '\0' || end == s)
+        {
+          fprintf (stderr, "escape-probe: not a number: %s\n", s);
+          exit (2);
+        }
+      return (long) v;
+    }
+  uint32_t *words = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+                          -1, 0);
+  if (words == MAP_FAILED)
+    exit (fail ());
+  size_t n = 0;
+  for (const char *p = s + 1; *p && n < 1024;)
+    {
+      char *end;
+      words[n++] = (uint32_t) strtoul (p, &end, 0);
+      if (end == p)
+        exit (usage ());
+      p = *end == ',' ? end + 1 : end;
+    }
+  return (long) (uintptr_t) words;
+}
+
+/* escape-probe abi 64|x32|int80 NR [ARG...]: the call runs in a child,
+ * so that a filter that kills, a clone that succeeds or an ABI the CPU
+ * refuses is reported, not fatal; the child sends the result back. */
+static int
+abi_call (int argc, char **argv)
+{
+  long a[6] = { 0 };
+  int p[2];
+  const char *abi = argv[2];
+  long nr = abi_arg (argv[3]);
+
+  if (argc > 10)
+    return usage ();
+  for (int i = 4; i < argc; i++)
+    a[i - 4] = abi_arg (argv[i]);
+  if (pipe (p) < 0)
+    return fail ();
+  pid_t pid = fork ();
+  if (pid < 0)
+    return fail ();
+  if (pid == 0)
+    {
+      long r;
+      pid_t self = getpid ();
+      close (p[0]);
+      if (strcmp (abi, "64") == 0)
+        r = syscall (nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+      else if (strcmp (abi, "x32") == 0)
+        r = syscall (nr | 0x40000000L, a[0], a[1], a[2], a[3], a[4], a[5]);
+      else if (strcmp (abi, "int80") == 0)
+        {
+#if defined(__x86_64__)
+          __asm__ volatile ("int $0x80"
+                            : "=a"(r)
+                            : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
+                            : "memory");
+          if (r < 0 && r > -4096)
+            {
+              errno = (int) -r;
+              r = -1;
+            }
+#else
+          _exit (3);
+#endif
+        }
+      else
+        _exit (2);
+      if (getpid () != self)
+        _exit (0); /* a clone that made a process: that one leaves */
+      int out[2] = { r < 0 ? errno : 0, 1 };
+      if (write (p[1], out, sizeof out) != (ssize_t) sizeof out)
+        _exit (1);
+      _exit (0);
+    }
+  close (p[1]);
+  int out[2];
+  ssize_t n = read (p[0], out, sizeof out);
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return fail ();
+  /* (a child that clone made is not waited for: it is gone at once) */
+  if (n == (ssize_t) sizeof out)
+    {
+      if (out[0] == 0)
+        printf ("ok\n");
+      else
+        {
+          errno = out[0];
+          return fail ();
+        }
+      return 0;
+    }
+  if (WIFEXITED (st) && WEXITSTATUS (st) == 2)
+    return usage ();
+  if (WIFSIGNALED (st) && WTERMSIG (st) == SIGSYS)
+    printf ("killed\n");
+  else
+    printf ("unavailable\n");
+  return 0;
+}
+
+/* escape-probe exchange SECONDS A B: swap two names as fast as possible. */
+static int
+exchange (int argc, char **argv)
+{
+  if (argc != 5)
+    return usage ();
+  time_t end = time (NULL) + num (argv[2]);
+  unsigned long n = 0;
+  while (time (NULL) < end)
+    for (int i = 0; i < 1000; i++)
+      if (syscall (SYS_renameat2, AT_FDCWD, argv[3], AT_FDCWD, argv[4], 2 /* RENAME_EXCHANGE */) == 0)
+        n++;
+  printf ("swapped %lu\n", n);
+  return 0;
+}
+
 static int
 keys (int argc, char **argv)
 {
@@ -228,6 +378,29 @@ keys (int argc, char **argv)
       execvp (argv[5], argv + 5);
       perror ("escape-probe: exec");
       return 2;
+    }
+  if (strcmp (argv[1], "key-fill") == 0)
+    {
+      if (argc < 4 || strcmp (argv[2], "--") != 0)
+        return usage ();
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0)
+        return fail ();
+      for (int i = 0; i < 2000000; i++)
+        {
+          char name[32];
+          snprintf (name, sizeof name, "fill-%d", i);
+          if (syscall (SYS_add_key, "user", name, "x", (size_t) 1, KEY_SPEC_SESSION_KEYRING) < 0)
+            {
+              if (errno != EDQUOT)
+                return fail ();
+              printf ("filled\n");
+              fflush (stdout);
+              execvp (argv[3], argv + 3);
+              perror ("escape-probe: exec");
+              return 2;
+            }
+        }
+      return usage ();
     }
   if (strcmp (argv[1], "key-read") == 0 && argc == 3)
     {
@@ -401,6 +574,44 @@ main (int argc, char **argv)
     return keys (argc, argv);
   if (strcmp (cmd, "userns-limit") == 0)
     return userns_limit (argc, argv);
+  if (strcmp (cmd, "abi") == 0 && argc >= 4)
+    return abi_call (argc, argv);
+  if (strcmp (cmd, "exchange") == 0)
+    return exchange (argc, argv);
+  if (strcmp (cmd, "fd-targets") == 0 && argc <= 3)
+    {
+      int out = -1;
+      if (argc == 3)
+        {
+          out = open (argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          if (out < 0 || (stdout = fdopen (out, "w")) == NULL)
+            return 2;
+          setvbuf (stdout, NULL, _IOLBF, 0);
+        }
+      DIR *d = opendir ("/proc/self/fd");
+      struct dirent *de;
+      char path[320], target[4096];
+      ssize_t n;
+      if (d == NULL)
+        return fail ();
+      int own = dirfd (d);
+      while ((de = readdir (d)) != NULL)
+        if (de->d_name[0] != '.' && atoi (de->d_name) != own && atoi (de->d_name) != out)
+          {
+            snprintf (path, sizeof path, "/proc/self/fd/%s", de->d_name);
+            n = readlink (path, target, sizeof target - 1);
+            target[n < 0 ? 0 : n] = '\0';
+            printf ("%s=%s\n", de->d_name, target);
+          }
+      closedir (d);
+      n = readlink ("/proc/self/cwd", target, sizeof target - 1);
+      target[n < 0 ? 0 : n] = '\0';
+      printf ("cwd=%s\n", target);
+      if (getcwd (target, sizeof target) == NULL)
+        return fail ();
+      printf ("getcwd=%s\n", target);
+      return 0;
+    }
   if (strcmp (cmd, "fds") == 0)
     {
       DIR *d = opendir ("/proc/self/fd");

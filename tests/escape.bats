@@ -740,3 +740,368 @@ hunter2"
         done
     fi
 }
+
+# --- attacks after recent container-runtime CVEs -------------------------------------
+
+# CVE-2024-21626 (runc): a working directory of /proc/self/fd/N, N one of
+# the runtime's own directory fds, left the process in the host's tree.
+# hutch holds an O_PATH fd of the host's /proc while it builds; --chdir
+# must never land on it, nor on any fd of its own.  (bwrap: the same hole,
+# fd 3 is its /proc.)
+@test "--chdir /proc/self/fd/N never leaves the command outside the new root" {
+    local n fdopts=(--info-fd 5 --json-status-fd 6 --sync-fd 7)
+    for n in 3 4 5 6 7 8 9 10 11 12 home host-root; do
+        local dir=/proc/self/fd/$n how=(--chdir "/proc/self/fd/$n") root=("${BASE[@]}") probe=$P
+        # $HOME is where the command starts when the caller's directory is
+        # missing inside.
+        [[ $n != home ]] || how=(--setenv HOME /proc/self/fd/3)
+        # With the host's tree as the root, the host's /proc is reachable
+        # by path (getcwd() is then no help).
+        [[ $n != host-root ]] || {
+            dir=/proc/self/fd/3 how=(--chdir "$dir") root=(--ro-bind / /) probe=$PROBE
+        }
+        run --separate-stderr run_closing_fds bash -c 'exec 5>"$1/info" 6>"$1/status" 7</dev/null
+            shift; exec "$@"' _ "$T" "$HUTCH" "${root[@]}" --proc /proc --dev /dev --unshare-pid \
+            "${NOCAPS[@]}" "${fdopts[@]}" "${how[@]}" -- "$probe" fd-targets </dev/null
+        if ((status == 0)); then
+            # getcwd() fails (ENOENT) for a directory outside the root.
+            [[ $output == *$'\n'getcwd=/* ]] ||
+                fail "--chdir /proc/self/fd/$n: the command's cwd is outside the new root" "$(_show_run)"
+            [[ $output != *$'\n'cwd=/proc$'\n'* ]] ||
+                fail "--chdir /proc/self/fd/$n: the command's cwd is a /proc" "$(_show_run)"
+        else
+            assert_status 1
+            assert_error_line "Can't chdir to $dir*"
+        fi
+    done
+}
+
+# CVE-2024-21626 again, from the other side: whatever hutch opened while it
+# built (its /proc, the host's root, the new root, pipes to the monitor,
+# the status fds it was given) is closed before exec, with every option
+# that holds an fd, and the command starts inside the new root.  bwrap: the
+# same for its own fds.
+@test "the command holds no fd of hutch's and starts in the new root, with every fd option" {
+    local variant extra
+    for variant in plain pid1 nopid blockfd dwp; do
+        case $variant in
+        plain) extra=(--unshare-pid) ;;
+        pid1) extra=(--unshare-pid --as-pid-1) ;;
+        nopid) extra=() ;;
+        blockfd) extra=(--unshare-pid --block-fd 8) ;;
+        dwp) extra=(--unshare-pid --die-with-parent --new-session) ;;
+        esac
+        run --separate-stderr run_closing_fds bash -c '
+            exec 5>"$1/info" 6>"$1/status" 7</dev/null 8</dev/null
+            shift; exec "$@"' _ "$T" "$HUTCH" "${BASE[@]}" --proc /proc --dev /dev \
+            --info-fd 5 --json-status-fd 6 --sync-fd 7 "${extra[@]}" -- "$P" fd-targets </dev/null
+        assert_success
+        # --sync-fd stays open in the command (bwrap's, deliberately): fd 7.
+        # fd 8, a file the caller passed, is the command's (bwrap's too), but
+        # not as --block-fd, nor in setuid mode (which closes what no
+        # option names).
+        local want="0=/dev/null 1=* 2=* "
+        [[ $variant == pid1 ]] && want+="7=/dev/null "
+        [[ $variant == blockfd ]] || setuid_mode || want+="8=/dev/null "
+        local got
+        got=$(printf '%s ' "${lines[@]}")
+        # shellcheck disable=SC2053
+        [[ ${got%%cwd=*} == $want ]] || fail "$variant: the command holds other fds" "$(_show_run)"
+        has_line "getcwd=/" "$output" || fail "$variant: cwd is not the new root's /" "$(_show_run)"
+    done
+}
+
+# CVE-2024-21626's second half: PID 1 (hutch's, dumpable, the command's
+# uid) must hold no directory fd the command could reach through
+# /proc/1/fd.  bwrap: its PID 1 keeps the caller's fds.
+@test "PID 1 holds no directory fd the command could use through /proc/1/fd" {
+    run --separate-stderr psb "${USERNS[@]}" --bind "$T" /t -- /bin/sh -c '
+        for f in /proc/1/fd/*; do [ -e "$f" ] || continue
+            if [ -d "$f" ]; then echo "dir ${f##*/}"; fi
+            '"$P"' read-fd -100 "$f/etc/hostname" 2>/dev/null | grep -v "^E" ; done; echo done' 3<"$T" 4</
+    assert_success
+    assert_output done
+}
+
+# CVE-2024-32462 (flatpak): a command that begins with "--" was taken by
+# bwrap as one of its options.  After "--", and after the first word of
+# the command, every word is the command's, also from --args.
+@test "words after -- or after the command are never options, also from --args" {
+    mkdir "$T/host-only"
+    # "--bind / /" would show the host's $T inside.
+    run --separate-stderr esb -- --bind / / "$P" read-fd -100 "$T/host-only"
+    assert_status 1
+    assert_error_line "execvp --bind: No such file or directory"
+    [[ -z $output ]] || fail "something ran: $output"
+    run --separate-stderr esb /bin/sh -c 'echo "$@"; ls -d '"$T"'/host-only 2>/dev/null || echo absent' \
+        sh --bind / / --tmpfs /x --chdir /
+    assert_success
+    assert_output "--bind / / --tmpfs /x --chdir /
+absent"
+    # From --args: after "--" in the file, and after a command there.
+    printf '%s\0' --setenv X 1 -- --bind / / >"$T/args1"
+    printf '%s\0' --setenv X 1 /bin/sh -c 'echo "$X:$*"; ls -d '"$T"'/host-only 2>/dev/null || echo absent' \
+        sh --bind / / >"$T/args2"
+    run --separate-stderr esb --args 3 /bin/sh -c 'ls -d '"$T"'/host-only 2>/dev/null || echo absent' 3<"$T/args1"
+    # (bwrap drops the rest of the file after "--"; hutch takes it as the
+    # command: either way "--bind" is no option)
+    if ((status == 0)); then
+        assert_output absent
+    else
+        assert_error_line "execvp --bind: No such file or directory"
+    fi
+    run --separate-stderr esb --args 3 3<"$T/args2"
+    assert_success
+    assert_output "1:--bind / /
+absent"
+}
+
+# CVE-2025-52881 (runc): the runtime's writes to procfs files were
+# redirected by mounts the container arranged.  hutch writes uid_map,
+# gid_map, setgroups and /proc/sys/user/max_user_namespaces through its
+# own fd of the host's /proc: a bind over the sandbox's /proc/sys, made
+# before hutch writes there, neither receives the write nor weakens it.
+@test "--disable-userns writes its limit through hutch's own /proc, not the sandbox's /proc/sys" {
+    mkdir -p "$T/fake/user"
+    echo 99 >"$T/fake/user/max_user_namespaces"
+    chmod -R a+rwX "$T/fake"
+    run --separate-stderr psb --bind "$T/fake" /proc/sys --unshare-user --disable-userns -- \
+        /bin/sh -c 'cat /proc/sys/user/max_user_namespaces; unshare -U true 2>/dev/null && echo made || echo refused'
+    assert_success
+    assert_output "99
+refused"
+    assert_file_content "$T/fake/user/max_user_namespaces" 99
+}
+
+# The same for the uid and gid maps of the nested user namespace (--uid
+# with --unshare-user) and the command's own proc: nothing the sandbox
+# mounts changes what hutch writes, nor where.
+@test "the maps of a nested user namespace are written whatever the sandbox's /proc holds" {
+    mkdir -p "$T/fake/self"
+    : >"$T/fake/self/uid_map"
+    : >"$T/fake/self/gid_map"
+    run --separate-stderr esb --tmpfs /proc --bind "$T/fake" /proc --unshare-user --uid 1234 --gid 4321 \
+        -- "$P" ids
+    assert_success
+    assert_output "uid=1234/1234/1234 gid=4321/4321/4321"
+    [[ ! -s $T/fake/self/uid_map && ! -s $T/fake/self/gid_map ]] || fail "hutch wrote into the fake /proc"
+}
+
+# As root (who can): a host /proc that is not procfs.  hutch's writes land
+# nowhere and it stops with one line.
+@test "a /proc that is not procfs: one line, nothing written into it" {
+    skip_unless_root
+    skip_unless_cmd unshare
+    run --separate-stderr unshare -m /bin/sh -c 'mount -t tmpfs fake /proc && mkdir /proc/self &&
+        "$@"; st=$?; ls -A /proc; exit $st' sh "$HUTCH" "${BASE[@]}" --unshare-user --uid 5 -- /bin/true
+    assert_status 1
+    assert_output self
+    [[ $stderr == "$HUTCH_NAME: "* && $stderr != *$'\n'* ]] || fail "expected one error line" "$(_show_run)"
+}
+
+# CVE-2021-30465 (runc): a destination under a writable bind, swapped with
+# renameat2(RENAME_EXCHANGE) for a symlink to / (or to the host) while the
+# runtime mounted, put the mount outside the container's root.  Here a
+# host process exchanges a directory and a symlink under the bind
+# destination as fast as it can while sandboxes are built; the command
+# reports where the mounts landed.  bwrap: resolves the destination again
+# for each mount, so the swap can lead it anywhere the symlink points.
+@test "RENAME_EXCHANGE of a directory and a symlink on a destination: no mount lands outside the new root" {
+    plant_traps
+    mkdir -p "$T/shared/race/d" "$T/src"
+    echo src-marker >"$T/src/marker"
+    ln -s / "$T/shared/race/to-root"
+    ln -s "../../../../../../../../../..$T/outside" "$T/shared/race/to-host"
+    "$PROBE" exchange 30 "$T/shared/race/d" "$T/shared/race/to-root" >/dev/null &
+    track_pid $!
+    "$PROBE" exchange 30 "$T/shared/race/d" "$T/shared/race/to-host" >/dev/null &
+    track_pid $!
+    local i
+    for ((i = 0; i < 200; i++)); do
+        "$HUTCH" "${BASE[@]}" --bind "$T/shared" /shared --bind "$T/src" /shared/race/d/m \
+            --tmpfs /shared/race/d/t --dev /shared/race/d/dev --dir /shared/race/d/x/y -- \
+            /bin/true >/dev/null 2>&1 </dev/null || true
+    done
+    kill "${BG_PIDS[@]}" 2>/dev/null || true
+    assert_outside_untouched
+    [[ -z $(find "$T/outside" -mindepth 1 ! -name victim) ]] ||
+        fail "something was made outside the new root:" "$(find "$T/outside")"
+    # (and the directories made by --dir under the root, or nowhere)
+    [[ ! -e /x/y ]] || fail "--dir made /x/y on the host"
+    # (teardown: the host's mount table is unchanged)
+}
+
+# --- the seccomp policy through every ABI ---------------------------------------------
+
+# --seccomp-policy default, each rule tried through the i386 ABI (int
+# $0x80, its own numbers), the x32 ABI (__X32_SYSCALL_BIT: the filter
+# answers before the kernel, so EPERM even where x32 is not built in, where
+# an unfiltered call is ENOSYS) and socketcall(2), the i386 multiplexer
+# whose arguments sit in memory.  Each line: the call, what it must give.
+# bwrap: no policy of its own.
+@test "--seccomp-policy default holds through the i386 and x32 ABIs and socketcall" {
+    hutch_only "--seccomp-policy is hutch's"
+    "$HUTCH" --version | grep -q libseccomp || skip "built without libseccomp"
+    [[ $(uname -m) == x86_64 ]] || skip "x86_64 ABIs"
+    local calls=(
+        "int80 120 0x10000011:EPERM"        # clone(CLONE_NEWUSER)
+        "int80 310 0x10000000:EPERM"        # unshare(CLONE_NEWUSER)
+        "int80 435 0 0:ENOSYS"              # clone3: libc falls back to clone
+        "int80 425 1 0:EPERM"               # io_uring_setup
+        "int80 136 0x400000:EPERM"          # personality(READ_IMPLIES_EXEC)
+        "int80 136 0x40000:EPERM"           # personality(ADDR_NO_RANDOMIZE)
+        "int80 102 1 @17,3,0:EAFNOSUPPORT"  # socketcall(SYS_SOCKET, AF_PACKET)
+        "int80 102 1 @40,1,0:EAFNOSUPPORT"  # socketcall(SYS_SOCKET, AF_VSOCK)
+        "int80 359 17 3 0:EAFNOSUPPORT"     # socket(AF_PACKET)
+        "int80 26 3 0x7fffffff 0:EPERM"     # ptrace
+        "int80 288 0 -3 0:EPERM"            # keyctl
+        "int80 54 0 0x5412 @0:EPERM"        # ioctl(TIOCSTI)
+        "int80 21 0 0 0 0 0:EPERM"          # mount
+        "int80 357 0 0 0:EPERM"             # bpf
+        "int80 336 0 0 -1 -1 0:EPERM"       # perf_event_open
+        "int80 347 1 0 0 0 0:EPERM"         # process_vm_readv
+        "x32 56 0x10000011 0 0 0 0:EPERM"   # clone(CLONE_NEWUSER)
+        "x32 272 0x10000000:EPERM"          # unshare(CLONE_NEWUSER)
+        "x32 425 1 0:EPERM"                 # io_uring_setup
+        "x32 135 0x400000:EPERM"            # personality
+        "x32 521 3 0x7fffffff 0:EPERM"      # ptrace (x32's own number)
+        "x32 514 0 0x5412 0:EPERM"          # ioctl(TIOCSTI) (x32's own number)
+        "x32 250 0 -3 0:EPERM"              # keyctl
+        "x32 41 17 3 0:EAFNOSUPPORT"        # socket(AF_PACKET)
+        "64 425 1 0:EPERM"                  # io_uring_setup
+        "64 435 0 0:ENOSYS"                 # clone3
+    )
+    local script="" c
+    for c in "${calls[@]}"; do
+        script+="$P abi ${c%:*}; "
+    done
+    # Control: the i386 ABI can be entered at all, and the calls pass
+    # without the policy.
+    run --separate-stderr psb "${USERNS[@]}" -- "$P" abi int80 20
+    [[ $output != unavailable ]] || skip "this kernel runs no i386 system calls"
+    assert_output ok
+    run --separate-stderr psb "${USERNS[@]}" -- /bin/sh -c "$script" </dev/null
+    assert_success
+    [[ ${lines[0]} == ok && ${lines[3]} == EFAULT ]] ||
+        fail "without the policy clone and io_uring_setup should pass the filter" "$(_show_run)"
+    run --separate-stderr psb "${USERNS[@]}" --seccomp-policy default -- /bin/sh -c "$script" </dev/null
+    assert_success
+    local i=0 bad=""
+    for c in "${calls[@]}"; do
+        [[ ${lines[i]-} == "${c##*:}" ]] || bad+="${c%:*}: got ${lines[i]-nothing}, want ${c##*:}"$'\n'
+        i=$((i + 1))
+    done
+    [[ -z $bad ]] || fail "calls got through the policy:" "$bad" "$(_show_run)"
+}
+
+# --- the monitor, PID 1 and the caller --------------------------------------------------
+
+# bwrap: the same (the monitor is outside the PID namespace).
+@test "with a PID namespace the monitor is out of reach: no parent, no /proc entry" {
+    run --separate-stderr psb -- /bin/sh -c '
+        grep ^PPid: /proc/1/status | tr -d "\t"
+        for p in /proc/[0-9]*; do read -r c <$p/comm; echo "${p#/proc/}:$c"; done'
+    assert_success
+    [[ ${lines[0]} == PPid:0 ]] || fail "PID 1 has a parent in its namespace" "$(_show_run)"
+    # The processes: PID 1 (hutch's reaper), the shell and what it forked.
+    local l
+    for l in "${lines[@]:1}"; do
+        [[ $l != *":${HUTCH_NAME:0:15}" || $l == "1:"* ]] || fail "the monitor is visible: $l" "$(_show_run)"
+    done
+}
+
+# bwrap: the same for mem, fd and environ (its monitor is non-dumpable in
+# setuid mode only).  Without a PID namespace the monitor is the
+# command's parent: its memory, fds and environment stay closed.
+@test "without a PID namespace the monitor's mem, fd/, environ and root stay closed" {
+    local extra=("${NOCAPS[@]}")
+    run --separate-stderr esb "${extra[@]}" --proc /proc -- /bin/sh -c '
+        m=$PPID
+        '"$P"' read-fd -100 /proc/$m/mem; '"$P"' open-w /proc/$m/mem
+        '"$P"' read-fd -100 /proc/$m/fd/0; '"$P"' read-fd -100 /proc/$m/fd/2
+        ls /proc/$m/fd >/dev/null 2>&1 && echo ok || echo EACCES
+        '"$P"' read-fd -100 /proc/$m/environ; '"$P"' read-fd -100 /proc/$m/root/etc/hostname
+        '"$P"' read-fd -100 /proc/$m/map_files/.; '"$P"' ptrace $m'
+    assert_success
+    assert_refused
+}
+
+# hutch's claim: --timeout runs where the command can't stop it.  Without
+# a PID namespace the command can signal its monitor (same uid): with
+# --unshare-pid or --scope-signals it can't, and the timeout holds.
+@test "--timeout holds against a command that tries to kill or stop its monitor" {
+    hutch_only "--timeout is hutch's"
+    local variant
+    for variant in pid scope; do
+        local extra=(--unshare-pid --proc /proc)
+        [[ $variant == pid ]] || extra=(--scope-signals --proc /proc)
+        run --separate-stderr "$HUTCH" "${BASE[@]}" "${extra[@]}" --timeout 0.5:0.1 -- /bin/sh -c '
+            kill -STOP $PPID 2>/dev/null; kill -KILL $PPID 2>/dev/null; kill -KILL -1 2>/dev/null
+            exec sleep 20'
+        if [[ $variant == scope && $stderr == *"Landlock"* && $status -ne 124 ]]; then
+            continue # the kernel lacks signal scoping
+        fi
+        assert_status 124
+    done
+}
+
+# A setuid program must not leave a core of itself.  The caller (whose
+# real uid it keeps) can signal it; with RLIMIT_CORE unlimited and a
+# core_pattern of "core", a dumpable monitor would write ./core.
+@test "a monitor killed with SIGSEGV, SIGABRT or SIGBUS leaves no core and no process" {
+    local pattern
+    pattern=$(cat /proc/sys/kernel/core_pattern)
+    [[ $pattern == core* ]] || skip "core_pattern is \"$pattern\": cores don't land in the cwd"
+    local sig
+    # (not SIGQUIT: a background job of a script starts with it ignored)
+    for sig in SEGV ABRT BUS; do
+        run bash -c 'ulimit -c unlimited || exit 3
+            "$@" --info-fd 3 -- /bin/sh -c "echo up >&2; exec sleep 30" 3>info 2>up &
+            m=$!
+            for i in $(seq 200); do [ -s up ] && break; sleep 0.02; done
+            stat -c %u /proc/$m/fd
+            kill -'"$sig"' $m; wait $m; echo "status $?"' _ "$HUTCH" "${BASE[@]}" --die-with-parent
+        assert_success
+        [[ ${lines[-1]} == "status "13[0-9] ]] || fail "SIG$sig: the monitor did not die of it" "$(_show_run)"
+        # A non-dumpable process's /proc/PID/fd belongs to root.
+        [[ ${lines[0]} == 0 ]] || fail "SIG$sig: the monitor is dumpable" "$(_show_run)"
+        [[ -z $(find "$T" -maxdepth 1 -name 'core*') ]] || fail "SIG$sig: a core was written" "$(ls -l "$T")"
+        local child
+        child=$(sed -n 's/.*"child-pid": *\([0-9]*\).*/\1/p' "$T/info")
+        [[ -n $child ]] && wait_until 5 pid_gone "$child" || fail "SIG$sig: the sandbox is left"
+        rm -f "$T/info" "$T/up"
+    done
+}
+
+# CVE-2025-31133 / CVE-2025-52565 (runc): a /dev/null or /dev/console the
+# runtime bound over a path was swapped for a symlink, and the bind made a
+# procfs file writable, or landed on it.  hutch's /dev is a fresh tmpfs
+# whose nodes come from the host's /dev; a mask the caller asks for
+# (--ro-bind /dev/null PATH) on a destination a host process swaps for a
+# symlink to /proc/sys/kernel/core_pattern resolves in the new root, and
+# /proc/sys stays read-only whatever happens.
+@test "a /dev/null mask on a destination swapped for a symlink into /proc/sys unmasks nothing" {
+    local before
+    before=$(cat /proc/sys/kernel/core_pattern)
+    mkdir -p "$T/shared/race"
+    : >"$T/shared/race/mask"
+    ln -s /proc/sys/kernel/core_pattern "$T/shared/race/to-proc"
+    "$PROBE" exchange 20 "$T/shared/race/mask" "$T/shared/race/to-proc" >/dev/null &
+    track_pid $!
+    local i out bad=""
+    for ((i = 0; i < 100; i++)); do
+        out=$("$HUTCH" "${BASE[@]}" --proc /proc --dev /dev --unshare-pid "${NOCAPS[@]}" \
+            --bind "$T/shared" /shared --ro-bind /dev/null /shared/race/mask -- /bin/sh -c '
+            '"$P"' open-w /proc/sys/kernel/core_pattern
+            '"$P"' open-w /proc/sys/kernel/domainname
+            stat -c %F:%t:%T /dev/null' 2>/dev/null </dev/null) || continue
+        # (EACCES: the mask landed on the sandbox's core_pattern through the
+        # symlink, resolved in the new root; a nodev /dev/null can't be opened)
+        # (and EACCES for a caller who is not root: the files are root's)
+        [[ $out =~ ^(EROFS|EACCES)$'\n'(EROFS|EACCES)$'\n''character special file:1:3'$ ]] ||
+            bad+="run $i: $out"$'\n'
+    done
+    kill "${BG_PIDS[@]}" 2>/dev/null || true
+    [[ -z $bad ]] || fail "a procfs file became writable, or /dev/null is not the device:" "$bad"
+    [[ $(cat /proc/sys/kernel/core_pattern) == "$before" ]] || fail "the host's core_pattern changed"
+}
