@@ -32,6 +32,19 @@ bool log_level_prefix = false;
 void
 log_init (const char *argv0)
 {
+  /* A caller that closed 0, 1 or 2 would have hutch's own fds (its /proc,
+   * its pipes) take those numbers, and its messages written into them:
+   * hold them with /dev/null, closed again at exec as the caller left
+   * them. */
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int n = open ("/dev/null", O_RDWR | O_CLOEXEC);
+        if (n < 0)
+          _exit (1);
+        if (n != fd)
+          _exit (1); /* (the lowest free number: fd itself) */
+      }
   if (argv0 != NULL && *argv0 != '\0')
     {
       const char *slash = strrchr (argv0, '/');
