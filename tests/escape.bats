@@ -701,9 +701,11 @@ EBADF"
         "$PROBE" _ "$HUTCH" "${BASE[@]}" --
     [[ ${lines[0]} =~ ^[0-9]+$ ]] || skip "no session keyring to test with: $output"
     assert_success
-    # outside: the key; inside: nothing found, nothing read
+    # outside: the key; inside: nothing found (ENOKEY in a new keyring,
+    # ENOSYS when a full key quota left hutch its keyring filter instead:
+    # other suites of this user may fill it meanwhile), nothing read
     [[ ${lines[1]} == hunter2 ]] || fail "the key is not readable outside: $output"
-    [[ ${lines[2]} == ENOKEY ]] || fail "found inside: $output"
+    [[ ${lines[2]} == ENOKEY || ${lines[2]} == ENOSYS ]] || fail "found inside: $output"
     [[ ${lines[3]} =~ ^E[A-Z]+$ ]] || fail "read inside: $output"
     assert_output_not_contains "hunter2
 hunter2"
