@@ -32,7 +32,7 @@
 #include "label.h"
 #include "landlock.h"
 #include "limit.h"
-#include "monitor.h"
+#include "signals.h"
 #include "options.h"
 #include "privilege.h"
 #include "seccomp.h"
@@ -424,7 +424,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   set_caps (keep, sb->caps_given || (keep != 0 && sb->uid != 0));
 
-  monitor_restore_signals ();
+  signals_restore ();
 
   if (sb->argv0 != NULL)
     sb->command[0] = (char *) sb->argv0;

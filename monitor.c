@@ -1,11 +1,7 @@
-/* hutch — the monitor and the PID 1 reaper.
- *
- * Both wait with a signalfd: SIGCHLD tells them a child changed state, and
- * the termination signals they receive are passed on to the command.  A
- * signal the terminal generated (si_code SI_KERNEL) already reached the
- * command through its process group, so it is not sent twice unless the
- * command runs in a session of its own (--new-session).
- */
+/* hutch — the monitor: hutch's own process, outside the sandbox.  It
+ * reports the start (--info-fd, --json-status-fd), passes signals on,
+ * runs the --timeout steps (limit.c), and exits with the command's status
+ * (from PID 1's report, or its own wait). */
 #include "config.h"
 
 #include "monitor.h"
@@ -14,99 +10,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "confine.h"
-#include "options.h"
-#include "setup.h"
 #include "limit.h"
 #include "namespaces.h"
 #include "pasta.h"
+#include "signals.h"
 #include "status.h"
 #include "utils.h"
-
-/* Signals that end a program, always forwarded to the command (hutch then
- * exits with its status); SIGUSR1 and SIGUSR2 only with --forward-signals:
- * without it they act on hutch itself, as on bubblewrap. */
-static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-static const int user_signals[] = { SIGUSR1, SIGUSR2 };
-static bool forward_user_signals;
-
-static sigset_t caller_mask;
-
-static void
-monitored_set (sigset_t *set)
-{
-  sigemptyset (set);
-  sigaddset (set, SIGCHLD);
-  for (size_t i = 0; i < N_ELEMENTS (forwarded_signals); i++)
-    sigaddset (set, forwarded_signals[i]);
-  for (size_t i = 0; forward_user_signals && i < N_ELEMENTS (user_signals); i++)
-    sigaddset (set, user_signals[i]);
-}
-
-void
-monitor_block_signals (const struct sandbox *sb)
-{
-  sigset_t set;
-  forward_user_signals = sb->forward_signals;
-  monitored_set (&set);
-  if (sigprocmask (SIG_BLOCK, &set, &caller_mask) < 0)
-    die_with_error ("sigprocmask");
-}
-
-void
-monitor_restore_signals (void)
-{
-  if (sigprocmask (SIG_SETMASK, &caller_mask, NULL) < 0)
-    die_with_error ("sigprocmask");
-}
-
-static int
-open_signalfd (void)
-{
-  sigset_t set;
-  monitored_set (&set);
-  int fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd < 0)
-    die_with_error ("signalfd");
-  return fd;
-}
-
-static int
-exit_status_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 1;
-}
-
-/* Drain the signalfd: forward what should be forwarded; true on SIGCHLD. */
-static bool
-handle_signals (int sfd, pid_t target, bool forward_tty_signals)
-{
-  struct signalfd_siginfo si;
-  bool child_changed = false;
-
-  while (read (sfd, &si, sizeof si) == (ssize_t) sizeof si)
-    {
-      if ((int) si.ssi_signo == SIGCHLD)
-        {
-          child_changed = true;
-          continue;
-        }
-      if (si.ssi_code == SI_KERNEL && !forward_tty_signals)
-        continue;
-      if (target > 0)
-        (void) kill (target, (int) si.ssi_signo);
-    }
-  return child_changed;
-}
 
 /* Did the command start?  The command writes "R" just before exec and "F"
  * if exec (or what comes just before it) failed. */
@@ -121,7 +33,7 @@ command_started (int exec_fd)
 int
 monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 {
-  int sfd = open_signalfd ();
+  int sfd = signals_open_fd ();
   int exit_code = -1;
   int timer_fd = limit_timeout_start (sb); /* --timeout; -1 without */
   int timeout_stage = 0;
@@ -179,12 +91,12 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
               run->pid1 = false;
             }
         }
-      if (fds[0].revents & POLLIN && handle_signals (sfd, child, sb->new_session))
+      if (fds[0].revents & POLLIN && signals_drain (sfd, child, sb->new_session))
         {
           int status;
           pid_t r = waitpid (child, &status, WNOHANG);
           if (r == child)
-            exit_code = exit_status_of (status);
+            exit_code = signals_exit_status (status);
         }
     }
 
@@ -198,105 +110,3 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   return exit_code;
 }
 
-NORETURN static void
-pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
-{
-  int command_status = 1;
-
-  for (;;)
-    {
-      struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-      if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
-        _exit (1);
-      if (!handle_signals (sfd, command, forward_tty_signals))
-        continue;
-      for (;;)
-        {
-          int status;
-          pid_t r = waitpid (-1, &status, WNOHANG);
-          if (r == 0)
-            break;
-          if (r < 0)
-            {
-              if (errno == EINTR)
-                continue;
-              /* ECHILD: every process of the namespace is gone. */
-              _exit (command_status);
-            }
-          if (r == command)
-            {
-              command_status = exit_status_of (status);
-              command = -1;
-              if (report_fd >= 0)
-                {
-                  (void) write_all (report_fd, &command_status, sizeof command_status);
-                  close (report_fd);
-                  report_fd = -1;
-                }
-            }
-        }
-    }
-}
-
-void
-monitor_relay (pid_t child, bool forward_tty_signals)
-{
-  int sfd = open_signalfd ();
-
-  for (;;)
-    {
-      struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-      if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
-        _exit (1);
-      if (!handle_signals (sfd, child, forward_tty_signals))
-        continue;
-      int status;
-      pid_t r = waitpid (child, &status, WNOHANG);
-      if (r == child)
-        _exit (exit_status_of (status));
-      if (r < 0 && errno != EINTR)
-        _exit (1);
-    }
-}
-
-void
-monitor_fork_pid1 (struct sandbox *sb, struct run *run)
-{
-  /* Non-dumpable before the fork, so that PID 1 never is while the command
-   * runs (its /proc/1/exe is hutch's binary); exec makes the command
-   * dumpable again. */
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_DUMPABLE)");
-  confine_empty_bounding_set (sb, run);
-  confine_pid1_before_fork (sb, run);
-  pid_t command = fork ();
-  if (command < 0)
-    die_with_error ("Can't fork the command");
-  if (command == 0)
-    {
-      close (run->status_pipe[1]);
-      run->status_pipe[1] = -1;
-      /* The reaper keeps --sync-fd open; the command gets no copy. */
-      if (sb->sync_fd > STDERR_FILENO)
-        close (sb->sync_fd);
-      return;
-    }
-
-  /* PID 1: owns nothing the command may use. */
-  close (run->exec_pipe[1]);
-  /* Without a PID namespace, orphans of the command come here too. */
-  if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_CHILD_SUBREAPER)");
-  int sfd = open_signalfd ();
-  bool new_session = sb->new_session;
-  confine_close_inherited_fds (sb, run, true);
-  setup_release ();
-  options_release (sb); /* PID 1 stays small while the command runs */
-  confine_drop_all_caps ();
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
-  confine_pid1 (run, run->proc_fd); /* the command's seccomp; then dumpable */
-  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
-  release_program_pages (); /* only waiting from here on */
-  pid1_loop (sfd, command, run->status_pipe[1], new_session);
-}

@@ -24,7 +24,7 @@
 
 #include "diagnose.h"
 #include "idmap.h"
-#include "monitor.h"
+#include "signals.h"
 #include "pasta.h"
 #include "privilege.h"
 #include "status.h"
@@ -303,7 +303,7 @@ nest_pid_namespace (const struct sandbox *sb, struct run *run)
   /* Nothing in the --pidns namespace may ptrace this process. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
-  monitor_relay (pid, sb->new_session);
+  signals_relay (pid, sb->new_session);
 }
 
 /* The pid (on the host) of a child of `parent`, from /proc/PID/stat;

@@ -21,6 +21,8 @@
 #include "diagnose.h"
 #include "label.h"
 #include "monitor.h"
+#include "reaper.h"
+#include "signals.h"
 #include "namespaces.h"
 #include "network.h"
 #include "options.h"
@@ -162,7 +164,7 @@ main (int argc, char **argv)
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
   plan_dry_run (&sb, &run);    /* --dry-run: print the plan and exit */
   die_with_parent (&sb);
-  monitor_block_signals (&sb);
+  signals_block (&sb);
 
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */
   if (child > 0)
@@ -174,6 +176,6 @@ main (int argc, char **argv)
 
   build_sandbox (&sb, &run);
   if (run.pid1)
-    monitor_fork_pid1 (&sb, &run);
+    reaper_fork_pid1 (&sb, &run);
   confine_exec (&sb, &run); /* 4. confine and exec */
 }
