@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bind-mount.h"
+#include "diagnose.h"
 #include "privilege.h"
 #include "utils.h"
 
@@ -830,21 +831,48 @@ op_mqueue (struct build *b, const struct setup_op *op)
   cleanup_closep (&fd);
 }
 
-/* A new procfs on `dest`; returns the attached mount's fd.  Without a
- * PID namespace of our own the kernel refuses a new instance (EPERM):
- * then, like bwrap, show the host's /proc instead. */
+/* A new procfs refused (EPERM): say why when the mount table tells, as
+ * the caller sees it (from "/" of the host's tree). */
+static void NORETURN
+die_proc_refused (struct build *b, const struct setup_op *op, int errnum)
+{
+  _cleanup_close_ int fd = -1;
+  _cleanup_free_ char *why = NULL;
+  struct proc_masks m;
+
+  view_host (b);
+  fd = openat (b->run->proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && diagnose_proc_masks (fd, &m) == 0)
+    why = diagnose_proc_refusal (&m);
+  if (why != NULL)
+    die ("Can't mount proc on %s: %s: %s", op->dest, strerror (errnum), why);
+  errno = errnum;
+  die_with_error ("Can't mount proc on %s", op->dest);
+}
+
+/* The procfs for `dest`; returns the attached mount's fd.  With a PID
+ * namespace of its own the sandbox gets a new procfs, or nothing: a
+ * refusal is an error (a procfs of the outer namespace would show other
+ * processes as /proc/self and /proc/$$).  Without one, like bubblewrap,
+ * the outer /proc is bound, with the mounts on it. */
 static int
 proc_mount (struct build *b, const struct setup_op *op, int dest)
 {
   _cleanup_close_ int host = -1;
-  int mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   enum bind_result res;
+  int mnt;
 
-  if (mnt < 0 && (errno == EPERM || errno == EACCES))
+  if (b->sb->unshare_pid || b->sb->pidns_fd >= 0)
+    {
+      mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+      if (mnt < 0 && (errno == EPERM || errno == EACCES))
+        die_proc_refused (b, op, errno);
+    }
+  else
     {
       host = open_in_root (b->oldroot_fd, "/proc", O_PATH | O_DIRECTORY, 0);
       if (host < 0)
-        die_with_error ("Can't mount proc on %s", op->dest);
+        die_with_error ("Can't mount proc on %s: the outer /proc can't be opened", op->dest);
       res = bind_clone_tree (host, 0, &mnt);
       if (res != BIND_OK)
         die_with_bind_result (res, errno, "Can't mount proc on %s", op->dest);
@@ -854,20 +882,39 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
   return mnt;
 }
 
+/* Could this process write `name` in the procfs `proc`?  As bubblewrap,
+ * by access(2); /proc/sys itself never is writable, but the sysctls in it
+ * are for the host's root, which kernel.hostname stands for. */
+static bool
+proc_entry_writable (int proc, const char *name)
+{
+  if (faccessat (proc, name, W_OK, 0) == 0)
+    return true;
+  if (errno != EACCES && errno != ENOENT && errno != EROFS)
+    return true; /* unsure: covered */
+  return strcmp (name, "sys") == 0 && faccessat (proc, "sys/kernel/hostname", W_OK, 0) == 0;
+}
+
 static void
 op_proc (struct build *b, const struct setup_op *op)
 {
   /* Parts of /proc that could let a process affect the host (sysctls,
-   * sysrq, irq affinity, bus devices): cover them read-only always, whatever
-   * uid or capabilities the command will have. */
+   * sysrq, irq affinity, bus devices), covered read-only where this
+   * process could write them (root), as bubblewrap does; others could
+   * not write them anyway, and a read-only mount on top would keep a
+   * sandbox inside this one from mounting a procfs of its own (the
+   * kernel refuses one where a locked mount hides part of /proc). */
   static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
   _cleanup_close_ int dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
   _cleanup_close_ int proc = proc_mount (b, op, dest);
 
   for (size_t k = 0; k < N_ELEMENTS (covered); k++)
     {
-      enum bind_result res = bind_cover_ro (proc, covered[k]);
+      enum bind_result res;
 
+      if (!proc_entry_writable (proc, covered[k]))
+        continue;
+      res = bind_cover_ro (proc, covered[k]);
       if (res == BIND_OPEN_SOURCE)
         {
           if (errno == ENOENT || errno == EACCES)
