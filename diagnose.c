@@ -430,6 +430,29 @@ probe_procfs (void)
   return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
 }
 
+/* probe_procfs() for root, which makes no user namespace unless told to:
+ * in a new mount and PID namespace of the caller's user namespace. */
+static int
+probe_procfs_as_root (void)
+{
+  int status;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return errno;
+  if (pid == 0)
+    {
+      if (unshare (CLONE_NEWNS | CLONE_NEWPID) < 0
+          || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        _exit (errno & 0xff);
+      _exit (probe_procfs ());
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return errno;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
+}
+
 NORETURN static void
 probe_child (int to_parent, int from_parent, bool privileged)
 {
@@ -692,7 +715,9 @@ check_userns (struct userns_probe *out)
 }
 
 /* A new procfs for a sandbox with its own PID namespace (--proc with
- * --unshare-pid), as the probe found it, and why not from the mount table. */
+ * --unshare-pid), as the probes found it (in a user namespace; and for
+ * root, who makes none unless told to, without), and why not from the
+ * mount table. */
 static void
 check_proc (const struct userns_probe *p)
 {
@@ -700,27 +725,35 @@ check_proc (const struct userns_probe *p)
   _cleanup_free_ char *why = NULL;
   int fd = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
   bool known = fd >= 0 && diagnose_proc_masks (fd, &m) == 0;
+  bool as_root = getuid () == 0 && !privilege_is_setuid ();
+  int root_err = as_root ? probe_procfs_as_root () : -1;
+  int err = p->proc_err;
+  const char *only = "";
 
   if (fd >= 0)
     close (fd);
-  if (known && (p->proc_err == EPERM || p->proc_err == EACCES || p->proc_err == -1))
+  if (as_root && root_err == 0 && err != 0)
+    only = " in a user namespace (--unshare-user; root without it is not affected)";
+  else if (as_root && err == -1)
+    err = root_err;
+  if (known && (err == EPERM || err == EACCES || err == -1))
     why = diagnose_proc_refusal (&m);
 
-  if (p->proc_err == 0)
+  if (err == 0)
     report ("ok", "/proc", "a sandbox with its own PID namespace can mount a new procfs");
   else if (why != NULL && diagnose_proc_all_masked (&m))
     {
-      report ("warn", "/proc", "masked by the surrounding container (a mount on %s%s), so in a "
-              "user namespace the kernel refuses a new procfs: --proc with a new PID namespace "
-              "fails", m.first, m.n_covers > 1 ? " and others" : "");
+      report ("warn", "/proc", "masked by the surrounding container (a mount on %s%s), so the "
+              "kernel refuses a new procfs%s: --proc with a new PID namespace fails", m.first,
+              m.n_covers > 1 ? " and others" : "", only);
       fix ("%s", PROC_WAYS_OUT);
     }
   else if (why != NULL)
     report ("warn", "/proc", "%s%s", why,
-            p->proc_err == -1 ? "" : " (--proc with a new PID namespace fails)");
-  else if (p->proc_err > 0)
-    report ("warn", "/proc", "a new procfs in a new PID namespace is refused (%s): --proc "
-            "with --unshare-pid fails", strerror (p->proc_err));
+            err == -1 ? "" : " (--proc with a new PID namespace fails)");
+  else if (err > 0)
+    report ("warn", "/proc", "a new procfs in a new PID namespace is refused%s (%s): --proc "
+            "with --unshare-pid fails", only, strerror (err));
 }
 
 static void
