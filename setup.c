@@ -253,13 +253,17 @@ op_mode (const struct setup_op *op, mode_t *mode)
  * op's mode gives the group nothing, less the others' when it gives them
  * nothing.  An op without a mode of its own counts as mode 0 there, so
  * its new parents are 0700 (binds, --symlink, --proc, --dev, --mqueue,
- * overlays, --bind-fd). */
+ * overlays, --bind-fd), as seen by the command, which owns them. */
 static mode_t
-parent_mode (const struct setup_op *op)
+parent_mode (const struct build *b, const struct setup_op *op)
 {
   mode_t m = 0755, mode = 0;
 
-  (void) op_mode (op, &mode);
+  /* Not when the ids change after the build (--uid-map, --map-subids
+   * with --uid): the parents' owner is not the command's uid then, and
+   * 0700 would lock it out of them. */
+  if (!op_mode (op, &mode) && b->run->switch_ids)
+    mode = 0755;
   if ((mode & 0070) == 0)
     m &= ~(mode_t) 0050;
   if ((mode & 0007) == 0)
@@ -393,7 +397,7 @@ open_dest (struct build *b, const struct setup_op *op, const char *dest, enum de
       return fd;
     }
 
-  parent = open_parent_dir (b->newroot_fd, dest, parent_mode (op), &copy, &leaf);
+  parent = open_parent_dir (b->newroot_fd, dest, parent_mode (b, op), &copy, &leaf);
   if (parent < 0)
     die_with_error ("Can't mkdir parents for %s", dest);
 
@@ -690,7 +694,7 @@ op_file (struct build *b, const struct setup_op *op)
       _cleanup_close_ int parent = -1;
       const char *leaf;
 
-      parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+      parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
       if (parent < 0)
         die_with_error ("Can't mkdir parents for %s", op->dest);
       fd = open_in_root (b->newroot_fd, op->dest, flags, mode);
@@ -726,7 +730,7 @@ op_dir (struct build *b, const struct setup_op *op)
       return;
     }
 
-  fd = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+  fd = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
   if (fd < 0)
     die_with_error ("Can't mkdir parents for %s", op->dest);
   if (leaf == NULL)
@@ -750,7 +754,7 @@ op_symlink (struct build *b, const struct setup_op *op)
   char existing[PATH_MAX];
   ssize_t n;
 
-  parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+  parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
   if (parent < 0)
     die_with_error ("Can't mkdir parents for %s", op->dest);
   if (leaf == NULL)
