@@ -37,6 +37,17 @@ in_modes() {
     fi
 }
 
+# refused 'MESSAGE GLOB' ARGS... : expect_error without the host snapshot
+# around each run (the test takes one around all of them).
+refused() {
+    local msg=$1
+    shift
+    run --separate-stderr "$HUTCH" "$@"
+    assert_status 1
+    assert_error_line "$msg"
+    [[ -z $output ]] || fail "expected nothing on stdout, got: $output"
+}
+
 # --- ".." in destinations --------------------------------------------------------------
 
 @test "a -try bind whose source is missing is skipped before its '..' destination is looked at" {
@@ -130,17 +141,16 @@ every_op_run() {
 
 @test "'..' climbing above the new root stays at its top, for every op" {
     check() {
-        host_snapshot
         every_op_run /../../../../../t/x/..
         assert_success
         assert_output "$EVERY_OP_EXPECTED"
-        assert_host_unchanged
         every_op_run ../../../t/x/..
         assert_success
         assert_output "$EVERY_OP_EXPECTED"
-        assert_host_unchanged
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 @test "a symlink in the new root that points out of it, then '..', stays inside, for every op" {
@@ -149,15 +159,15 @@ every_op_run() {
         local link
         for link in "../../../../../../../../../.." "/../../.." "/"; do
             echo "# with /t/up -> $link" >&2
-            host_snapshot
             # /t/up leads (at most) to the new root's top, so /t/up/../t is /t.
             every_op_run /t/up/../t/x/.. --symlink "$link" /t/up
             assert_success
             assert_output "$EVERY_OP_EXPECTED"
-            assert_host_unchanged
         done
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 @test "a destination ending in '..' names a directory, made with its parents" {
@@ -172,16 +182,18 @@ every_op_run() {
 
 @test "--symlink, --file and a file bind at a path ending in '..': the directory it names is refused" {
     check() {
-        expect_error "Can't make symlink at /t/x/..: destination exists and is not a symlink" \
+        refused "Can't make symlink at /t/x/..: destination exists and is not a symlink" \
             "${SYSDIRS[@]}" --tmpfs /t --symlink target /t/x/.. -- /bin/true
-        expect_error "Can't make symlink at /: destination exists and is not a symlink" \
+        refused "Can't make symlink at /: destination exists and is not a symlink" \
             "${SYSDIRS[@]}" --symlink target / -- /bin/true
-        expect_error "Can't create file /t/x/..: Is a directory" \
+        refused "Can't create file /t/x/..: Is a directory" \
             "${SYSDIRS[@]}" --tmpfs /t --file 3 /t/x/.. -- /bin/true 3<"$T/data"
-        expect_error "Can't create file at /t/x/..: Is a directory" \
+        refused "Can't create file at /t/x/..: Is a directory" \
             "${SYSDIRS[@]}" --tmpfs /t --bind "$T/data" /t/x/.. -- /bin/true
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 @test "--dry-run takes '..' destinations and shows them as given" {
@@ -270,11 +282,11 @@ WRONG=(--tmpfs /t --dir /t/d --file 3 /t/f --symlink y /t/l)
 
 @test "--symlink onto something that is not that symlink: bubblewrap's meaning and phrase" {
     check() {
-        expect_error "Can't make symlink at /t/f: destination exists and is not a symlink" \
+        refused "Can't make symlink at /t/f: destination exists and is not a symlink" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --symlink x /t/f -- /bin/true 3<"$T/data"
-        expect_error "Can't make symlink at /t/d: destination exists and is not a symlink" \
+        refused "Can't make symlink at /t/d: destination exists and is not a symlink" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --symlink x /t/d -- /bin/true 3<"$T/data"
-        expect_error "Can't make symlink at /t/l: existing destination is y" \
+        refused "Can't make symlink at /t/l: existing destination is y" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --symlink x /t/l -- /bin/true 3<"$T/data"
         # The same symlink again is fine.
         run --separate-stderr "$HUTCH" "${SYSDIRS[@]}" "${WRONG[@]}" --symlink y /t/l -- readlink /t/l \
@@ -282,25 +294,29 @@ WRONG=(--tmpfs /t --dir /t/d --file 3 /t/f --symlink y /t/l)
         assert_success
         assert_output y
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 @test "binds, --file and --dir onto the wrong type: one line naming the path and why" {
     check() {
-        expect_error "Can't mkdir /t/f: Not a directory" \
+        refused "Can't mkdir /t/f: Not a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --bind "$T/d" /t/f -- /bin/true 3<"$T/data"
-        expect_error "Can't create file at /t/d: Is a directory" \
+        refused "Can't create file at /t/d: Is a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --bind "$T/data" /t/d -- /bin/true 3<"$T/data"
-        expect_error "Can't create file /t/d: Is a directory" \
+        refused "Can't create file /t/d: Is a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --file 3 /t/d -- /bin/true 3<"$T/data"
-        expect_error "Can't mkdir /t/f: Not a directory" \
+        refused "Can't mkdir /t/f: Not a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --dir /t/f -- /bin/true 3<"$T/data"
-        expect_error "Can't mkdir /t/f: Not a directory" \
+        refused "Can't mkdir /t/f: Not a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --tmpfs /t/f -- /bin/true 3<"$T/data"
-        expect_error "Can't mkdir parents for /t/f/x: Not a directory" \
+        refused "Can't mkdir parents for /t/f/x: Not a directory" \
             "${SYSDIRS[@]}" "${WRONG[@]}" --dir /t/f/x -- /bin/true 3<"$T/data"
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 # --- a sandbox inside a sandbox, each with its own /proc --------------------------------
@@ -440,16 +456,16 @@ PROC_MASKED_ERROR="Can't mount proc on /proc: Operation not permitted: the surro
         local caller
         for caller in "${CALLERS[@]}"; do
             echo "# as: $caller" >&2
-            host_snapshot
             run --separate-stderr masked_run "$caller" --ro-bind / / --unshare-pid --proc /proc \
                 -- /bin/echo ran
-            assert_host_unchanged
             assert_status 1
             assert_error_line "$PROC_MASKED_ERROR"
             [[ -z $output ]] || fail "the command ran: $output"
         done
     }
+    host_snapshot
     in_modes check
+    assert_host_unchanged
 }
 
 @test "masked /proc: without a new PID namespace, the outer /proc is bound, masks and all" {
