@@ -242,6 +242,23 @@ diagnose_proc_all_masked (const struct proc_masks *m)
   return m->n_proc > 0 && m->n_masked == m->n_proc;
 }
 
+void
+diagnose_die_proc_refused (int proc_fd, const char *dest, int errnum)
+{
+  _cleanup_free_ char *why = NULL;
+  struct proc_masks m;
+  int fd = openat (proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0 && diagnose_proc_masks (fd, &m) == 0)
+    why = diagnose_proc_refusal (&m);
+  if (fd >= 0)
+    close (fd);
+  if (why != NULL)
+    die ("Can't mount proc on %s: %s: %s", dest, strerror (errnum), why);
+  errno = errnum;
+  die_with_error ("Can't mount proc on %s", dest);
+}
+
 #define PROC_WAYS_OUT                                                                        \
   "run the container with /proc unmasked (podman run --security-opt unmask=/proc/*, docker " \
   "run --security-opt systempaths=unconfined), or use no new PID namespace (no "             \

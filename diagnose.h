@@ -48,3 +48,8 @@ bool diagnose_proc_all_masked (const struct proc_masks *m);
  * container with /proc unmasked (...), or ..."); NULL when the mount table
  * does not explain it. */
 char *diagnose_proc_refusal (const struct proc_masks *m);
+
+/* Die with "Can't mount proc on DEST: strerror (errnum)", followed by
+ * diagnose_proc_refusal() when the mount table (self/mountinfo of the
+ * procfs `proc_fd`) explains it. */
+void diagnose_die_proc_refused (int proc_fd, const char *dest, int errnum) NORETURN;

@@ -835,25 +835,6 @@ op_mqueue (struct build *b, const struct setup_op *op)
   cleanup_closep (&fd);
 }
 
-/* A new procfs refused (EPERM): say why when the mount table tells, as
- * the caller sees it (from "/" of the host's tree). */
-static void NORETURN
-die_proc_refused (struct build *b, const struct setup_op *op, int errnum)
-{
-  _cleanup_close_ int fd = -1;
-  _cleanup_free_ char *why = NULL;
-  struct proc_masks m;
-
-  view_host (b);
-  fd = openat (b->run->proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0 && diagnose_proc_masks (fd, &m) == 0)
-    why = diagnose_proc_refusal (&m);
-  if (why != NULL)
-    die ("Can't mount proc on %s: %s: %s", op->dest, strerror (errnum), why);
-  errno = errnum;
-  die_with_error ("Can't mount proc on %s", op->dest);
-}
-
 /* The procfs for `dest`; returns the attached mount's fd.  With a PID
  * namespace of its own the sandbox gets a new procfs, or nothing: a
  * refusal is an error (a procfs of the outer namespace would show other
@@ -870,7 +851,11 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
     {
       mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
       if (mnt < 0 && (errno == EPERM || errno == EACCES))
-        die_proc_refused (b, op, errno);
+        {
+          int err = errno;
+          view_host (b); /* mountinfo's paths as the caller sees them */
+          diagnose_die_proc_refused (b->run->proc_fd, op->dest, err);
+        }
     }
   else
     {
