@@ -170,6 +170,21 @@ every_op_run() {
     assert_host_unchanged
 }
 
+@test "overlays with '..' destinations land where the path leads inside the new root" {
+    needs_option --overlay-src
+    skip_in_setuid_mode "overlays are refused"
+    mkdir -p "$T/lower2"
+    echo two >"$T/lower2/g"
+    check() {
+        run --separate-stderr "$HUTCH" "${SYSDIRS[@]}" --tmpfs /t --overlay-src "$T/d" \
+            --tmp-overlay /t/x/../ov --overlay-src "$T/d" --overlay-src "$T/lower2" \
+            --ro-overlay /../../t/y/../rov -- /bin/sh -c 'cat /t/ov/f /t/rov/g; ls /t'
+        assert_success
+        assert_output $'content\ntwo\nov\nrov\nx\ny'
+    }
+    in_modes check
+}
+
 @test "a destination ending in '..' names a directory, made with its parents" {
     check() {
         run --separate-stderr "$HUTCH" "${SYSDIRS[@]}" --dir /a/b/.. --tmpfs /t --bind "$T/d" /t/m/.. \
