@@ -757,19 +757,19 @@ check_proc (const struct userns_probe *p)
     why = diagnose_proc_refusal (&m);
 
   if (err == 0)
-    report ("ok", "/proc", "a sandbox with its own PID namespace can mount a new procfs");
+    report ("ok", "proc", "a sandbox with its own PID namespace can mount a new /proc");
   else if (why != NULL && diagnose_proc_all_masked (&m))
     {
-      report ("warn", "/proc", "masked by the surrounding container (a mount on %s%s), so the "
+      report ("warn", "proc", "/proc is masked by the surrounding container (a mount on %s%s), so the "
               "kernel refuses a new procfs%s: --proc with a new PID namespace fails", m.first,
               m.n_covers > 1 ? " and others" : "", only);
       fix ("%s", PROC_WAYS_OUT);
     }
   else if (why != NULL)
-    report ("warn", "/proc", "%s%s", why,
+    report ("warn", "proc", "%s%s", why,
             err == -1 ? "" : " (--proc with a new PID namespace fails)");
   else if (err > 0)
-    report ("warn", "/proc", "a new procfs in a new PID namespace is refused%s (%s): --proc "
+    report ("warn", "proc", "a new procfs in a new PID namespace is refused%s (%s): --proc "
             "with --unshare-pid fails", only, strerror (err));
 }
 

@@ -508,9 +508,9 @@ PROC_MASKED_ERROR="Can't mount proc on /proc: Operation not permitted: the surro
         # shellcheck disable=SC2086
         run --separate-stderr masked $caller "$HUTCH" --diagnose
         assert_success
-        assert_output_matches $'(^|\n)warn +/proc: masked by the surrounding container \\(a mount on /proc/[^\n]*\\), so the kernel refuses a new procfs[^\n]*: --proc with a new PID namespace fails\n +fix: run the container with /proc unmasked \\(podman run --security-opt unmask=/proc/\\*, docker run --security-opt systempaths=unconfined\\), or use no new PID namespace'
+        assert_output_matches $'(^|\n)warn +proc: /proc is masked by the surrounding container \\(a mount on /proc/[^\n]*\\), so the kernel refuses a new procfs[^\n]*: --proc with a new PID namespace fails\n +fix: run the container with /proc unmasked \\(podman run --security-opt unmask=/proc/\\*, docker run --security-opt systempaths=unconfined\\), or use no new PID namespace'
     done
     # Outside it, nothing of the kind.
     run --separate-stderr "$HUTCH" --diagnose
-    assert_output_matches $'(^|\n)ok +/proc: a sandbox with its own PID namespace can mount a new procfs'
+    assert_output_matches $'(^|\n)ok +proc: a sandbox with its own PID namespace can mount a new /proc'
 }
