@@ -1436,6 +1436,23 @@ setup_build_root (const struct sandbox *sb, struct run *run)
   umask (old_umask);
 }
 
+/* chdir() without following a magic link: /proc/self/fd/N could be one
+ * of hutch's own fds (its O_PATH fd of the host's /proc), outside the new
+ * root (runc's CVE-2024-21626). */
+static int
+chdir_inside (const char *path)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int dir = -1;
+
+  if (root < 0)
+    return -1;
+  dir = open_in_root (root, path, O_PATH | O_DIRECTORY, 0);
+  if (dir < 0)
+    return -1;
+  return fchdir (dir);
+}
+
 void
 setup_chdir (const struct sandbox *sb, const char *old_cwd)
 {
@@ -1443,17 +1460,17 @@ setup_chdir (const struct sandbox *sb, const char *old_cwd)
 
   if (sb->chdir_path != NULL)
     {
-      if (chdir (sb->chdir_path) < 0)
+      if (chdir_inside (sb->chdir_path) < 0)
         die_with_error ("Can't chdir to %s", sb->chdir_path);
       new_cwd = sb->chdir_path;
     }
-  else if (old_cwd != NULL && chdir (old_cwd) == 0)
+  else if (old_cwd != NULL && chdir_inside (old_cwd) == 0)
     new_cwd = old_cwd;
   else
     {
       const char *home = getenv ("HOME");
 
-      if (home != NULL && chdir (home) == 0)
+      if (home != NULL && chdir_inside (home) == 0)
         new_cwd = home;
       else
         {
