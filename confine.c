@@ -35,7 +35,7 @@
 #include "signals.h"
 #include "options.h"
 #include "privilege.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 
 void
 confine_apply_env (const struct sandbox *sb)
@@ -219,7 +219,7 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
  * the caller's keys: a process can't drop its session keyring, and joining
  * one by name joins a keyring that others of the user namespace may join
  * and fill.  Then hutch keeps the inherited keyring but closes the way to
- * it: the keyring filter (seccomp.c) makes add_key, keyctl and request_key
+ * it: the keyring filter (syscall-filter.c) makes add_key, keyctl and request_key
  * fail with ENOSYS in PID 1 and the command.  It is loaded after the
  * caller's filters and before hutch's own (whose errno, asked for with
  * --seccomp-errno, is then the one seen for these calls if it refuses them

@@ -22,7 +22,7 @@
 #include "limit.h"
 #include "pasta.h"
 #include "presets.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 
 /* A tmpfs bigger than half the address space trips kernel limits. */
 #define MAX_TMPFS_SIZE ((size_t)(SIZE_MAX >> 1))

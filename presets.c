@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "seccomp.h"
+#include "syscall-filter.h"
 #include "utils.h"
 
 struct words

@@ -172,7 +172,7 @@ struct sandbox
   bool diagnose;
   enum { DRY_RUN_NONE, DRY_RUN_TEXT, DRY_RUN_JSON } dry_run;
 
-  /* confinement beyond bubblewrap (seccomp.c, landlock.c, limit.c) */
+  /* confinement beyond bubblewrap (syscall-filter.c, landlock.c, limit.c) */
   const char **seccomp_deny;      /* --seccomp-deny: syscall names and @groups, checked */
   size_t n_seccomp_deny;
   int seccomp_errno;              /* --seccomp-errno; 0: EPERM */
@@ -230,7 +230,7 @@ struct run
   int exec_pipe[2];    /* the command reports a failed exec to the monitor */
   char *old_cwd;       /* the caller's cwd, to keep it if it exists inside */
 
-  /* confinement beyond bubblewrap (seccomp.c, landlock.c) */
+  /* confinement beyond bubblewrap (syscall-filter.c, landlock.c) */
   void *seccomp_bpf;        /* hutch's own filter (struct sock_filter[]), compiled before clone */
   size_t seccomp_bpf_len;   /* in bytes; 0: no filter of hutch's own */
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */

@@ -26,7 +26,7 @@
  */
 #include "config.h"
 
-#include "seccomp.h"
+#include "syscall-filter.h"
 
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -45,79 +45,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_LIBSECCOMP
-#include <dlfcn.h>
 #include <seccomp.h>
-
-/* libseccomp is not linked but loaded, the first time a seccomp option
- * needs it: a run without one neither maps it nor relocates it (fewer
- * system calls and page faults at start-up, less memory in the monitor
- * and PID 1).  The calls below go through these pointers (the macros
- * keep libseccomp's own names at the call sites). */
-#ifndef LIBSECCOMP_SONAME
-#define LIBSECCOMP_SONAME "libseccomp.so.2"
-#endif
-
-static struct
-{
-  void *handle;
-  __typeof__ (seccomp_syscall_resolve_name) *syscall_resolve_name;
-  __typeof__ (seccomp_syscall_resolve_num_arch) *syscall_resolve_num_arch;
-  __typeof__ (seccomp_rule_add) *rule_add;
-  __typeof__ (seccomp_init) *init;
-  __typeof__ (seccomp_arch_native) *arch_native;
-  __typeof__ (seccomp_arch_add) *arch_add;
-  __typeof__ (seccomp_arch_remove) *arch_remove;
-  __typeof__ (seccomp_attr_set) *attr_set;
-  __typeof__ (seccomp_merge) *merge;
-  __typeof__ (seccomp_export_bpf) *export_bpf;
-  __typeof__ (seccomp_release) *release;
-} lib;
-
-static void *
-lib_symbol (const char *name)
-{
-  void *p = dlsym (lib.handle, name);
-
-  if (p == NULL)
-    die ("Can't use %s: %s", LIBSECCOMP_SONAME, dlerror ());
-  return p;
-}
-
-static void
-lib_load (void)
-{
-  if (lib.handle != NULL)
-    return;
-  lib.handle = dlopen (LIBSECCOMP_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (lib.handle == NULL)
-    die ("Can't load %s: %s", LIBSECCOMP_SONAME, dlerror ());
-#define LOAD(f) lib.f = (__typeof__ (lib.f)) lib_symbol ("seccomp_" #f)
-  LOAD (syscall_resolve_name);
-  LOAD (syscall_resolve_num_arch);
-  LOAD (rule_add);
-  LOAD (init);
-  LOAD (arch_native);
-  LOAD (arch_add);
-  LOAD (arch_remove);
-  LOAD (attr_set);
-  LOAD (merge);
-  LOAD (export_bpf);
-  LOAD (release);
-#undef LOAD
-}
-
-#define LIB_CALL(f, ...) (lib_load (), lib.f (__VA_ARGS__))
-#define seccomp_syscall_resolve_name(...) LIB_CALL (syscall_resolve_name, __VA_ARGS__)
-#define seccomp_syscall_resolve_num_arch(...) LIB_CALL (syscall_resolve_num_arch, __VA_ARGS__)
-#define seccomp_rule_add(...) LIB_CALL (rule_add, __VA_ARGS__)
-#define seccomp_init(...) LIB_CALL (init, __VA_ARGS__)
-#define seccomp_arch_native() LIB_CALL (arch_native)
-#define seccomp_arch_add(...) LIB_CALL (arch_add, __VA_ARGS__)
-#define seccomp_arch_remove(...) LIB_CALL (arch_remove, __VA_ARGS__)
-#define seccomp_attr_set(...) LIB_CALL (attr_set, __VA_ARGS__)
-#define seccomp_merge(...) LIB_CALL (merge, __VA_ARGS__)
-#define seccomp_export_bpf(...) LIB_CALL (export_bpf, __VA_ARGS__)
-#define seccomp_release(...) LIB_CALL (release, __VA_ARGS__)
 #endif
 
 #ifndef TIOCLINUX
