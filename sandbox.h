@@ -236,6 +236,20 @@ struct run
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+
+  /* The command's ids as it sees them (namespaces_prepare()); not known
+   * when it runs in a user namespace of the caller's (--userns, --userns2)
+   * without --uid/--gid. */
+  bool cmd_uid_known, cmd_gid_known;
+  uid_t cmd_uid;
+  gid_t cmd_gid;
+
+  /* The command's capabilities, decided once before clone by
+   * confine_caps_prepare() (the run applies them, --dry-run reports them). */
+  uint64_t caps_keep;   /* permitted and effective when it starts */
+  bool caps_ambient;    /* inheritable and ambient too (--cap-add/--cap-drop given) */
+  bool caps_set_bound;  /* in a user namespace new to it: the bounding set becomes: */
+  uint64_t caps_bound;  /* (else the caller's bounding set is left as it is) */
 };
 
 void sandbox_init (struct sandbox *sb);
