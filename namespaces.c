@@ -216,6 +216,21 @@ join_namespaces (const struct sandbox *sb)
         die_with_error ("Setting pidns failed");
       close (sb->pidns_fd);
     }
+  /* After --userns: joining needs CAP_SYS_ADMIN over the user namespace
+   * that owns the network namespace, which a caller who is not root has
+   * only in a user namespace of its own, entered with --userns. */
+  if (sb->netns_fd >= 0)
+    {
+      if (setns (sb->netns_fd, CLONE_NEWNET) < 0)
+        {
+          if (errno == EPERM && sb->userns_fd < 0)
+            die ("Can't join the network namespace of --netns %d: %s (it is not this user's: "
+                 "give the user namespace that owns it with --userns)",
+                 sb->netns_fd, strerror (errno));
+          die_with_error ("Can't join the network namespace of --netns %d", sb->netns_fd);
+        }
+      close (sb->netns_fd);
+    }
 }
 
 static int

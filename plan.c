@@ -261,6 +261,8 @@ text_network (const struct sandbox *sb)
                 (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
                 sb->publish[i].udp ? "udp" : "tcp");
     }
+  else if (sb->netns_fd >= 0)
+    printf ("network: the namespace of fd %d (--netns), as it is set up\n", sb->netns_fd);
   else if (sb->unshare_net)
     printf ("network: none (a namespace of its own with loopback only)\n");
   else
@@ -290,6 +292,8 @@ text_namespaces (const struct plan *p)
   printf ("\n");
   if (sb->userns_fd >= 0)
     printf ("join: the user namespace of fd %d\n", sb->userns_fd);
+  if (sb->netns_fd >= 0)
+    printf ("join: the network namespace of fd %d\n", sb->netns_fd);
   if (sb->pidns_fd >= 0)
     printf ("join: the PID namespace of fd %d%s\n", sb->pidns_fd,
             sb->unshare_pid ? " (as the parent of the new one)" : "");
@@ -700,7 +704,10 @@ json_network (const struct sandbox *sb)
   json_key ("network");
   putchar ('{');
   json_key ("mode");
-  json_str (sb->net_pasta ? "pasta" : sb->unshare_net ? "loopback" : "host");
+  json_str (sb->net_pasta         ? "pasta"
+            : sb->netns_fd >= 0   ? "netns"
+            : sb->unshare_net     ? "loopback"
+                                  : "host");
   putchar (',');
   json_bool ("host_loopback", sb->net_host_loopback, true);
   json_key ("publish");
@@ -975,7 +982,8 @@ plan_json (const struct plan *p)
   putchar ('{');
   json_fd ("userns", sb->userns_fd, true);
   json_fd ("userns2", sb->userns2_fd, true);
-  json_fd ("pidns", sb->pidns_fd, false);
+  json_fd ("pidns", sb->pidns_fd, true);
+  json_fd ("netns", sb->netns_fd, false);
   fputs ("},", stdout);
 
   if (run->userns)

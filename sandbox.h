@@ -106,10 +106,11 @@ struct sandbox
   bool unshare_ipc;
   bool unshare_pid;
   bool unshare_net;
+  bool unshare_net_given; /* --unshare-net itself (not only --unshare-all) */
   bool unshare_uts;
   bool unshare_cgroup;
   bool unshare_cgroup_try;
-  bool unshare_all;     /* --unshare-all was given (for --share-net's check) */
+  bool unshare_all;     /* --unshare-all was given */
   bool share_net;       /* --share-net was given */
 
   /* Identity inside. */
@@ -152,6 +153,7 @@ struct sandbox
   int userns_fd;
   int userns2_fd;
   int pidns_fd;
+  int netns_fd;           /* --netns: the network namespace to join */
   int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
   size_t n_seccomp_fds;
   bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
