@@ -149,6 +149,21 @@ current_caps (void)
   };
 }
 
+void
+confine_regain_effective (void)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+
+  memset (data, 0, sizeof data);
+  if (capget (&hdr, data) < 0)
+    die_with_error ("Can't read this process's capabilities (capget)");
+  data[0].effective = data[0].permitted;
+  data[1].effective = data[1].permitted;
+  if (capset (&hdr, data) < 0)
+    die_with_error ("Can't take back the capabilities kept across the change of ids");
+}
+
 /* Permitted and effective = `keep`, inheritable = `keep` or nothing, and
  * no capset at all when that is what this process has (a container's
  * seccomp policy may refuse capset). */

@@ -561,6 +561,7 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
       if (uid != (uid_t) -1 && setresuid (uid, uid, uid) < 0)
         die_with_error ("Can't switch to uid %u%s", (unsigned) uid,
                         sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)" : "");
+      confine_regain_effective ();
     }
 
   if (sb->userns2_fd >= 0)
