@@ -245,8 +245,11 @@ hold_netns() {
     assert_success
     [[ ${lines[0]} == "$(readlink "/proc/$HOLDER/ns/net")" ]] || fail "namespace: ${lines[0]}"
     assert_output_contains "10.9.8.7/32"
-    # It takes the place of --unshare-all's network namespace.
-    run --separate-stderr "$HUTCH" --ro-bind / / "${join[@]}" --unshare-all --netns 3 -- \
+    # It takes the place of --unshare-all's network namespace (which
+    # --userns does not combine with: --unshare-all tries a user namespace).
+    local all=(--unshare-all)
+    is_root || all=(--unshare-uts --unshare-pid)
+    run --separate-stderr "$HUTCH" --ro-bind / / "${join[@]}" "${all[@]}" --netns 3 -- \
         readlink /proc/self/ns/net /proc/self/ns/uts 3<"/proc/$HOLDER/ns/net" 4<"/proc/$HOLDER/ns/user"
     assert_success
     [[ ${lines[0]} == "$(readlink "/proc/$HOLDER/ns/net")" ]] || fail "with --unshare-all: $output"
