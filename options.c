@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include "options-private.h"
-#include "privilege.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -403,8 +402,6 @@ check_netns (struct sandbox *sb)
     die ("--netns not compatible with --net pasta");
   if (sb->share_net)
     die ("--netns not compatible with --share-net");
-  if (privilege_is_setuid ())
-    die ("--netns is not permitted in setuid mode");
   sb->unshare_net = false; /* --unshare-all's */
 }
 
