@@ -289,6 +289,10 @@ die_missing_values (const struct option_def *opt)
   /* These three say "one argument", the others "an argument". */
   static const char *const one_argument[] = { "--argv0", "--chdir", "--remount-ro" };
 
+  /* As bubblewrap: a last --overlay-src lacks what must follow it. */
+  if (strcmp (opt->name, "--overlay-src") == 0)
+    die ("--overlay-src must be followed by another --overlay-src or one of --overlay, "
+         "--tmp-overlay, or --ro-overlay");
   switch (opt->n_args)
     {
     case 1:
@@ -537,7 +541,12 @@ options_check_fds (const struct sandbox *sb)
   check_fd ("--pidns", sb->pidns_fd, FD_PIDNS);
   check_fd ("--netns", sb->netns_fd, FD_NETNS);
   for (size_t i = 0; i < sb->n_seccomp_fds; i++)
-    check_fd (sb->seccomp_given ? "--seccomp" : "--add-seccomp-fd", sb->seccomp_fds[i], FD_READ);
+    {
+      /* bubblewrap's words for an fd that is not open (its tests match them) */
+      if (fcntl (sb->seccomp_fds[i], F_GETFL) < 0)
+        die_with_error ("Can't read seccomp data");
+      check_fd (sb->seccomp_given ? "--seccomp" : "--add-seccomp-fd", sb->seccomp_fds[i], FD_READ);
+    }
   for (size_t i = 0; i < sb->n_keep_fds; i++)
     check_fd ("--keep-fd", sb->keep_fds[i], FD_OPEN);
   for (size_t i = 0; i < sb->n_ops; i++)

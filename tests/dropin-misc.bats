@@ -339,3 +339,13 @@ hold_netns() {
     assert_success
     assert_output $'5\n6'
 }
+
+# --- error wording callers match ----------------------------------------------------------
+
+@test "bubblewrap's words: a seccomp fd that is not open, a last --overlay-src" {
+    expect_error "Can't read seccomp data: Bad file descriptor" --ro-bind / / --seccomp 9 -- /bin/true
+    expect_error "Can't read seccomp data: Bad file descriptor" --ro-bind / / --add-seccomp-fd 9 -- /bin/true
+    needs_bwrap_version 0.11.0 "--overlay-src"
+    expect_error "--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay" \
+        --ro-bind / / --overlay-src
+}
