@@ -97,7 +97,12 @@ kernel_has_namespace (int proc_fd, const char *name)
   char path[64];
   struct stat st;
   snprintf (path, sizeof path, "self/ns/%s", name);
-  return fstatat (proc_fd, path, &st, 0) == 0;
+  if (fstatat (proc_fd, path, &st, 0) == 0)
+    return true;
+  /* Only a kernel without that namespace type has no such file. */
+  if (errno != ENOENT)
+    die_with_error ("Can't look for /proc/self/ns/%s", name);
+  return false;
 }
 
 /* The ids the command sees, worked out from what the build does: the ids
