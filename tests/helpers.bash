@@ -37,7 +37,8 @@ SB=(--ro-bind / / --dev /dev --proc /proc --unshare-pid)
 # (the binary's --version, the host's /usr-merge symlinks) is learnt by the
 # first test of a file and kept in the file's directory for the others.
 # HUTCH_VERSION is the first line of --version (to recognise a bubblewrap
-# under test); SYSDIRS puts the host's system directories, read-only (and
+# under test; hutch through a link named bwrap also starts with "bubblewrap
+# 0.11.1" but says "hutch VERSION" on a later line: HUTCH_IS_HUTCH=1); SYSDIRS puts the host's system directories, read-only (and
 # its merged-/usr links as links), into a fresh tmpfs root; MINROOT is that
 # root plus /dev and /proc.
 _helpers_cache=${BATS_FILE_TMPDIR:-/nonexistent}/.helpers-cache
@@ -45,6 +46,8 @@ if [[ -r $_helpers_cache ]] && source "$_helpers_cache" && [[ ${_cached_for-} ==
     :
 else
     HUTCH_VERSION=$("$HUTCH" --version 2>/dev/null </dev/null)
+    HUTCH_IS_HUTCH=0
+    [[ $'\n'$HUTCH_VERSION != *$'\n'"hutch "* ]] || HUTCH_IS_HUTCH=1
     HUTCH_VERSION=${HUTCH_VERSION%%$'\n'*}
     SYSDIRS=()
     for _d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
@@ -59,6 +62,7 @@ else
         {
             printf '_cached_for=%q\n' "$HUTCH"
             printf 'HUTCH_VERSION=%q\n' "$HUTCH_VERSION"
+            printf 'HUTCH_IS_HUTCH=%q\n' "$HUTCH_IS_HUTCH"
             printf 'SYSDIRS=(%s)\n' "$(printf '%q ' "${SYSDIRS[@]}")"
         } >"$_helpers_cache.$$" && mv -f "$_helpers_cache.$$" "$_helpers_cache"
     fi
@@ -176,7 +180,7 @@ skip_unless_cmd() {
 }
 
 # Is the binary under test bubblewrap itself?
-is_bwrap() { [[ $HUTCH_VERSION == bubblewrap* ]]; }
+is_bwrap() { [[ $HUTCH_VERSION == bubblewrap* && $HUTCH_IS_HUTCH == 0 ]]; }
 
 # hutch_only REASON : skip when testing bubblewrap, whose behaviour differs.
 hutch_only() {
