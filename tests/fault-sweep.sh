@@ -344,10 +344,12 @@ defect_lines=()
 
 # point_list LOG : "PROC INDEX NAME" of the calls to fail, in the order made
 point_list() {
-    local started=0 kind proc idx nr name count=0
-    while read -r kind proc idx nr; do
+    local started=0 kind proc idx nr fd name count=0
+    while read -r kind proc idx nr fd; do
         [[ $kind == call ]] || continue
         name=${SYSNAME[$nr]:-nr$nr}
+        # A read, write or close of a pipe: the table's NAME@pipe entry.
+        [[ $fd == pipe && -n ${ERRNOS[$name@pipe]+x} ]] && name=$name@pipe
         # PROG's calls before main: the dynamic loader's and libselinux's
         # constructor; main's first call is privilege_init's getresuid.
         if [[ $proc == 0 && $started == 0 ]]; then
@@ -365,9 +367,9 @@ point_list() {
 # fails the same call, if the Nth NAME of every other process is not
 # reached or is after main
 strace_line() {
-    local log=$1 proc=$2 idx=$3 name=$4 err=$5 n
+    local log=$1 proc=$2 idx=$3 name=${4%@*} err=$5 n
     n=$(awk -v p="$proc" -v i="$idx" '$1 == "call" && $2 == p && $3 <= i' "$log" |
-        while read -r _ _ _ nr; do echo "${SYSNAME[$nr]:-}"; done | grep -cx "$name")
+        while read -r _ _ _ nr _; do echo "${SYSNAME[$nr]:-}"; done | grep -cx "$name")
     local as=""
     [[ -n $CFG_USER ]] && as="-u $CFG_USER "
     printf 'strace -f -qq -b execve %s-e trace=none -e inject=%s:error=%s:when=%s %s ...' \
@@ -420,7 +422,8 @@ for cfg in $configs; do
                 run_hutch "$run" -f "$proc:$idx:$err"
                 verdict=$(judge "$run" "$ref")
                 got=$(grep '^injected ' "$run/log" | head -n 1 | cut -d' ' -f4)
-                gotname=${SYSNAME[$got]:-$name}
+                gotname=$name
+                [[ -n $got && ${SYSNAME[$got]:-} != "${name%@*}" ]] && gotname=${SYSNAME[$got]:-$name}
                 printf '%s %s %s %s %s %s\n' "$proc" "$idx" "$gotname" "$err" "${verdict%% *}" \
                     "${verdict#* }" >"$cdir/res/$id"
                 [[ $verdict == defect* ]] || rm -rf "$run"

@@ -18,8 +18,9 @@
  * call.  The failure is made as strace makes it: the call is turned into
  * the invalid number -1 on entry and its result set to -ERRNO on exit.
  *
- *   -l LOG   one line per event: "call PROC INDEX NR" for each system call
- *            entered, "injected PROC INDEX NR ERRNO", "exec PROC INDEX"
+ *   -l LOG   one line per event: "call PROC INDEX NR [pipe]" for each system
+ *            call entered ("pipe": a read, write or close of a pipe),
+ *            "injected PROC INDEX NR ERRNO", "exec PROC INDEX"
  *            (let go at execve), "crash PROC SIGNAL" (a followed process
  *            killed by SIGSEGV, SIGABRT, ...), "timeout", "leftover PID
  *            COMM" (a descendant still alive a second after PROG ended:
@@ -156,6 +157,22 @@ parse_errno (const char *s)
   return -1;
 }
 
+/* " pipe" when a read, write or close is of a pipe (which can't fail
+ * the way a file can), else "". */
+static const char *
+fd_kind (pid_t pid, long nr, unsigned long long fd)
+{
+  if ((nr != SYS_read && nr != SYS_write && nr != SYS_close) || fd > 65535)
+    return "";
+  char path[64], target[64];
+  snprintf (path, sizeof path, "/proc/%d/fd/%llu", (int) pid, fd);
+  ssize_t n = readlink (path, target, sizeof target - 1);
+  if (n < 0)
+    return "";
+  target[n] = '\0';
+  return strncmp (target, "pipe:", 5) == 0 ? " pipe" : "";
+}
+
 /* A system-call stop of P.  Returns false if P was let go. */
 static bool
 syscall_stop (struct proc *p)
@@ -186,7 +203,7 @@ syscall_stop (struct proc *p)
           return true;
         }
       if (fail_proc == NULL || log_all)
-        note ("call %s %lu %ld", p->name, p->calls, nr);
+        note ("call %s %lu %ld%s", p->name, p->calls, nr, fd_kind (p->pid, nr, info.entry.args[0]));
       if (p->pid != prog_pid && (nr == SYS_execve || nr == SYS_execveat))
         {
           note ("exec %s %lu", p->name, p->calls);
