@@ -424,7 +424,17 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
 {
   sigset_t none;
   sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
+    {
+      dprintf (err_w, "can't unblock the signals of pasta: %s\n", strerror (errno));
+      _exit (127);
+    }
+  /* A signal hutch's caller ignores (SIGPIPE, often) stays ignored across
+   * exec, and pasta then refuses to start ("Couldn't install signal
+   * handlers"): pasta gets the default dispositions. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      (void) signal (sig, SIG_DFL); /* (EINVAL for the numbers no signal has) */
   /* pasta must not outlive hutch, however hutch ends. */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
     _exit (1);
@@ -432,6 +442,11 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
   (void) setsid ();
 
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0)
+    {
+      dprintf (err_w, "can't open /dev/null for pasta: %s\n", strerror (errno));
+      _exit (127);
+    }
   int src[6] = { devnull, devnull, err_w, userns, netns, ready_w };
   int high[6];
   for (int i = 0; i < 6; i++)

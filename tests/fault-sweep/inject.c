@@ -328,6 +328,7 @@ start_prog (const char *user, char **argv)
           && (initgroups (user, gid) < 0 || setresgid (gid, gid, gid) < 0
               || setresuid (uid, uid, uid) < 0))
         fatal ("dropping to the user");
+      signal (SIGPIPE, SIG_DFL); /* as PROG's caller had it, not as here */
       raise (SIGSTOP);
       execvp (argv[0], argv);
       fatal (argv[0]);
