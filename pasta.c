@@ -645,7 +645,13 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (fds[0].revents)
         {
           ssize_t r = read (ready[0], readybuf + ready_len, sizeof readybuf - 1 - ready_len);
-          if (r <= 0)
+          /* (An error is not pasta's end: it may be running, and its
+           * stderr would never reach EOF below.) */
+          if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+          if (r < 0)
+            fail (child, "--net pasta: Can't read from pasta: %s", strerror (errno));
+          if (r == 0)
             ready_eof = true;
           else
             ready_len += (size_t) r;
@@ -655,6 +661,8 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (fds[1].revents)
         {
           ssize_t r = read (err[0], errbuf + err_len, PASTA_ERR_MAX - err_len);
+          if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
           if (r <= 0 || (err_len += (size_t) r) == PASTA_ERR_MAX)
             fds[1].fd = -1;
         }
