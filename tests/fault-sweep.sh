@@ -37,7 +37,8 @@
 # every process that reaches N), else with the tracer's.
 #
 # Environment: FAULT_SWEEP_POINTS (default 300: the first 300 calls of each
-# configuration; 0 or FAULT_SWEEP_FULL=1: every call), FAULT_SWEEP_ERRNOS=all
+# configuration, but the 3rd and later of a row of calls of one name; 0 or
+# FAULT_SWEEP_FULL=1: every call), FAULT_SWEEP_ERRNOS=all
 # (every errno of the table for each call, not only the first),
 # FAULT_SWEEP_CONFIGS (names, space-separated), FAULT_SWEEP_JOBS (default:
 # the number of CPUs), FAULT_SWEEP_TIMEOUT (default 10 s a run),
@@ -342,9 +343,13 @@ pass=0 failed=0 skipped=0
 n_points=0 n_clean=0 n_harmless=0 n_defects=0 n_unreached=0
 defect_lines=()
 
-# point_list LOG : "PROC INDEX NAME" of the calls to fail, in the order made
+# point_list LOG : "PROC INDEX NAME" of the calls to fail, in the order made.
+# Unless FAULT_SWEEP_FULL=1, of a row of 3 or more calls of one name in a
+# row in one process (40 PR_CAPBSET_DROPs, an fd loop's fcntls) only the
+# first 2 are swept, so that the points reach further into the run.
 point_list() {
     local started=0 kind proc idx nr fd name count=0
+    declare -A last_name row
     while read -r kind proc idx nr fd; do
         [[ $kind == call ]] || continue
         name=${SYSNAME[$nr]:-nr$nr}
@@ -357,6 +362,12 @@ point_list() {
             started=1
         fi
         [[ ${ERRNOS[$name]-EPERM} == - ]] && continue
+        if [[ ${last_name[$proc]:-} == "$name" ]]; then
+            row[$proc]=$((${row[$proc]} + 1))
+        else
+            last_name[$proc]=$name row[$proc]=1
+        fi
+        ((points_max > 0 && ${row[$proc]} > 2)) && continue
         echo "$proc $idx $name"
         count=$((count + 1))
         ((points_max > 0 && count >= points_max)) && break
