@@ -383,8 +383,9 @@ strace_line() {
         while read -r _ _ _ nr _; do echo "${SYSNAME[$nr]:-}"; done | grep -cx "$name")
     local as=""
     [[ -n $CFG_USER ]] && as="-u $CFG_USER "
-    printf 'strace -f -qq -b execve %s-e trace=none -e inject=%s:error=%s:when=%s %s ...' \
-        "$as" "$name" "$err" "$n" "$CFG_BIN"
+    # (strace injects only into the calls it traces.)
+    printf 'strace -f -qq -o /dev/null -b execve %s-e trace=%s -e inject=%s:error=%s:when=%s %s ...' \
+        "$as" "$name" "$name" "$err" "$n" "$CFG_BIN"
 }
 
 for cfg in $configs; do
