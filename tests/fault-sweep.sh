@@ -133,6 +133,9 @@ normalise() {
             local i=6 post=""
             while ((i < ${#f[@]})) && [[ ${f[i]} != - ]]; do ((i++)); done
             post="${f[*]:i+1}"
+            # The same overlay, made with the legacy mount(2) when the new
+            # mount API is unusable: its layers are spelt "lowerdir=".
+            post=${post//lowerdir+=/lowerdir=}
             echo "mount ${f[3]} ${f[4]} ${f[5]} $post"
             continue
         fi
