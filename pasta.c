@@ -705,8 +705,11 @@ pasta_stop (void)
 {
   if (pasta_pid <= 0)
     return;
-  (void) kill (pasta_pid, SIGKILL);
-  (void) TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
+  /* Waited for only once it is sure to end: should the kill fail, pasta
+   * still dies with hutch (its PR_SET_PDEATHSIG), and hutch must not hang
+   * waiting for it. */
+  if (kill (pasta_pid, SIGKILL) == 0)
+    (void) TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
   pasta_pid = -1;
 }
 
