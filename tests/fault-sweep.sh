@@ -37,15 +37,17 @@
 # every process that reaches N), else with the tracer's.
 #
 # Environment: FAULT_SWEEP_POINTS (default 300: the first 300 calls of each
-# configuration, but the 3rd and later of a row of calls of one name; 0 or
-# FAULT_SWEEP_FULL=1: every call), FAULT_SWEEP_ERRNOS=all
+# configuration, leaving out the 3rd and later of a row of calls of one name
+# in one process; 0 or FAULT_SWEEP_FULL=1: every call), FAULT_SWEEP_ERRNOS=all
 # (every errno of the table for each call, not only the first),
 # FAULT_SWEEP_CONFIGS (names, space-separated), FAULT_SWEEP_JOBS (default:
 # the number of CPUs), FAULT_SWEEP_TIMEOUT (default 10 s a run),
 # FAULT_SWEEP_USER (default hutchtest), FAULT_SWEEP_KEEP=1 (keep the work
 # directory).  The last line is "N passed, N failed, N skipped": one test
-# per injection point (skipped: a point the run didn't reach again), and
-# one failed test per configuration whose reference run is itself wrong.
+# per injection point (skipped: a point the run didn't reach again, or a
+# configuration this host can't run, such as --net pasta without a usable
+# /dev/net/tun), and one failed test per configuration whose reference run
+# is itself wrong.
 
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 2
