@@ -71,7 +71,9 @@ receive_namespace_ids (void)
       ssize_t r = read (ns_pipe[0], (char *) ids + got, want - got);
       if (r < 0 && errno == EINTR)
         continue;
-      if (r <= 0)
+      if (r < 0)
+        die_with_error ("Can't read the namespace ids from the sandbox process");
+      if (r == 0)
         break;
       got += (size_t) r;
     }
@@ -451,7 +453,11 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
 
   /* fork() semantics with namespace flags: no stack, SIGCHLD to the parent. */
   pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  if (pid < 0 && (flags & CLONE_NEWUSER) && sb->unshare_user_try && !sb->unshare_user)
+  /* --unshare-user-try goes on without a user namespace only when the
+   * kernel refuses one (as die_clone_failed says), not when it is out of
+   * memory or processes. */
+  if (pid < 0 && (flags & CLONE_NEWUSER) && sb->unshare_user_try && !sb->unshare_user
+      && (errno == EPERM || errno == ENOSPC || errno == EINVAL || errno == EACCES))
     {
       /* --unshare-user-try: go on without a user namespace. */
       run->userns = false;
@@ -478,6 +484,8 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       do
         r = read (map_pipe[0], &c, 1);
       while (r < 0 && errno == EINTR);
+      if (r < 0)
+        die_with_error ("Can't wait for the id maps of the sandbox");
       if (r != 1)
         _exit (1);
       close (map_pipe[0]);

@@ -424,7 +424,17 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
 {
   sigset_t none;
   sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
+    {
+      dprintf (err_w, "can't unblock the signals of pasta: %s\n", strerror (errno));
+      _exit (127);
+    }
+  /* A signal hutch's caller ignores (SIGPIPE, often) stays ignored across
+   * exec, and pasta then refuses to start ("Couldn't install signal
+   * handlers"): pasta gets the default dispositions. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      (void) signal (sig, SIG_DFL); /* (EINVAL for the numbers no signal has) */
   /* pasta must not outlive hutch, however hutch ends. */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
     _exit (1);
@@ -432,6 +442,11 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
   (void) setsid ();
 
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0)
+    {
+      dprintf (err_w, "can't open /dev/null for pasta: %s\n", strerror (errno));
+      _exit (127);
+    }
   int src[6] = { devnull, devnull, err_w, userns, netns, ready_w };
   int high[6];
   for (int i = 0; i < 6; i++)
@@ -630,7 +645,13 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (fds[0].revents)
         {
           ssize_t r = read (ready[0], readybuf + ready_len, sizeof readybuf - 1 - ready_len);
-          if (r <= 0)
+          /* (An error is not pasta's end: it may be running, and its
+           * stderr would never reach EOF below.) */
+          if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+          if (r < 0)
+            fail (child, "--net pasta: Can't read from pasta: %s", strerror (errno));
+          if (r == 0)
             ready_eof = true;
           else
             ready_len += (size_t) r;
@@ -640,6 +661,8 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (fds[1].revents)
         {
           ssize_t r = read (err[0], errbuf + err_len, PASTA_ERR_MAX - err_len);
+          if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
           if (r <= 0 || (err_len += (size_t) r) == PASTA_ERR_MAX)
             fds[1].fd = -1;
         }
@@ -682,8 +705,11 @@ pasta_stop (void)
 {
   if (pasta_pid <= 0)
     return;
-  (void) kill (pasta_pid, SIGKILL);
-  (void) TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
+  /* Waited for only once it is sure to end: should the kill fail, pasta
+   * still dies with hutch (its PR_SET_PDEATHSIG), and hutch must not hang
+   * waiting for it. */
+  if (kill (pasta_pid, SIGKILL) == 0)
+    (void) TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
   pasta_pid = -1;
 }
 

@@ -294,6 +294,18 @@ print(s.recv(512).decode())
     grep -q 'Permission denied' "$T/out"
 }
 
+@test "--net pasta when hutch's caller ignores SIGPIPE: pasta starts all the same" {
+    needs_pasta
+    local st=0
+    # An ignored signal stays ignored across exec; pasta refused to start
+    # with SIGPIPE ignored ("Couldn't install signal handlers").
+    isolated 'trap "" PIPE; "$HUTCH" --ro-bind / / --dev /dev --proc /proc --unshare-pid --net pasta -- \
+        ip -4 -o addr show' >"$T/out" 2>"$T/err" || st=$?
+    cat "$T/out" "$T/err"
+    ((st == 0))
+    grep -Eq '^[0-9]+: [a-z0-9]+ +inet 10\.0\.2\.100/24 ' "$T/out"
+}
+
 @test "--preset safe --net pasta: the network is there after the preset's --unshare-all" {
     needs_pasta
     local st=0
