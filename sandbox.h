@@ -236,6 +236,11 @@ struct run
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+
+  /* What setup_resolve_sources() found for each of sb->ops (setup.h),
+   * before the build: the build, and a plan, read the same. */
+  struct resolved_op *resolved_ops;
+  size_t n_resolved_ops;
 };
 
 void sandbox_init (struct sandbox *sb);
