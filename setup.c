@@ -1056,6 +1056,11 @@ chdir_inside (const char *path)
   _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   _cleanup_close_ int dir = -1;
 
+  if (*path == '\0')
+    {
+      errno = ENOENT; /* as chdir (""): open_in_root() would take it for "/" */
+      return -1;
+    }
   if (root < 0)
     return -1;
   dir = open_in_root (root, path, O_PATH | O_DIRECTORY, 0);
