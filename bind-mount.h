@@ -1,20 +1,25 @@
-/* hutch — bind mounts and other helpers built on the fd-based mount API.
+/* hutch — the one mount interface the build uses (setup.c, setup-*.c).
  *
- * Everything here works on file descriptors: sources and destinations are
- * opened first (by the caller, or relative to a root fd with
- * open_in_root()), then a detached copy of the source is made with
- * open_tree(), its flags are set with mount_setattr() while it is still
- * detached, and only then is it attached with move_mount().  No path is
- * ever looked up twice, and no mount is ever visible with the wrong flags.
+ * Two backends sit behind it, chosen once per run by mount_api_choose()
+ * (a probe of the kernel; HUTCH_TEST_LEGACY_MOUNT=1 forces the second for
+ * the tests), after which every function here goes to the chosen one and
+ * no caller asks which it is:
  *
- * Where that API is missing (Linux before 5.12) or refused (a container's
- * seccomp filter), or when a test forces it, the same functions fall back
- * to mount(2): "detached" then means mounted on a stage in the build's
- * base tmpfs, which the sandbox never sees; fds still name sources and
- * destinations (through /proc/self/fd/N); and the submounts a recursive
- * bind copies are found in a model of the mount tree, read from
- * /proc/self/mountinfo once per run.  The choice is made once, by
- * mount_api_choose(); callers do not change.
+ *  - mount-api.c, the fd-based mount API: a detached copy of the source is
+ *    made with open_tree(), its flags are set with mount_setattr() while
+ *    it is still detached, and only then is it attached with
+ *    move_mount(); new filesystems come from fsopen()/fsmount().
+ *  - mount-legacy.c, mount(2), where that API is missing (Linux before
+ *    5.12) or refused (a container's seccomp filter): "detached" then
+ *    means mounted on a stage in the build's base tmpfs, which the
+ *    sandbox never sees; fds name sources and destinations through
+ *    /proc/self/fd/N; the submounts a recursive bind copies are found in
+ *    a model of the mount tree (mount-model.c), read from
+ *    /proc/self/mountinfo once per run.
+ *
+ * Either way no path is looked up twice, and no mount is ever visible in
+ * the new root with the wrong flags.  mount-backend.h is the contract
+ * between this interface (bind-mount.c) and the two backends.
  *
  * Functions return a result and leave errno set; the caller, who knows the
  * operation and the paths, turns a failure into a message with
@@ -30,153 +35,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "mount-kernel.h"
 #include "utils.h"
-
-/* ---- Kernel interface (glibc may lack wrappers or constants). ---- */
-
-#ifndef __NR_open_tree
-#define __NR_open_tree 428
-#endif
-#ifndef __NR_move_mount
-#define __NR_move_mount 429
-#endif
-#ifndef __NR_fsopen
-#define __NR_fsopen 430
-#endif
-#ifndef __NR_fsconfig
-#define __NR_fsconfig 431
-#endif
-#ifndef __NR_fsmount
-#define __NR_fsmount 432
-#endif
-#ifndef __NR_openat2
-#define __NR_openat2 437
-#endif
-#ifndef __NR_mount_setattr
-#define __NR_mount_setattr 442
-#endif
-#ifndef __NR_fchmodat2
-#define __NR_fchmodat2 452
-#endif
-
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOVE_MOUNT_F_SYMLINKS
-#define MOVE_MOUNT_F_SYMLINKS 0x00000001
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_SYMLINKS
-#define MOVE_MOUNT_T_SYMLINKS 0x00000010
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef FSOPEN_CLOEXEC
-#define FSOPEN_CLOEXEC 0x00000001
-#endif
-#ifndef FSMOUNT_CLOEXEC
-#define FSMOUNT_CLOEXEC 0x00000001
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#endif
-#ifndef MOUNT_ATTR_NOSUID
-#define MOUNT_ATTR_NOSUID 0x00000002
-#endif
-#ifndef MOUNT_ATTR_NODEV
-#define MOUNT_ATTR_NODEV 0x00000004
-#endif
-#ifndef MOUNT_ATTR_NOEXEC
-#define MOUNT_ATTR_NOEXEC 0x00000008
-#endif
-#ifndef RESOLVE_NO_MAGICLINKS
-#define RESOLVE_NO_MAGICLINKS 0x02
-#endif
-#ifndef RESOLVE_IN_ROOT
-#define RESOLVE_IN_ROOT 0x10
-#endif
-
-/* fsconfig() commands: an enum in the headers, so use our own names. */
-enum
-{
-  HUTCH_FSCONFIG_SET_FLAG = 0,
-  HUTCH_FSCONFIG_SET_STRING = 1,
-  HUTCH_FSCONFIG_CMD_CREATE = 6,
-};
-
-/* Layouts of the kernel's struct open_how and struct mount_attr (v0). */
-struct hutch_open_how
-{
-  uint64_t flags;
-  uint64_t mode;
-  uint64_t resolve;
-};
-
-struct hutch_mount_attr
-{
-  uint64_t attr_set;
-  uint64_t attr_clr;
-  uint64_t propagation;
-  uint64_t userns_fd;
-};
-
-static inline int
-sys_open_tree (int dfd, const char *path, unsigned flags)
-{
-  return (int) syscall (__NR_open_tree, dfd, path, flags);
-}
-
-static inline int
-sys_move_mount (int from_dfd, const char *from_path, int to_dfd, const char *to_path,
-                unsigned flags)
-{
-  return (int) syscall (__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
-}
-
-static inline int
-sys_mount_setattr (int dfd, const char *path, unsigned flags, struct hutch_mount_attr *attr)
-{
-  return (int) syscall (__NR_mount_setattr, dfd, path, flags, attr, sizeof *attr);
-}
-
-static inline int
-sys_fsopen (const char *fstype, unsigned flags)
-{
-  return (int) syscall (__NR_fsopen, fstype, flags);
-}
-
-static inline int
-sys_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux)
-{
-  return (int) syscall (__NR_fsconfig, fd, cmd, key, value, aux);
-}
-
-static inline int
-sys_fsmount (int fd, unsigned flags, unsigned attr_flags)
-{
-  return (int) syscall (__NR_fsmount, fd, flags, attr_flags);
-}
-
-static inline int
-sys_openat2 (int dfd, const char *path, struct hutch_open_how *how)
-{
-  return (int) syscall (__NR_openat2, dfd, path, how, sizeof *how);
-}
-
-static inline int
-sys_pivot_root (const char *new_root, const char *put_old)
-{
-  return (int) syscall (__NR_pivot_root, new_root, put_old);
-}
 
 /* ---- Which API: the fd-based one, or mount(2) as a fallback. ---- */
 
@@ -218,21 +78,32 @@ enum mount_api
  * `honour_test_switch`: see mount_api_test_forced(). */
 enum mount_api mount_api_choose (int proc_fd, bool honour_test_switch);
 
-/* After mount_api_choose(): true with the fd-based API. */
-bool mount_api_fd_based (void);
-
 /* After mount_api_choose(): why the fallback is used, for a log line
  * ("the kernel lacks mount_setattr"); NULL with the fd-based API. */
 const char *mount_api_fallback_reason (void);
 
-/* Once the base tmpfs is "/" (after the first pivot_root): with the
- * fallback, make the stages in the base (`base_fd`) and read
- * /proc/self/mountinfo into the model, the one time this run reads it.
- * Nothing to do with the fd-based API.  0, or -1 with errno set. */
+/* After mount_api_choose(): say which API the build uses (an info line). */
+void mount_api_log (void);
+
+/* Once the base tmpfs is "/" (after the first pivot_root), `base_fd` its
+ * root and the cwd: what the chosen backend needs for the build (with the
+ * fallback: the stages in the base, and /proc/self/mountinfo read into
+ * the model, the one time this run reads it).  0, or -1 with errno set. */
 int mount_build_begin (int base_fd);
 
-/* When the build is over: forget the model (the stages go with the base). */
+/* When the build is over (with "/" the base again): the backend's state
+ * forgotten (the stages go with the base). */
 void mount_build_end (void);
+
+/* What "/" is while building.  The base, normally; the host's tree (the
+ * base's "oldroot", by chroot(2), the cwd staying in the base) when the
+ * fd-based backend looks a bind's source up by path, which it does from
+ * "/".  Whoever names the base by an absolute path (overlays; the end of
+ * the build) calls mount_view_base() first; mount_view_host() for the
+ * caller's paths (a diagnosis).  Each is a no-op when "/" is already
+ * that; die on failure. */
+void mount_view_host (void);
+void mount_view_base (void);
 
 /* ---- Path resolution confined to a root. ---- */
 
@@ -258,6 +129,8 @@ enum bind_result
   BIND_SET_ATTR,    /* the mount flags could not be applied to the copy */
   BIND_ATTACH,      /* the copy could not be attached on the destination */
   BIND_REMOUNT,     /* the mount at the destination could not be changed */
+  BIND_OPEN_DEST,   /* the destination, just made, could not be opened */
+  BIND_FIND_SOURCE, /* the source's real path could not be found */
 };
 
 /* A short phrase for a result ("Unable to ..."), without errno. */
@@ -274,12 +147,6 @@ void die_with_bind_result (enum bind_result r, int errnum, const char *fmt, ...)
  * O_PATH fd of its root; at most one copy may wait on the stage. */
 enum bind_result bind_clone_tree (int srcfd, unsigned flags, int *tree_out);
 
-/* bind_clone_tree() of the source looked up by `path` from the cwd and
- * "/" of this process, symlinks (magic links too) followed: one call
- * fewer than opening it first.  Only with the fd-based API (the fallback
- * needs an fd: BIND_CLONE, ENOSYS).  A failed lookup is BIND_OPEN_SOURCE. */
-enum bind_result bind_clone_path (const char *path, unsigned flags, int *tree_out);
-
 /* Copy the mount tree at srcfd (any fd, O_PATH is fine; recursively),
  * make every mount in the copy nosuid (+ nodev unless BIND_DEVICES,
  * + read-only with BIND_READONLY), then attach it on destfd. */
@@ -293,6 +160,55 @@ enum bind_result bind_cover_ro (int dirfd, const char *name);
 /* Same, with the source opened as open_in_root (src_root_fd, src). */
 enum bind_result bind_mount_in_root (int src_root_fd, const char *src, int destfd,
                                      unsigned flags);
+
+/* ---- The source of a bind op (--bind, --ro-bind, --dev-bind). ---- */
+
+/* What the check before the build found, kept in struct run for the
+ * build (and for a plan to show). */
+struct bind_source
+{
+  char *path;   /* owned: the path the build binds from (absolute) */
+  bool missing; /* a -try variant whose source is missing: the op is skipped */
+  bool is_dir;  /* the source's kind, when the backend checks it now (fd-based) */
+};
+
+/* realpath (path), dying with "Can't find source path PATH: ..." unless
+ * the path may be missing and is (then NULL and *missing set). */
+char *bind_source_realpath (const char *path, bool may_be_missing, bool *missing);
+
+/* Before any mount, in the caller's view (its "/" and cwd, `cwd` being
+ * its path, NULL if unknown): check the source `path` of a bind, with
+ * the errors realpath() gives, into *out.  A missing source sets
+ * out->missing if `may_be_missing`, else dies with "Can't find source
+ * path PATH: ...".  fd-based: checked (stat) and its kind noted; the path
+ * made absolute, and resolved if it is in /proc (its magic links would
+ * mean something else by then).  mount(2): realpath(). */
+void bind_source_check (const char *path, const char *cwd, bool may_be_missing,
+                        struct bind_source *out);
+
+/* During the build, in op order, before the destination is made: the
+ * source's kind into *is_dir, and in *fd_out an fd to bind from, or -1
+ * (the caller closes it).  fd-based: nothing to open.  mount(2): opened
+ * below the host's tree oldroot_fd (BIND_OPEN_SOURCE, errno set; dies
+ * with "Can't get type of source NAME" if it can't be stat'ed). */
+enum bind_result bind_source_open (const struct bind_source *src, const char *name,
+                                   int oldroot_fd, int *fd_out, bool *is_dir);
+
+/* Then: a detached, flagged copy of the source's tree, as
+ * bind_clone_tree(), from what bind_source_open() gave.  fd-based: looked
+ * up by path from the host's "/" (mount_view_host()), symlinks followed;
+ * a lookup that fails is BIND_OPEN_SOURCE; a magic link to a file of the
+ * caller's mount namespace (/dev/stdin) is found again by its real path,
+ * BIND_FIND_SOURCE when that fails. */
+enum bind_result bind_source_clone (const struct bind_source *src, int fd, unsigned flags,
+                                    int *tree_out);
+
+/* Bind the host's `host_path` (absolute, below the host's tree
+ * oldroot_fd, symlinks followed) on the entry `name` of dirfd that the
+ * caller has just made (not followed if a symlink).  BIND_OPEN_DEST when
+ * that entry can't be opened. */
+enum bind_result bind_host_path_at (int oldroot_fd, const char *host_path, unsigned flags,
+                                    int dirfd, const char *name);
 
 /* Make the mount whose root is destfd read-only (that mount only, not the
  * mounts below it).  destfd must be the root of a mount.  With the

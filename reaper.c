@@ -88,7 +88,7 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
   int sfd = signals_open_fd ();
   bool new_session = sb->new_session;
   confine_close_inherited_fds (sb, run, true);
-  setup_release ();
+  setup_release_run (run);
   options_release (sb); /* PID 1 stays small while the command runs */
   confine_drop_all_caps ();
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

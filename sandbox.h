@@ -252,6 +252,11 @@ struct run
   bool caps_ambient;    /* inheritable and ambient too (--cap-add/--cap-drop given) */
   bool caps_set_bound;  /* in a user namespace new to it: the bounding set becomes: */
   uint64_t caps_bound;  /* (else the caller's bounding set is left as it is) */
+
+  /* What setup_resolve_sources() found for each of sb->ops (setup.h),
+   * before the build: the build, and a plan, read the same. */
+  struct resolved_op *resolved_ops;
+  size_t n_resolved_ops;
 };
 
 void sandbox_init (struct sandbox *sb);

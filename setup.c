@@ -10,9 +10,10 @@
  * with RESOLVE_IN_ROOT, so ".." and symlinks (even absolute ones, even
  * planted by the host in a writable bind) cannot lead out of the new root.
  * Sources are resolved in the same way relative to /oldroot.  Mounts are
- * made with the fd-based mount API and attached on the resolved fds (or,
- * where that API is missing, with mount(2) on the fds' /proc/self/fd
- * links: bind-mount.c chooses, once, and the ops below do not change).
+ * made through bind-mount.h, whose backend (the fd-based mount API, or
+ * mount(2) where it is missing) is chosen once per run: the ops below do
+ * not know which.  The overlay ops are in setup-overlay.c (setup-private.h
+ * is what the two share).
  */
 #include "config.h"
 
@@ -30,6 +31,7 @@
 #include "bind-mount.h"
 #include "diagnose.h"
 #include "privilege.h"
+#include "setup-private.h"
 #include "utils.h"
 
 /* Where the base tmpfs is mounted before the pivot (a path of the new
@@ -38,171 +40,50 @@
 
 /* ---- Sources, checked before any mount, in the caller's view. ---- */
 
-struct resolved_op
-{
-  char *src;           /* binds: realpath (op->src) with the mount(2) fallback; with the
-                        * fd-based API NULL (op->src is used as is), op->src made
-                        * absolute, or the realpath of a /proc path (check_source());
-                        * the upper dir of OP_OVERLAY */
-  char *workdir;       /* realpath (op->workdir): OP_OVERLAY */
-  char **overlay_srcs; /* realpath of each --overlay-src */
-  bool skip;           /* a -try variant whose source is missing */
-  bool src_is_dir;     /* binds with the fd-based API: the source's kind */
-};
-
-static struct resolved_op *resolved_ops;
-static size_t n_resolved_ops;
-
-/* realpath(), dying unless the source may be missing. */
-static char *
-resolve_source (const char *path, bool may_be_missing, bool *missing)
-{
-  char *real = realpath (path, NULL);
-
-  if (real != NULL)
-    return real;
-  if (may_be_missing && errno == ENOENT)
-    {
-      *missing = true;
-      return NULL;
-    }
-  die_with_error ("Can't find source path %s", path);
-}
-
-static const char *
-bind_source_path (const char *src, const struct resolved_op *r)
-{
-  return r->src != NULL ? r->src : src;
-}
-
-/* With the fd-based API a bind's source is not resolved here but looked
- * up by path when it is bound (bind_clone_path(), from the host's "/"):
- * here it is only checked, with the very errors realpath() would give,
- * and its kind noted.  A relative path is made absolute (as realpath()
- * would, from the cwd's path) so that it means the same then. */
-static void
-check_source (const char *path, const char *cwd, bool may_be_missing, struct resolved_op *r)
-{
-  struct stat st;
-
-  if (path[0] != '/' && cwd == NULL)
-    errno = ENOENT; /* realpath() of a relative path needs the cwd's path */
-  else if (stat (path, &st) == 0)
-    {
-      r->src_is_dir = S_ISDIR (st.st_mode);
-      if (path[0] != '/')
-        r->src = xasprintf ("%s/%s", strcmp (cwd, "/") == 0 ? "" : cwd, path);
-      /* /proc/self/cwd and the like would mean something else by then:
-       * resolved now, as the text the kernel gives for them. */
-      if (strncmp (bind_source_path (path, r), "/proc/", 6) == 0)
-        {
-          char *real = resolve_source (path, may_be_missing, &r->skip);
-          free (r->src);
-          r->src = real;
-        }
-      return;
-    }
-  if (may_be_missing && errno == ENOENT)
-    {
-      r->skip = true;
-      return;
-    }
-  die_with_error ("Can't find source path %s", path);
-}
+static struct run *released_run; /* for setup_release () */
 
 void
 setup_resolve_sources (struct sandbox *sb, struct run *run)
 {
-  bool fd_based;
+  struct resolved_op *ops;
 
   /* Once per run: the fd-based mount API, or the mount(2) fallback (a
    * test may force it, except in the setuid mode). */
-  fd_based = mount_api_choose (run->proc_fd, !privilege_is_setuid ()) == MOUNT_API_NEW;
+  (void) mount_api_choose (run->proc_fd, !privilege_is_setuid ());
 
-  resolved_ops = xcalloc (sb->n_ops, sizeof *resolved_ops);
-  n_resolved_ops = sb->n_ops;
+  ops = xcalloc (sb->n_ops, sizeof *ops);
+  run->resolved_ops = ops;
+  run->n_resolved_ops = sb->n_ops;
+  released_run = run;
 
   for (size_t i = 0; i < sb->n_ops; i++)
     {
       const struct setup_op *op = &sb->ops[i];
-      struct resolved_op *r = &resolved_ops[i];
+      struct resolved_op *r = &ops[i];
 
       switch (op->type)
         {
         case OP_BIND:
         case OP_RO_BIND:
         case OP_DEV_BIND:
-          if (fd_based)
-            check_source (op->src, run->old_cwd, (op->flags & OPF_TRY) != 0, r);
-          else
-            r->src = resolve_source (op->src, (op->flags & OPF_TRY) != 0, &r->skip);
+          bind_source_check (op->src, run->old_cwd, (op->flags & OPF_TRY) != 0, &r->bind);
           break;
 
         case OP_OVERLAY:
-          r->src = resolve_source (op->src, false, NULL);
-          r->workdir = resolve_source (op->workdir, false, NULL);
+          r->upper = bind_source_realpath (op->src, false, NULL);
+          r->workdir = bind_source_realpath (op->workdir, false, NULL);
           /* fall through */
         case OP_TMP_OVERLAY:
         case OP_RO_OVERLAY:
           r->overlay_srcs = xcalloc (op->n_overlay_srcs + 1, sizeof (char *));
           for (size_t j = 0; j < op->n_overlay_srcs; j++)
-            r->overlay_srcs[j] = resolve_source (op->overlay_srcs[j], false, NULL);
+            r->overlay_srcs[j] = bind_source_realpath (op->overlay_srcs[j], false, NULL);
           break;
 
         default:
           break;
         }
     }
-}
-
-/* ---- State of the build. ---- */
-
-struct build
-{
-  const struct sandbox *sb;
-  struct run *run;
-  int base_fd;         /* O_PATH: the base tmpfs ("/" after the first pivot) */
-  int oldroot_fd;      /* O_PATH: the host's tree */
-  int newroot_fd;      /* O_PATH: topmost mount at /newroot */
-  struct stat root_st; /* of newroot_fd */
-  bool root_covered;   /* an op mounted on the sandbox's "/": reopen newroot_fd */
-  /* The last destination's parent directory, kept for the next op whose
-   * destination is in the same one: its path inside the new root and an
-   * O_PATH fd; forgotten whenever a mount lands on something that
-   * existed (it could cover that directory or one above it). */
-  char *parent_path;
-  int parent_fd;
-  bool host_view; /* "/" is the host's tree: see view_host() */
-  char *tty;      /* ttyname (1) on the host, for --dev's console; NULL: none */
-  bool overlay_mnt_made;
-};
-
-/* Binds with the fd-based API look their sources up by path from "/"
- * (bind_clone_path()), which for them must be the host's tree as the
- * caller sees it: "/" is moved to /oldroot with chroot(2) while the cwd
- * stays in the base, outside it; nothing else is looked up by an
- * absolute path meanwhile (destinations are resolved from fds, with
- * RESOLVE_IN_ROOT).  The few things that name the base by absolute path
- * (overlays, the mount(2) fallback, the end of the build) move "/" back
- * first: a chroot(2) each way, once per run of binds. */
-static void
-view_host (struct build *b)
-{
-  if (b->host_view)
-    return;
-  if (chroot ("oldroot") < 0) /* the cwd is the base's root */
-    die_with_error ("Can't chroot to the host's root");
-  b->host_view = true;
-}
-
-static void
-view_base (struct build *b)
-{
-  if (!b->host_view)
-    return;
-  if (chroot (".") < 0)
-    die_with_error ("Can't chroot back to the base");
-  b->host_view = false;
 }
 
 static void
@@ -214,11 +95,11 @@ forget_parent (struct build *b)
   b->parent_path = NULL;
 }
 
-static const struct resolved_op *
-resolved (size_t i)
+const struct resolved_op *
+setup_resolved (const struct build *b, size_t i)
 {
   static const struct resolved_op none;
-  return i < n_resolved_ops ? &resolved_ops[i] : &none;
+  return i < b->run->n_resolved_ops ? &b->run->resolved_ops[i] : &none;
 }
 
 /* An op's mode: given with --perms, else the op's default; false when
@@ -346,11 +227,6 @@ open_parent_dir (int rootfd, const char *path, mode_t mode, char **copy, const c
   return open_dirs (rootfd, p, mode);
 }
 
-enum dest_kind
-{
-  DEST_DIR,
-  DEST_FILE,
-};
 
 static void NORETURN
 die_dest (const char *dest, enum dest_kind kind, int errnum)
@@ -376,9 +252,9 @@ check_dest_kind (int fd, const char *dest, enum dest_kind kind, struct stat *st)
 /* Open `dest` inside the new root as a mount point: use it if it exists,
  * else create it (a directory, or an empty regular file) with `mode`,
  * creating missing parents.  Dies with a message naming `dest`. */
-static int
-open_dest (struct build *b, const struct setup_op *op, const char *dest, enum dest_kind kind,
-           mode_t mode)
+int
+setup_open_dest (struct build *b, const struct setup_op *op, const char *dest,
+                 enum dest_kind kind, mode_t mode)
 {
   _cleanup_free_ char *copy = NULL;
   _cleanup_close_ int parent = -1;
@@ -508,8 +384,8 @@ sub_path (const char *dest, const char *name)
 static void
 op_bind (struct build *b, size_t i, const struct setup_op *op)
 {
-  const struct resolved_op *r = resolved (i);
-  bool fd_based = mount_api_fd_based ();
+  const struct resolved_op *r = setup_resolved (b, i);
+  bool try = (op->flags & OPF_TRY) != 0;
   unsigned flags = 0;
   _cleanup_close_ int src = -1;
   _cleanup_close_ int tree = -1;
@@ -518,66 +394,33 @@ op_bind (struct build *b, size_t i, const struct setup_op *op)
   const char *leaf = NULL;
   enum dest_kind kind;
   enum bind_result res;
+  bool is_dir = false;
 
-  if (r->skip)
+  if (r->bind.missing)
     return;
-  if (r->src == NULL && !fd_based)
-    die ("Internal error: source of %s was not resolved", op->dest);
 
   if (op->type == OP_RO_BIND)
     flags |= BIND_READONLY;
   if (op->type == OP_DEV_BIND)
     flags |= BIND_DEVICES;
 
-  /* The source's kind: checked beforehand with the fd-based API, else
-   * from an fd of it (opened below /oldroot: realpath() made the path
-   * canonical), which the fallback copies from. */
-  if (fd_based)
-    kind = r->src_is_dir ? DEST_DIR : DEST_FILE;
-  else
-    {
-      struct stat st;
-
-      src = open_in_root (b->oldroot_fd, r->src, O_PATH, 0);
-      if (src < 0)
-        {
-          if ((op->flags & OPF_TRY) && errno == ENOENT)
-            return;
-          die_with_bind_result (BIND_OPEN_SOURCE, errno, "Can't bind mount %s on %s", op->src,
-                                op->dest);
-        }
-      if (fstat (src, &st) < 0)
-        die_with_error ("Can't get type of source %s", op->src);
-      kind = S_ISDIR (st.st_mode) ? DEST_DIR : DEST_FILE;
-    }
+  /* The source's kind (and, for the backend that copies from an fd, that
+   * fd), then the destination, then the copy. */
+  res = bind_source_open (&r->bind, op->src, b->oldroot_fd, &src, &is_dir);
+  if (res == BIND_OPEN_SOURCE && try && errno == ENOENT)
+    return;
+  if (res != BIND_OK)
+    die_with_bind_result (res, errno, "Can't bind mount %s on %s", op->src, op->dest);
+  kind = is_dir ? DEST_DIR : DEST_FILE;
 
   if (!make_dest (b, op->dest, kind, kind == DEST_DIR ? 0755 : 0444, &copy, &leaf, &dest))
-    dest = open_dest (b, op, op->dest, kind, kind == DEST_DIR ? 0755 : 0444);
+    dest = setup_open_dest (b, op, op->dest, kind, kind == DEST_DIR ? 0755 : 0444);
 
-  if (fd_based)
-    {
-      /* By path, from the host's "/": no fd of the source to open. */
-      const char *path = bind_source_path (op->src, r);
-
-      view_host (b);
-      res = bind_clone_path (path, flags, &tree);
-      if (res == BIND_CLONE && errno == EINVAL)
-        {
-          /* Through a magic link to a file opened before clone, on a
-           * mount of the caller's namespace (/dev/stdin): realpath() makes
-           * it the path of that file, in ours, as it did before. */
-          _cleanup_free_ char *real = realpath (path, NULL);
-          if (real == NULL && !((op->flags & OPF_TRY) && errno == ENOENT))
-            die_with_error ("Can't find source path %s", op->src);
-          if (real == NULL)
-            return;
-          res = bind_clone_path (real, flags, &tree);
-        }
-      if (res == BIND_OPEN_SOURCE && (op->flags & OPF_TRY) && errno == ENOENT)
-        return; /* gone since it was checked: as if it had been missing then */
-    }
-  else
-    res = bind_clone_tree (src, flags, &tree);
+  res = bind_source_clone (&r->bind, src, flags, &tree);
+  if ((res == BIND_OPEN_SOURCE || res == BIND_FIND_SOURCE) && try && errno == ENOENT)
+    return; /* gone since it was checked: as if it had been missing then */
+  if (res == BIND_FIND_SOURCE)
+    die_with_error ("Can't find source path %s", op->src);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", op->src, op->dest);
 
@@ -617,7 +460,7 @@ op_bind_fd (struct build *b, const struct setup_op *op)
     die ("Can't bind mount fd %d on %s: %s is no longer the file it refers to", op->fd,
          op->dest, path);
 
-  dest = open_dest (b, op, op->dest, S_ISDIR (st_src.st_mode) ? DEST_DIR : DEST_FILE,
+  dest = setup_open_dest (b, op, op->dest, S_ISDIR (st_src.st_mode) ? DEST_DIR : DEST_FILE,
                     S_ISDIR (st_src.st_mode) ? 0755 : 0444);
   res = bind_mount_fd (src, dest, op->type == OP_RO_BIND_FD ? BIND_READONLY : 0);
   if (res != BIND_OK)
@@ -670,7 +513,7 @@ op_bind_data (struct build *b, size_t i, const struct setup_op *op)
 
   (void) op_mode (op, &mode);
   data = data_file_in_base (b, op, i, mode);
-  dest = open_dest (b, op, op->dest, DEST_FILE, 0444);
+  dest = setup_open_dest (b, op, op->dest, DEST_FILE, 0444);
   res = bind_mount_fd (data, dest, op->type == OP_RO_BIND_DATA ? BIND_READONLY : 0);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount data on %s", op->dest);
@@ -805,7 +648,7 @@ static int
 mount_fs_on (struct build *b, const struct setup_op *op, const char *fstype,
              const struct fs_param *params, size_t n_params, unsigned attrs)
 {
-  _cleanup_close_ int dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
+  _cleanup_close_ int dest = setup_open_dest (b, op, op->dest, DEST_DIR, 0755);
   int mnt = mount_new_fs (fstype, params, n_params, attrs);
 
   if (mnt < 0 || mount_attach (mnt, dest) < 0)
@@ -853,7 +696,7 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
       if (mnt < 0 && (errno == EPERM || errno == EACCES))
         {
           int err = errno;
-          view_host (b); /* mountinfo's paths as the caller sees them */
+          mount_view_host (); /* mountinfo's paths as the caller sees them */
           diagnose_die_proc_refused (b->run->proc_fd, op->dest, err);
         }
     }
@@ -894,7 +737,7 @@ op_proc (struct build *b, const struct setup_op *op)
    * sandbox inside this one from mounting a procfs of its own (the
    * kernel refuses one where a locked mount hides part of /proc). */
   static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
-  _cleanup_close_ int dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
+  _cleanup_close_ int dest = setup_open_dest (b, op, op->dest, DEST_DIR, 0755);
   _cleanup_close_ int proc = proc_mount (b, op, dest);
 
   for (size_t k = 0; k < N_ELEMENTS (covered); k++)
@@ -923,28 +766,14 @@ static void
 dev_bind_node (struct build *b, const struct setup_op *op, int dev, const char *name,
                const char *host_path)
 {
-  _cleanup_close_ int node = -1;
   enum bind_result res;
 
   /* An empty file to mount on, made without an fd to close. */
   if (mknodat (dev, name, S_IFREG | 0444, 0) < 0)
     die_with_error ("Can't create file at %s", sub_path (op->dest, name));
-  if (mount_api_fd_based ())
-    {
-      _cleanup_close_ int tree = -1;
-
-      view_host (b); /* the device looked up by path, as a bind's source */
-      res = bind_clone_path (host_path, BIND_DEVICES, &tree);
-      if (res == BIND_OK && mount_attach_at (tree, dev, name) < 0)
-        res = BIND_ATTACH;
-    }
-  else
-    {
-      node = openat (dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (node < 0)
-        die_with_error ("Can't create file at %s", sub_path (op->dest, name));
-      res = bind_mount_in_root (b->oldroot_fd, host_path, node, BIND_DEVICES);
-    }
+  res = bind_host_path_at (b->oldroot_fd, host_path, BIND_DEVICES, dev, name);
+  if (res == BIND_OPEN_DEST)
+    die_with_error ("Can't create file at %s", sub_path (op->dest, name));
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", host_path,
                           sub_path (op->dest, name));
@@ -1008,219 +837,6 @@ op_dev (struct build *b, const struct setup_op *op)
     }
 }
 
-/* ---- Overlays. ---- */
-
-/* A growing string. */
-struct strbuf
-{
-  char *s;
-  size_t len, cap;
-};
-
-static void
-strbuf_putc (struct strbuf *out, char c)
-{
-  if (out->len + 2 > out->cap)
-    {
-      out->cap = out->cap ? out->cap * 2 : 256;
-      out->s = xrealloc (out->s, out->cap);
-    }
-  out->s[out->len++] = c;
-  out->s[out->len] = '\0';
-}
-
-static void
-strbuf_puts (struct strbuf *out, const char *s)
-{
-  for (; *s; s++)
-    strbuf_putc (out, *s);
-}
-
-/* A backslash before ':' ',' and '\\' (overlayfs's option syntax). */
-static void
-strbuf_puts_escaped (struct strbuf *out, const char *s)
-{
-  for (; *s; s++)
-    {
-      if (*s == ':' || *s == ',' || *s == '\\')
-        strbuf_putc (out, '\\');
-      strbuf_putc (out, *s);
-    }
-}
-
-/* A host path (absolute, canonical) as a path relative to the host's
- * root, to be looked up with the cwd at /oldroot. */
-static const char *
-host_relative (const char *path)
-{
-  while (*path == '/')
-    path++;
-  return *path ? path : ".";
-}
-
-struct overlay_layers
-{
-  const char **lower; /* bottom first, as given on the command line */
-  size_t n_lower;
-  const char *upper; /* NULL for --ro-overlay */
-  const char *work;
-};
-
-/* The mount(2) option string.  `host_prefix`: how to write host paths
- * ("" for relative lookups from /oldroot, "/" for messages). */
-static char *
-overlay_options (const struct overlay_layers *l, bool tmp, const char *host_prefix, bool userxattr)
-{
-  struct strbuf out = { NULL, 0, 0 };
-
-  strbuf_puts (&out, "lowerdir=");
-  for (size_t k = l->n_lower; k-- > 0;) /* the kernel wants the top first */
-    {
-      strbuf_puts (&out, host_prefix);
-      strbuf_puts_escaped (&out, host_relative (l->lower[k]));
-      if (k > 0)
-        strbuf_putc (&out, ':');
-    }
-  if (l->upper != NULL)
-    {
-      strbuf_puts (&out, ",upperdir=");
-      strbuf_puts (&out, tmp ? "" : host_prefix);
-      strbuf_puts_escaped (&out, tmp ? l->upper : host_relative (l->upper));
-      strbuf_puts (&out, ",workdir=");
-      strbuf_puts (&out, tmp ? "" : host_prefix);
-      strbuf_puts_escaped (&out, tmp ? l->work : host_relative (l->work));
-    }
-  if (userxattr)
-    strbuf_puts (&out, ",userxattr");
-  return out.s;
-}
-
-static char *
-escaped (const char *s)
-{
-  struct strbuf out = { NULL, 0, 0 };
-
-  strbuf_putc (&out, '\0');
-  out.len = 0;
-  strbuf_puts_escaped (&out, s);
-  return out.s;
-}
-
-/* New mount API (Linux >= 6.8 for "lowerdir+"): no length limit.  The
- * kernel takes "lowerdir+" values literally but unescapes "upperdir" and
- * "workdir".  Host paths are relative: the cwd is /oldroot. */
-static int
-overlay_new_api (const struct overlay_layers *l, bool tmp, bool userxattr, unsigned attrs)
-{
-  size_t n = 0;
-  struct fs_param *params = xcalloc (l->n_lower + 3, sizeof *params);
-  _cleanup_free_ char *upper = NULL, *work = NULL;
-  int fd;
-
-  for (size_t k = l->n_lower; k-- > 0;)
-    params[n++] = (struct fs_param) { "lowerdir+", host_relative (l->lower[k]) };
-  if (l->upper != NULL)
-    {
-      upper = escaped (tmp ? l->upper : host_relative (l->upper));
-      work = escaped (tmp ? l->work : host_relative (l->work));
-      params[n++] = (struct fs_param) { "upperdir", upper };
-      params[n++] = (struct fs_param) { "workdir", work };
-    }
-  if (userxattr)
-    params[n++] = (struct fs_param) { "userxattr", NULL };
-  fd = mount_new_fs ("overlay", params, n, attrs);
-  free (params);
-  return fd;
-}
-
-/* Older kernels: mount(2) with an option string on a fixed directory of
- * the base, then move the mount.  Returns an O_PATH fd of the mount. */
-static int
-overlay_legacy (struct build *b, const char *options, unsigned long flags)
-{
-  static const char mnt_dir[] = "/overlay-mount";
-
-  if (!b->overlay_mnt_made)
-    {
-      if (mkdirat (b->base_fd, mnt_dir + 1, 0700) < 0)
-        return -1;
-      b->overlay_mnt_made = true;
-    }
-  if (mount ("overlay", mnt_dir, "overlay", flags, options) < 0)
-    return -1;
-  return open (mnt_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-/* --tmp-overlay: upper and work directories in the base tmpfs, which the
- * sandbox cannot see; paths returned are absolute in the base. */
-static void
-tmp_overlay_dirs (struct build *b, size_t i, char **upper, char **work)
-{
-  _cleanup_free_ char *top = xasprintf ("tmp-overlay-%zu", i);
-  _cleanup_close_ int fd = -1;
-
-  if (mkdirat (b->base_fd, top, 0755) < 0)
-    die_with_error ("Can't mkdir /%s", top);
-  fd = openat (b->base_fd, top, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || mkdirat (fd, "upper", 0755) < 0 || mkdirat (fd, "work", 0755) < 0)
-    die_with_error ("Can't mkdir /%s/upper or work", top);
-  *upper = xasprintf ("/%s/upper", top);
-  *work = xasprintf ("/%s/work", top);
-}
-
-static void
-op_overlay (struct build *b, size_t i, const struct setup_op *op)
-{
-  const struct resolved_op *r = resolved (i);
-  struct overlay_layers l = { (const char **) r->overlay_srcs, op->n_overlay_srcs, NULL, NULL };
-  _cleanup_free_ char *tmp_upper = NULL, *tmp_work = NULL, *opts = NULL, *shown = NULL;
-  _cleanup_close_ int dest = -1;
-  _cleanup_close_ int mnt = -1;
-  bool tmp = op->type == OP_TMP_OVERLAY;
-  /* Unprivileged overlayfs keeps its metadata in user.* xattrs. */
-  bool userxattr = b->run->userns || b->sb->userns_fd >= 0;
-  unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-  unsigned long flags = MS_NOSUID | MS_NODEV;
-  int saved;
-
-  if (l.lower == NULL)
-    die ("Internal error: sources of %s were not resolved", op->dest);
-  if (op->type == OP_OVERLAY)
-    {
-      l.upper = r->src;
-      l.work = r->workdir;
-    }
-  else if (tmp)
-    {
-      tmp_overlay_dirs (b, i, &tmp_upper, &tmp_work);
-      l.upper = tmp_upper;
-      l.work = tmp_work;
-    }
-  else
-    {
-      attrs |= MOUNT_ATTR_RDONLY;
-      flags |= MS_RDONLY;
-    }
-
-  dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
-  opts = overlay_options (&l, tmp, "", userxattr);
-  shown = overlay_options (&l, tmp, "/", userxattr);
-
-  view_base (b); /* the base's paths are absolute in `opts` */
-  if (fchdir (b->oldroot_fd) < 0)
-    die_with_error ("Can't chdir to the host's root");
-  mnt = overlay_new_api (&l, tmp, userxattr, attrs);
-  if (mnt < 0 && (errno == EINVAL || errno == ENOSYS))
-    mnt = overlay_legacy (b, opts, flags);
-  saved = errno;
-  if (fchdir (b->base_fd) < 0)
-    die_with_error ("Can't chdir to the base directory");
-  errno = saved;
-
-  if (mnt < 0 || mount_attach (mnt, dest) < 0)
-    die_with_error ("Can't make overlay mount on %s with options %s", op->dest, shown);
-}
-
 /* ---- Building the root. ---- */
 
 static void
@@ -1271,7 +887,7 @@ apply_op (struct build *b, size_t i, const struct setup_op *op)
     case OP_OVERLAY:
     case OP_TMP_OVERLAY:
     case OP_RO_OVERLAY:
-      op_overlay (b, i, op);
+      setup_op_overlay (b, i, op);
       break;
     case OP_LOCK_FILE:
       /* Taken after the pivot, by the caller. */
@@ -1340,8 +956,9 @@ enter_base (struct build *b)
     die_with_error ("Can't chdir to /");
   b->base_fd = steal_fd (&base); /* the base's root, now "/" */
 
-  /* With the mount(2) fallback: the stages, and the one read of
-   * mountinfo (now, so that its paths are those of the build). */
+  /* What the backend needs for the build (the mount(2) one: its stages,
+   * and the one read of mountinfo, now, so that its paths are those of
+   * the build). */
   if (mount_build_begin (b->base_fd) < 0)
     die_with_error ("Can't prepare the mount(2) fallback");
 
@@ -1359,7 +976,7 @@ enter_base (struct build *b)
 static void
 leave_base (struct build *b)
 {
-  view_base (b);
+  mount_view_base ();
   forget_parent (b);
   mount_build_end ();
   cleanup_closep (&b->newroot_fd);
@@ -1404,14 +1021,8 @@ setup_build_root (const struct sandbox *sb, struct run *run)
   mode_t old_umask = umask (0);
 
   /* (The API was chosen by setup_resolve_sources().) */
-  if (!mount_api_fd_based ())
-    {
-      if (sb->verbose)
-        log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), "
-                 "reading mountinfo once", mount_api_fallback_reason ());
-    }
-  else if (sb->verbose)
-    log_msg (LOG_LVL_INFO, "mount API: open_tree, move_mount and mount_setattr");
+  if (sb->verbose)
+    mount_api_log ();
 
   /* Looked up now, while the host's /proc and /dev are where ttyname()
    * expects them. */
@@ -1445,6 +1056,11 @@ chdir_inside (const char *path)
   _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   _cleanup_close_ int dir = -1;
 
+  if (*path == '\0')
+    {
+      errno = ENOENT; /* as chdir (""): open_in_root() would take it for "/" */
+      return -1;
+    }
   if (root < 0)
     return -1;
   if (*path == '\0') /* as chdir(""): nothing is named */
@@ -1490,19 +1106,28 @@ setup_chdir (const struct sandbox *sb, const char *old_cwd)
 }
 
 void
-setup_release (void)
+setup_release_run (struct run *run)
 {
-  for (size_t i = 0; i < n_resolved_ops; i++)
+  for (size_t i = 0; i < run->n_resolved_ops; i++)
     {
-      struct resolved_op *r = &resolved_ops[i];
-      free (r->src);
+      struct resolved_op *r = &run->resolved_ops[i];
+      free (r->bind.path);
+      free (r->upper);
       free (r->workdir);
       if (r->overlay_srcs != NULL)
         for (size_t k = 0; r->overlay_srcs[k] != NULL; k++)
           free (r->overlay_srcs[k]);
       free (r->overlay_srcs);
     }
-  free (resolved_ops);
-  resolved_ops = NULL;
-  n_resolved_ops = 0;
+  free (run->resolved_ops);
+  run->resolved_ops = NULL;
+  run->n_resolved_ops = 0;
+}
+
+void
+setup_release (void)
+{
+  if (released_run != NULL)
+    setup_release_run (released_run);
+  released_run = NULL;
 }

@@ -127,6 +127,24 @@ in_outer_ns() {
     assert_no_path "$T/d/g"
 }
 
+@test "legacy --ro-bind of a dir whose submount's name has a space, a tab and a backslash: read-only too" {
+    legacy_only
+    skip_unless_cmd unshare
+    local name=$'s p\tq\\r'
+    mkdir -p "$T/d/$name"
+    # mountinfo escapes those three (\040, \011, \134): the model must undo
+    # that to find the submount and make it read-only.
+    run unshare -Urm /bin/sh -c '
+        mount -t tmpfs -o nosuid,nodev,size=64k hutch-sub "$1/$2" || exit 99
+        echo in > "$1/$2/f"
+        shift 2
+        exec "$@"' sh "$T/d" "$name" "$HUTCH" "${MINROOT[@]}" --unshare-user --ro-bind "$T/d" /data \
+        -- /bin/sh -c 'cat "/data/$1/f"; echo x > "/data/$1/g"
+            if [ -e "/data/$1/g" ]; then echo written; else echo absent; fi' sh "$name"
+    [[ $status -ne 99 ]] || skip "can't mount a tmpfs in a user namespace here"
+    assert_output_matches $'^in\n.*Read-only file system.*\nabsent$'
+}
+
 @test "legacy --bind over a submount with locked flags keeps them (noexec), stays writable" {
     legacy_only
     run in_outer_ns "$HUTCH" "${MINROOT[@]}" --unshare-user --bind "$T/d" /data \

@@ -3,16 +3,16 @@
 #
 #   tests/run-tests.sh [BUILD_DIR]
 #
-# BUILD_DIR holds the built ./hutch (and tests/unit-options when built);
+# BUILD_DIR holds the built ./hutch (and the tests/unit-* programs when built);
 # default: the current directory if it has ./hutch, else the directory above
 # this script.  HUTCH=/path/to/binary overrides the binary.
 #
 # Every tests/*.bats suite runs as the current user and, when that is root,
 # once more as an unprivileged user ($HUTCH_TEST_USER, else hutchtest, created
 # if missing, and removed again at the end) from a copy under /tmp that the
-# user can read.  The unit test binary tests/unit-options runs once if it
-# was built.  The last line is "N passed, N failed, N skipped" over
-# everything; the exit status is non-zero if anything failed or if no test
+# user can read.  The unit test binaries tests/unit-options and
+# tests/unit-mounts run once each if they were built.  The last line is
+# "N passed, N failed, N skipped" over everything; the exit status is non-zero if anything failed or if no test
 # ran.
 
 # Started by a POSIX sh (make's $(SHELL))?  Go on in bash.
@@ -109,13 +109,15 @@ clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # --- unit tests ---------------------------------------------------------------
 
-unit=$build_dir/tests/unit-options
+# unit-mounts reads its fixtures from the directory given.
+for name in unit-options unit-mounts; do
+unit=$build_dir/tests/$name
 if [[ -x $unit ]]; then
-    echo "== unit-options"
-    "$unit" >"$tmp_out" 2>&1
+    echo "== $name"
+    "$unit" "$here/fixtures/mountinfo" >"$tmp_out" 2>&1
     st=$?
     # Show its output, keeping its own summary line from looking like ours.
-    sed -E 's/^([0-9]+ passed, [0-9]+ failed.*)$/# unit-options summary: \1/' "$tmp_out"
+    sed -E "s/^([0-9]+ passed, [0-9]+ failed.*)\$/# $name summary: \\1/" "$tmp_out"
     p=$(grep -cE '^ok [0-9]+' "$tmp_out")
     f=$(grep -cE '^not ok [0-9]+' "$tmp_out")
     s=$(grep -cE '^ok [0-9]+ .* # [Ss][Kk][Ii][Pp]( |$)' "$tmp_out")
@@ -123,12 +125,13 @@ if [[ -x $unit ]]; then
     total_fail=$((total_fail + f))
     total_skip=$((total_skip + s))
     if ((st != 0 && f == 0)); then
-        echo "# unit-options exited $st without a failing test"
+        echo "# $name exited $st without a failing test"
         total_fail=$((total_fail + 1))
     fi
 else
-    echo "== unit-options: not built ($unit), skipped"
+    echo "== $name: not built ($unit), skipped"
 fi
+done
 
 # ensure_subids USER START : give USER a subordinate uid/gid range for the
 # --map-subids tests when it has none (removed again at exit)
