@@ -1063,11 +1063,6 @@ chdir_inside (const char *path)
     }
   if (root < 0)
     return -1;
-  if (*path == '\0') /* as chdir(""): nothing is named */
-    {
-      errno = ENOENT;
-      return -1;
-    }
   dir = open_in_root (root, path, O_PATH | O_DIRECTORY, 0);
   if (dir < 0)
     return -1;
