@@ -548,6 +548,20 @@ confine_exec (const struct sandbox *sb, struct run *run)
       die_with_error ("Can't enforce the Landlock ruleset");
     }
 
+  /* Not before PID 1 is confined (reaper.c); if it failed, it said why
+   * and is gone: the command must not start. */
+  if (run->pid1_ready_fd >= 0)
+    {
+      char c;
+      ssize_t n;
+      do
+        n = read (run->pid1_ready_fd, &c, 1);
+      while (n < 0 && errno == EINTR);
+      if (n != 1)
+        _exit (1);
+      close (run->pid1_ready_fd);
+    }
+
   /* The command is about to start: from here on the monitor reports its
    * exit code.  Reported before seccomp, which might deny the write. */
   if (write_all (run->exec_pipe[1], "R", 1) < 0)

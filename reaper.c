@@ -6,7 +6,9 @@
 
 #include "reaper.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,11 +69,20 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
   confine_empty_bounding_set (sb, run);
   confine_pid1_before_fork (sb, run);
+  /* PID 1 confines itself after the fork (the command still needs what
+   * PID 1 gives up): the command waits on this pipe before it starts
+   * (confine_exec), so that it never runs beside a PID 1 that holds more
+   * than it, and a failure there stops the run before the command runs. */
+  int ready[2];
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    die_with_error ("Can't create pipe");
   pid_t command = fork ();
   if (command < 0)
     die_with_error ("Can't fork the command");
   if (command == 0)
     {
+      close (ready[1]);
+      run->pid1_ready_fd = ready[0];
       close (run->status_pipe[1]);
       run->status_pipe[1] = -1;
       /* The reaper keeps --sync-fd open; the command gets no copy. */
@@ -81,6 +92,7 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
     }
 
   /* PID 1: owns nothing the command may use. */
+  close (ready[0]);
   close (run->exec_pipe[1]);
   /* Without a PID namespace, orphans of the command come here too. */
   if (!sb->unshare_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -95,6 +107,11 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
   confine_pid1 (run, run->proc_fd); /* the command's seccomp; then dumpable */
   close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
+  /* Confined: the command may start.  (A command already gone must not
+   * end PID 1 with SIGPIPE: its status is still to be reported.) */
+  signal (SIGPIPE, SIG_IGN);
+  (void) write_all (ready[1], "R", 1);
+  close (ready[1]);
   release_program_pages (); /* only waiting from here on */
   pid1_loop (sfd, command, run->status_pipe[1], new_session);
 }

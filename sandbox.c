@@ -44,6 +44,7 @@ prepare_run (const struct sandbox *sb, struct run *run)
   /* A reaper holds the locks and the --sync-fd while the command runs. */
   run->pid1 = (sb->unshare_pid || run->has_lock_files || sb->sync_fd >= 0) && !sb->as_pid_1;
   run->status_pipe[0] = run->status_pipe[1] = -1;
+  run->pid1_ready_fd = -1;
   if (run->pid1 && pipe2 (run->status_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
   if (pipe2 (run->exec_pipe, O_CLOEXEC) < 0)

@@ -230,6 +230,7 @@ struct run
   bool pid1;           /* a reaper runs as PID 1 of the new PID namespace */
   int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */
   int exec_pipe[2];    /* the command reports a failed exec to the monitor */
+  int pid1_ready_fd;   /* in the command: PID 1 writes to it once confined (-1: no PID 1) */
   char *old_cwd;       /* the caller's cwd, to keep it if it exists inside */
 
   /* confinement beyond bubblewrap (syscall-filter.c, landlock.c) */
