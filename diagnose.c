@@ -110,6 +110,178 @@ seccomp_mode (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* /proc masked by a container                                               */
+
+/* The directories of a procfs that the kernel keeps empty as mount points:
+ * a mount on one of them hides nothing, and the kernel lets it be. */
+static const char *const proc_mount_points[] = { "/sys/fs/binfmt_misc", "/fs/nfsd" };
+
+struct mi_proc
+{
+  int id;
+  char *mnt; /* its mount point (unescaped) */
+  bool masked;
+};
+
+/* mountinfo's escapes (\040 for a space, ...), undone in place. */
+static void
+mi_unescape (char *s)
+{
+  char *out = s;
+
+  for (; *s; s++)
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+        && s[3] <= '7')
+      {
+        *out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+        s += 3;
+      }
+    else
+      *out++ = *s;
+  *out = '\0';
+}
+
+/* Split one mountinfo line: id, parent id, root, mount point and fstype
+ * (after the " - " separator).  False for a line of another shape. */
+static bool
+mi_split (char *line, int *id, int *parent, char **root, char **mnt, char **fstype)
+{
+  char *save = NULL, *f[5], *tok;
+  size_t n = 0;
+
+  for (tok = strtok_r (line, " ", &save); tok != NULL && n < 5; tok = strtok_r (NULL, " ", &save))
+    f[n++] = tok;
+  if (n < 5 || sscanf (f[0], "%d", id) != 1 || sscanf (f[1], "%d", parent) != 1)
+    return false;
+  while ((tok = strtok_r (NULL, " ", &save)) != NULL && strcmp (tok, "-") != 0)
+    ; /* per-mount options, optional fields */
+  *fstype = tok != NULL ? strtok_r (NULL, " ", &save) : NULL;
+  if (*fstype == NULL)
+    return false;
+  *root = f[3];
+  *mnt = f[4];
+  mi_unescape (*root);
+  mi_unescape (*mnt);
+  return true;
+}
+
+/* Is the mount at `mnt` on one of proc_mount_points of the procfs at `proc`? */
+static bool
+on_proc_mount_point (const char *proc, const char *mnt)
+{
+  size_t len = strcmp (proc, "/") == 0 ? 0 : strlen (proc);
+
+  if (strncmp (mnt, proc, len) != 0)
+    return false;
+  for (size_t i = 0; i < N_ELEMENTS (proc_mount_points); i++)
+    if (strcmp (mnt + len, proc_mount_points[i]) == 0)
+      return true;
+  return false;
+}
+
+int
+diagnose_proc_masks (int mountinfo_fd, struct proc_masks *out)
+{
+  _cleanup_free_ char *text = NULL;
+  _cleanup_free_ char *copy = NULL;
+  _cleanup_free_ struct mi_proc *procs = NULL;
+  size_t len, n = 0, cap = 0;
+  char *line, *save = NULL;
+  bool first_is_part = false;
+  int r;
+
+  memset (out, 0, sizeof *out);
+  r = read_all (mountinfo_fd, &text, &len);
+  if (r < 0)
+    {
+      errno = -r;
+      return -1;
+    }
+  copy = xstrdup (text);
+
+  /* First the whole procfs mounts, then the mounts whose parent is one. */
+  for (line = strtok_r (text, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      int id, parent;
+      char *root, *mnt, *fstype;
+
+      if (!mi_split (line, &id, &parent, &root, &mnt, &fstype) || strcmp (fstype, "proc") != 0
+          || strcmp (root, "/") != 0)
+        continue;
+      procs = xgrow (procs, &cap, n, sizeof *procs);
+      procs[n++] = (struct mi_proc) { id, mnt, false };
+    }
+  save = NULL;
+  for (line = strtok_r (copy, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      int id, parent;
+      char *root, *mnt, *fstype;
+
+      if (!mi_split (line, &id, &parent, &root, &mnt, &fstype))
+        continue;
+      for (size_t i = 0; i < n; i++)
+        if (procs[i].id == parent && !on_proc_mount_point (procs[i].mnt, mnt))
+          {
+            /* Named: the first mount on a part of /proc, else one over it all. */
+            bool part = strcmp (mnt, procs[i].mnt) != 0;
+            procs[i].masked = true;
+            if (out->n_covers++ == 0 || (part && !first_is_part))
+              snprintf (out->first, sizeof out->first, "%s", mnt);
+            first_is_part = first_is_part || part;
+          }
+    }
+  out->n_proc = (unsigned) n;
+  for (size_t i = 0; i < n; i++)
+    out->n_masked += procs[i].masked;
+  return 0;
+}
+
+bool
+diagnose_proc_all_masked (const struct proc_masks *m)
+{
+  return m->n_proc > 0 && m->n_masked == m->n_proc;
+}
+
+void
+diagnose_die_proc_refused (int proc_fd, const char *dest, int errnum)
+{
+  _cleanup_free_ char *why = NULL;
+  struct proc_masks m;
+  int fd = openat (proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0 && diagnose_proc_masks (fd, &m) == 0)
+    why = diagnose_proc_refusal (&m);
+  if (fd >= 0)
+    close (fd);
+  if (why != NULL)
+    die ("Can't mount proc on %s: %s: %s", dest, strerror (errnum), why);
+  errno = errnum;
+  die_with_error ("Can't mount proc on %s", dest);
+}
+
+#define PROC_WAYS_OUT                                                                        \
+  "run the container with /proc unmasked (podman run --security-opt unmask=/proc/*, docker " \
+  "run --security-opt systempaths=unconfined), or use no new PID namespace (no "             \
+  "--unshare-pid, --unshare-all or --pidns) so that the outer /proc is bound"
+
+char *
+diagnose_proc_refusal (const struct proc_masks *m)
+{
+  if (m->n_proc == 0)
+    return xstrdup ("no procfs is mounted here, and in a user namespace the kernel gives a new "
+                    "one only where a whole one is already visible: mount one at /proc first");
+  if (!diagnose_proc_all_masked (m))
+    return NULL;
+  if (m->n_covers == 1)
+    return xasprintf ("the surrounding container masks /proc (a mount on %s), and the kernel "
+                      "refuses a new procfs that would show what it hides: " PROC_WAYS_OUT,
+                      m->first);
+  return xasprintf ("the surrounding container masks /proc (mounts on %s and %u more), and the "
+                    "kernel refuses a new procfs that would show what they hide: " PROC_WAYS_OUT,
+                    m->first, m->n_covers - 1);
+}
+
+/* ------------------------------------------------------------------------ */
 /* The mount API                                                             */
 
 #define FALLBACK_TEXT "hutch falls back to mount(2), reading /proc/self/mountinfo once per run"
@@ -225,6 +397,7 @@ struct userns_probe
   unsigned missing_ns;     /* bit i: other_ns[i] could not be created */
   unsigned api_missing;    /* mount_api_probe() inside, at STAGE_DONE */
   unsigned api_refused;
+  int proc_err;            /* a new procfs in a new PID namespace: 0, an errno, -1 not tried */
 };
 
 static int
@@ -238,6 +411,63 @@ static void
 write_int (int fd, int v)
 {
   (void) write_all (fd, &v, sizeof v);
+}
+
+/* In the probe's namespaces, after unshare (CLONE_NEWPID): a process in
+ * the new PID namespace makes a new procfs as the build does, detached
+ * (fsmount) or, without that API, on /proc of the probe's own mount
+ * namespace, which goes with it.  0, or the errno. */
+static int
+probe_procfs (void)
+{
+  int status;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return errno;
+  if (pid == 0)
+    {
+      int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC), mnt = -1;
+
+      if (fs >= 0 && sys_fsconfig (fs, HUTCH_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                                    | MOUNT_ATTR_NOEXEC);
+      if (mnt >= 0)
+        _exit (0);
+      if (fs >= 0 || (errno != ENOSYS && errno != EPERM))
+        _exit (errno & 0xff);
+      /* No fd-based API here (or a filter refuses it): mount(2). */
+      if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+        _exit (0);
+      _exit (errno & 0xff);
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return errno;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
+}
+
+/* probe_procfs() for root, which makes no user namespace unless told to:
+ * in a new mount and PID namespace of the caller's user namespace. */
+static int
+probe_procfs_as_root (void)
+{
+  int status;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return errno;
+  if (pid == 0)
+    {
+      if (unshare (CLONE_NEWNS | CLONE_NEWPID) < 0
+          || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        _exit (errno & 0xff);
+      _exit (probe_procfs ());
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return errno;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : EIO;
 }
 
 NORETURN static void
@@ -279,6 +509,7 @@ probe_child (int to_parent, int from_parent, bool privileged)
   mount_api_probe (&missing, &refused);
   write_int (to_parent, (int) missing);
   write_int (to_parent, (int) refused);
+  write_int (to_parent, (mask & 1) ? -1 : probe_procfs ());
   _exit (0);
 }
 
@@ -295,7 +526,7 @@ write_proc (pid_t pid, const char *file, const char *content)
 static struct userns_probe
 probe_userns (bool privileged)
 {
-  struct userns_probe res = { STAGE_FORK, 0, 0 };
+  struct userns_probe res = { .stage = STAGE_FORK, .proc_err = -1 };
   int up[2], down[2], v;
   uid_t uid = getuid ();
   gid_t gid = getgid ();
@@ -360,14 +591,15 @@ probe_userns (bool privileged)
             res.err = v;
           else
             {
-              int missing, refused;
+              int missing, refused, proc_err;
               if (read_int (up[0], &v) == 0 && read_int (up[0], &missing) == 0
-                  && read_int (up[0], &refused) == 0)
+                  && read_int (up[0], &refused) == 0 && read_int (up[0], &proc_err) == 0)
                 {
                   res.stage = STAGE_DONE;
                   res.missing_ns = (unsigned) v;
                   res.api_missing = (unsigned) missing;
                   res.api_refused = (unsigned) refused;
+                  res.proc_err = proc_err;
                 }
               else
                 res.err = EIO;
@@ -497,6 +729,48 @@ check_userns (struct userns_probe *out)
     }
   *out = p;
   return ok;
+}
+
+/* A new procfs for a sandbox with its own PID namespace (--proc with
+ * --unshare-pid), as the probes found it (in a user namespace; and for
+ * root, who makes none unless told to, without), and why not from the
+ * mount table. */
+static void
+check_proc (const struct userns_probe *p)
+{
+  struct proc_masks m = { 0 };
+  _cleanup_free_ char *why = NULL;
+  int fd = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  bool known = fd >= 0 && diagnose_proc_masks (fd, &m) == 0;
+  bool as_root = getuid () == 0 && !privilege_is_setuid ();
+  int root_err = as_root ? probe_procfs_as_root () : -1;
+  int err = p->proc_err;
+  const char *only = "";
+
+  if (fd >= 0)
+    close (fd);
+  if (as_root && root_err == 0 && err != 0)
+    only = " in a user namespace (--unshare-user; root without it is not affected)";
+  else if (as_root && err == -1)
+    err = root_err;
+  if (known && (err == EPERM || err == EACCES || err == -1))
+    why = diagnose_proc_refusal (&m);
+
+  if (err == 0)
+    report ("ok", "proc", "a sandbox with its own PID namespace can mount a new /proc");
+  else if (why != NULL && diagnose_proc_all_masked (&m))
+    {
+      report ("warn", "proc", "/proc is masked by the surrounding container (a mount on %s%s), so the "
+              "kernel refuses a new procfs%s: --proc with a new PID namespace fails", m.first,
+              m.n_covers > 1 ? " and others" : "", only);
+      fix ("%s", PROC_WAYS_OUT);
+    }
+  else if (why != NULL)
+    report ("warn", "proc", "%s%s", why,
+            err == -1 ? "" : " (--proc with a new PID namespace fails)");
+  else if (err > 0)
+    report ("warn", "proc", "a new procfs in a new PID namespace is refused%s (%s): --proc "
+            "with --unshare-pid fails", only, strerror (err));
 }
 
 static void
@@ -653,6 +927,7 @@ diagnose_run (const struct sandbox *sb)
   if (!check_userns (&probe))
     failed = true;
   check_setuid ();
+  check_proc (&probe);
   if (!check_mount_api (probe.stage == STAGE_DONE, probe.api_missing, probe.api_refused))
     failed = true;
   check_landlock ();

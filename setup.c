@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bind-mount.h"
+#include "diagnose.h"
 #include "privilege.h"
 #include "utils.h"
 
@@ -247,60 +248,51 @@ op_mode (const struct setup_op *op, mode_t *mode)
   return true;
 }
 
-/* Missing parents are 0755, but if the op's mode shuts out the group (or
- * others) entirely, so do the new parents. */
+/* The mode of the parent directories an op creates for its destination,
+ * as bubblewrap 0.11.1 makes them: 0755 less the group's bits when the
+ * op's mode gives the group nothing, less the others' when it gives them
+ * nothing.  An op without a mode of its own counts as mode 0 there, so
+ * its new parents are 0700 (binds, --symlink, --proc, --dev, --mqueue,
+ * overlays, --bind-fd), as seen by the command, which owns them. */
 static mode_t
-parent_mode (const struct setup_op *op)
+parent_mode (const struct build *b, const struct setup_op *op)
 {
-  mode_t m = 0755, mode;
+  mode_t m = 0755, mode = 0;
 
-  if (op_mode (op, &mode))
-    {
-      if ((mode & 0070) == 0)
-        m &= ~(mode_t) 0050;
-      if ((mode & 0007) == 0)
-        m &= ~(mode_t) 0005;
-    }
+  /* Not when the ids change after the build (--uid-map, --map-subids
+   * with --uid): the parents' owner is not the command's uid then, and
+   * 0700 would lock it out of them. */
+  if (!op_mode (op, &mode) && b->run->switch_ids)
+    mode = 0755;
+  if ((mode & 0070) == 0)
+    m &= ~(mode_t) 0050;
+  if ((mode & 0007) == 0)
+    m &= ~(mode_t) 0005;
   return m;
 }
 
 /* ---- Destinations inside the new root. ---- */
 
-/* Open (O_PATH) the directory that contains the last component of `path`
- * inside the root, creating missing directories one at a time with
- * mkdirat() on the already-resolved parent.  *leaf points into *copy.
- * The leaf must be a real name: "", "." and ".." give EEXIST. */
+/* Open (O_PATH) the directory that `path` names inside the root,
+ * creating each missing directory on the way with `mode`, one at a time,
+ * with mkdirat() on the directory already resolved.  Each prefix ("a",
+ * "a/b", "a/b/..", ...) is looked up from the root with RESOLVE_IN_ROOT,
+ * so a ".." means what the kernel makes of it after the symlinks before
+ * it ("lib64/.." is "/usr" where lib64 -> usr/lib64), a ".." at the top
+ * stays at the top, and no symlink leads out. */
 static int
-open_parent_dir (int rootfd, const char *path, mode_t mode, char **copy, const char **leaf)
+open_dirs (int rootfd, const char *path, mode_t mode)
 {
-  char *p = xstrdup (path);
-  size_t len = strlen (p);
-  char *slash, *dir, *comp, *save = NULL;
+  char *dir, *comp, *save = NULL;
   int fd;
 
-  *copy = p;
-  while (len > 0 && p[len - 1] == '/')
-    p[--len] = '\0';
-  slash = strrchr (p, '/');
-  *leaf = slash ? slash + 1 : p;
-  if (**leaf == '\0' || strcmp (*leaf, ".") == 0 || strcmp (*leaf, "..") == 0)
-    {
-      errno = EEXIST;
-      return -1;
-    }
-  if (slash == NULL)
-    return open_in_root (rootfd, ".", O_PATH | O_DIRECTORY, 0);
-  *slash = '\0';
-
-  /* Common case: the parent exists. */
-  fd = open_in_root (rootfd, p, O_PATH | O_DIRECTORY, 0);
-  if (fd >= 0 || (errno != ENOENT))
+  /* Common case: it exists. */
+  fd = open_in_root (rootfd, path, O_PATH | O_DIRECTORY, 0);
+  if (fd >= 0 || errno != ENOENT)
     return fd;
 
-  /* Walk the prefixes: "a", "a/b", ...; each is resolved from the root
-   * (so symlinks in it resolve inside the root), created if missing. */
-  _cleanup_free_ char *prefix = xcalloc (1, strlen (p) + 2);
-  _cleanup_free_ char *work = xstrdup (p);
+  _cleanup_free_ char *prefix = xcalloc (1, strlen (path) + 2);
+  _cleanup_free_ char *work = xstrdup (path);
   fd = open_in_root (rootfd, ".", O_PATH | O_DIRECTORY, 0);
   for (dir = work; fd >= 0 && (comp = strtok_r (dir, "/", &save)) != NULL; dir = NULL)
     {
@@ -324,6 +316,34 @@ open_parent_dir (int rootfd, const char *path, mode_t mode, char **copy, const c
       fd = next;
     }
   return fd;
+}
+
+/* Open (O_PATH) the directory that contains the last component of `path`
+ * inside the root, creating missing directories (open_dirs()).  *leaf
+ * points into *copy; it is NULL when the last component is not a name of
+ * its own ("/", "a/.", "a/b/.."): then the fd is of the directory the
+ * whole path names, made if missing. */
+static int
+open_parent_dir (int rootfd, const char *path, mode_t mode, char **copy, const char **leaf)
+{
+  char *p = xstrdup (path);
+  size_t len = strlen (p);
+  char *slash;
+
+  *copy = p;
+  while (len > 0 && p[len - 1] == '/')
+    p[--len] = '\0';
+  slash = strrchr (p, '/');
+  *leaf = slash ? slash + 1 : p;
+  if (**leaf == '\0' || strcmp (*leaf, ".") == 0 || strcmp (*leaf, "..") == 0)
+    {
+      *leaf = NULL;
+      return open_dirs (rootfd, p, mode);
+    }
+  if (slash == NULL)
+    return open_in_root (rootfd, ".", O_PATH | O_DIRECTORY, 0);
+  *slash = '\0';
+  return open_dirs (rootfd, p, mode);
 }
 
 enum dest_kind
@@ -377,10 +397,20 @@ open_dest (struct build *b, const struct setup_op *op, const char *dest, enum de
       return fd;
     }
 
-  parent = open_parent_dir (b->newroot_fd, dest, parent_mode (op), &copy, &leaf);
+  parent = open_parent_dir (b->newroot_fd, dest, parent_mode (b, op), &copy, &leaf);
   if (parent < 0)
     die_with_error ("Can't mkdir parents for %s", dest);
 
+  if (leaf == NULL)
+    {
+      /* "a/b/..": a directory, made now with its parents. */
+      fd = steal_fd (&parent);
+      check_dest_kind (fd, dest, kind, &st);
+      forget_parent (b);
+      if (st.st_dev == b->root_st.st_dev && st.st_ino == b->root_st.st_ino)
+        b->root_covered = true;
+      return fd;
+    }
   if (kind == DEST_DIR)
     {
       if (mkdirat (parent, leaf, mode) < 0 && errno != EEXIST)
@@ -664,7 +694,7 @@ op_file (struct build *b, const struct setup_op *op)
       _cleanup_close_ int parent = -1;
       const char *leaf;
 
-      parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+      parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
       if (parent < 0)
         die_with_error ("Can't mkdir parents for %s", op->dest);
       fd = open_in_root (b->newroot_fd, op->dest, flags, mode);
@@ -700,11 +730,19 @@ op_dir (struct build *b, const struct setup_op *op)
       return;
     }
 
-  fd = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+  fd = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
   if (fd < 0)
     die_with_error ("Can't mkdir parents for %s", op->dest);
+  if (leaf == NULL)
+    return; /* "a/b/..": made with the parents */
   if (mkdirat (fd, leaf, mode) < 0 && errno != EEXIST)
     die_with_error ("Can't mkdir %s", op->dest);
+}
+
+static void NORETURN
+die_symlink_exists (const struct setup_op *op)
+{
+  die ("Can't make symlink at %s: destination exists and is not a symlink", op->dest);
 }
 
 static void
@@ -716,13 +754,11 @@ op_symlink (struct build *b, const struct setup_op *op)
   char existing[PATH_MAX];
   ssize_t n;
 
-  parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (op), &copy, &leaf);
+  parent = open_parent_dir (b->newroot_fd, op->dest, parent_mode (b, op), &copy, &leaf);
   if (parent < 0)
-    {
-      if (errno == EEXIST) /* "/", "." or ".." */
-        die_with_error ("Can't make symlink at %s", op->dest);
-      die_with_error ("Can't mkdir parents for %s", op->dest);
-    }
+    die_with_error ("Can't mkdir parents for %s", op->dest);
+  if (leaf == NULL)
+    die_symlink_exists (op); /* "/", "a/.", "a/..": a directory */
   if (symlinkat (op->src, parent, leaf) == 0)
     return;
   if (errno != EEXIST)
@@ -730,11 +766,10 @@ op_symlink (struct build *b, const struct setup_op *op)
 
   /* Already there: fine if it is the same symlink. */
   n = readlinkat (parent, leaf, existing, sizeof existing - 1);
+  if (n < 0 && errno == EINVAL)
+    die_symlink_exists (op);
   if (n < 0)
-    {
-      errno = EEXIST;
-      die_with_error ("Can't make symlink at %s", op->dest);
-    }
+    die_with_error ("Can't make symlink at %s: it exists, and its target can't be read", op->dest);
   existing[n] = '\0';
   if (strcmp (existing, op->src) != 0)
     die ("Can't make symlink at %s: existing destination is %s", op->dest, existing);
@@ -800,21 +835,33 @@ op_mqueue (struct build *b, const struct setup_op *op)
   cleanup_closep (&fd);
 }
 
-/* A new procfs on `dest`; returns the attached mount's fd.  Without a
- * PID namespace of our own the kernel refuses a new instance (EPERM):
- * then, like bwrap, show the host's /proc instead. */
+/* The procfs for `dest`; returns the attached mount's fd.  With a PID
+ * namespace of its own the sandbox gets a new procfs, or nothing: a
+ * refusal is an error (a procfs of the outer namespace would show other
+ * processes as /proc/self and /proc/$$).  Without one, like bubblewrap,
+ * the outer /proc is bound, with the mounts on it. */
 static int
 proc_mount (struct build *b, const struct setup_op *op, int dest)
 {
   _cleanup_close_ int host = -1;
-  int mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   enum bind_result res;
+  int mnt;
 
-  if (mnt < 0 && (errno == EPERM || errno == EACCES))
+  if (b->sb->unshare_pid || b->sb->pidns_fd >= 0)
+    {
+      mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+      if (mnt < 0 && (errno == EPERM || errno == EACCES))
+        {
+          int err = errno;
+          view_host (b); /* mountinfo's paths as the caller sees them */
+          diagnose_die_proc_refused (b->run->proc_fd, op->dest, err);
+        }
+    }
+  else
     {
       host = open_in_root (b->oldroot_fd, "/proc", O_PATH | O_DIRECTORY, 0);
       if (host < 0)
-        die_with_error ("Can't mount proc on %s", op->dest);
+        die_with_error ("Can't mount proc on %s: the outer /proc can't be opened", op->dest);
       res = bind_clone_tree (host, 0, &mnt);
       if (res != BIND_OK)
         die_with_bind_result (res, errno, "Can't mount proc on %s", op->dest);
@@ -824,20 +871,39 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
   return mnt;
 }
 
+/* Could this process write `name` in the procfs `proc`?  As bubblewrap,
+ * by access(2); /proc/sys itself never is writable, but the sysctls in it
+ * are for the host's root, which kernel.hostname stands for. */
+static bool
+proc_entry_writable (int proc, const char *name)
+{
+  if (faccessat (proc, name, W_OK, 0) == 0)
+    return true;
+  if (errno != EACCES && errno != ENOENT && errno != EROFS)
+    return true; /* unsure: covered */
+  return strcmp (name, "sys") == 0 && faccessat (proc, "sys/kernel/hostname", W_OK, 0) == 0;
+}
+
 static void
 op_proc (struct build *b, const struct setup_op *op)
 {
   /* Parts of /proc that could let a process affect the host (sysctls,
-   * sysrq, irq affinity, bus devices): cover them read-only always, whatever
-   * uid or capabilities the command will have. */
+   * sysrq, irq affinity, bus devices), covered read-only where this
+   * process could write them (root), as bubblewrap does; others could
+   * not write them anyway, and a read-only mount on top would keep a
+   * sandbox inside this one from mounting a procfs of its own (the
+   * kernel refuses one where a locked mount hides part of /proc). */
   static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
   _cleanup_close_ int dest = open_dest (b, op, op->dest, DEST_DIR, 0755);
   _cleanup_close_ int proc = proc_mount (b, op, dest);
 
   for (size_t k = 0; k < N_ELEMENTS (covered); k++)
     {
-      enum bind_result res = bind_cover_ro (proc, covered[k]);
+      enum bind_result res;
 
+      if (!proc_entry_writable (proc, covered[k]))
+        continue;
+      res = bind_cover_ro (proc, covered[k]);
       if (res == BIND_OPEN_SOURCE)
         {
           if (errno == ENOENT || errno == EACCES)

@@ -167,11 +167,11 @@ bad() {
 # --- strings ----------------------------------------------------------------------------
 
 @test "empty strings: destinations, sources, ids, capabilities" {
-    bad 'Invalid destination "": must not be empty or contain ".." components' \
+    bad 'Invalid destination "": must not be empty' \
         "${ROOT[@]}" --dir "" -- "${CMD[@]}"
-    bad 'Invalid destination "": must not be empty or contain ".." components' \
+    bad 'Invalid destination "": must not be empty' \
         "${ROOT[@]}" --tmpfs "" -- "${CMD[@]}"
-    bad 'Invalid destination "": must not be empty or contain ".." components' \
+    bad 'Invalid destination "": must not be empty' \
         "${ROOT[@]}" --bind /usr "" -- "${CMD[@]}"
     bad "Can't find source path : No such file or directory" "${ROOT[@]}" --bind "" /x -- "${CMD[@]}"
     bad "unknown cap: " "${ROOT[@]}" --cap-add "" -- "${CMD[@]}"

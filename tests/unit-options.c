@@ -1105,18 +1105,20 @@ test_errors (void)
   expect_fail ("--share-net can only be combined with --unshare-all", ARGV ("--share-net", "x"));
   expect_fail ("--share-net can only be combined with --unshare-all",
                ARGV ("--unshare-net", "--share-net", "x"));
-  expect_fail ("Invalid destination \"../x\": must not be empty or contain \"..\" components",
-               ARGV ("--bind", "/a", "../x", "x"));
-  expect_fail ("Invalid destination \"/a/../b\": must not be empty or contain \"..\" components",
-               ARGV ("--dir", "/a/../b", "x"));
-  expect_fail ("Invalid destination \"\": must not be empty or contain \"..\" components",
-               ARGV ("--tmpfs", "", "x"));
-  expect_fail ("Invalid destination \"/a/..\": must not be empty or contain \"..\" components",
-               ARGV ("--symlink", "t", "/a/..", "x"));
-  expect_fail ("Invalid destination \"/x//../\": must not be empty or contain \"..\" components",
-               ARGV ("--overlay-src", "a", "--tmp-overlay", "/x//../", "x"));
-  expect_fail ("Invalid destination \"..\": must not be empty or contain \"..\" components",
-               ARGV ("--chmod", "0755", "..", "x"));
+  /* ".." is resolved inside the new root by the build: kept as given. */
+  {
+    struct sandbox sb;
+    parse_check (&sb, ARGV ("--ro-bind-try", "/s", "/lib64/../libexec/x", "--dir", "../../a/..",
+                            "--chmod", "0755", "..", "x"));
+    ok (sb.n_ops == 3 && str_eq (sb.ops[0].dest, "/lib64/../libexec/x")
+            && str_eq (sb.ops[1].dest, "../../a/..") && str_eq (sb.ops[2].dest, ".."),
+        "check: destinations with \"..\" components are accepted, unchanged");
+    sb_free (&sb);
+  }
+  expect_fail ("Invalid destination \"\": must not be empty", ARGV ("--tmpfs", "", "x"));
+  expect_fail ("Invalid destination \"\": must not be empty", ARGV ("--symlink", "t", "", "x"));
+  expect_fail ("Invalid destination \"\": must not be empty",
+               ARGV ("--overlay-src", "a", "--tmp-overlay", "", "x"));
 #ifndef HAVE_SELINUX
   expect_fail ("labeling not supported on this system", ARGV ("--exec-label", "l", "x"));
   expect_fail ("labeling not supported on this system", ARGV ("--file-label", "l", "x"));
