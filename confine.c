@@ -61,13 +61,55 @@ confine_apply_env (const struct sandbox *sb)
     }
 }
 
+/* The kernel's highest capability number, found once (before clone, so
+ * every process of the run inherits it): PR_CAPBSET_READ answers 0 or 1
+ * up to it and fails with EINVAL past it; any other failure is fatal. */
+static int kernel_last = -1;
+
+static bool
+cap_exists (int cap)
+{
+  int r = prctl (PR_CAPBSET_READ, (unsigned long) cap, 0, 0, 0);
+  if (r == 0 || r == 1)
+    return true;
+  if (r < 0 && errno == EINVAL)
+    return false;
+  if (r >= 0)
+    errno = ERANGE;
+  die_with_error ("Can't read capability %d of the bounding set", cap);
+}
+
 static int
 last_cap (void)
 {
-  int last = (int) cap_max_bits () - 1;
-  if (last < 0 || last > 63)
-    last = CAP_LAST_CAP;
-  return last;
+  if (kernel_last >= 0)
+    return kernel_last;
+  /* The largest number that exists: 0 always does. */
+  int lo = 0, hi = 63;
+  if (!cap_exists (0))
+    die ("Can't read the bounding set: the kernel knows no capability 0");
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+      if (cap_exists (mid))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  /* libcap counted them too, when it was loaded: a failure there (that it
+   * could not report) would make it disagree. */
+  if ((int) cap_max_bits () != lo + 1)
+    die ("Can't count the kernel's capabilities: libcap found %d, prctl(PR_CAPBSET_READ) %d",
+         (int) cap_max_bits (), lo + 1);
+  kernel_last = lo;
+  return kernel_last;
+}
+
+static uint64_t
+all_caps (void)
+{
+  int last = last_cap ();
+  return last >= 63 ? ~(uint64_t) 0 : ((uint64_t) 1 << (last + 1)) - 1;
 }
 
 /* Set once the bounding set is empty (confine_empty_bounding_set()):
@@ -82,23 +124,62 @@ drop_bounding_set (uint64_t keep)
   if (bounding_set_empty)
     return;
   for (int cap = 0; cap <= last; cap++)
-    if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+    if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
       die_with_error ("Can't drop capability %d from the bounding set", cap);
   if (keep == 0)
     bounding_set_empty = true;
 }
 
-/* Keep exactly `keep` (a mask of 1 << CAP_*): bounding, permitted,
- * effective, inheritable; ambient too when `ambient`, so that the set
- * survives exec for a uid other than 0. */
-static void
-set_caps (uint64_t keep, bool ambient)
+/* This process's capability sets. */
+struct cap_sets
 {
+  uint64_t eff, prm, inh;
+};
+
+static struct cap_sets
+current_caps (void)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+
+  memset (data, 0, sizeof data);
+  if (capget (&hdr, data) < 0)
+    die_with_error ("Can't read this process's capabilities (capget)");
+  return (struct cap_sets){
+    .eff = (uint64_t) data[0].effective | ((uint64_t) data[1].effective << 32),
+    .prm = (uint64_t) data[0].permitted | ((uint64_t) data[1].permitted << 32),
+    .inh = (uint64_t) data[0].inheritable | ((uint64_t) data[1].inheritable << 32),
+  };
+}
+
+void
+confine_regain_effective (void)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+
+  memset (data, 0, sizeof data);
+  if (capget (&hdr, data) < 0)
+    die_with_error ("Can't read this process's capabilities (capget)");
+  data[0].effective = data[0].permitted;
+  data[1].effective = data[1].permitted;
+  if (capset (&hdr, data) < 0)
+    die_with_error ("Can't take back the capabilities kept across the change of ids");
+}
+
+/* Permitted and effective = `keep`, inheritable = `keep` or nothing, and
+ * no capset at all when that is what this process has (a container's
+ * seccomp policy may refuse capset). */
+static void
+set_process_caps (uint64_t keep, bool inheritable)
+{
+  struct cap_sets now = current_caps ();
+  uint64_t inh = inheritable ? keep : 0;
   int last = last_cap ();
   cap_t caps;
 
-  drop_bounding_set (keep);
-
+  if (now.eff == keep && now.prm == keep && now.inh == inh)
+    return;
   caps = cap_init ();
   if (caps == NULL)
     die_oom ();
@@ -108,14 +189,25 @@ set_caps (uint64_t keep, bool ambient)
         cap_value_t v = cap;
         if (cap_set_flag (caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0
             || cap_set_flag (caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0
-            || (ambient && cap_set_flag (caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0))
+            || (inheritable && cap_set_flag (caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0))
           die_with_error ("cap_set_flag");
       }
   if (cap_set_proc (caps) < 0)
     die_with_error ("Can't set capabilities");
   cap_free (caps);
+}
 
-  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+/* Keep exactly `keep` (a mask of 1 << CAP_*): permitted, effective,
+ * inheritable and ambient too when `ambient`, so that the set survives
+ * exec for a uid other than 0. */
+static void
+set_caps (uint64_t keep, bool ambient)
+{
+  int last = last_cap ();
+
+  set_process_caps (keep, ambient);
+  /* EINVAL: a kernel without ambient capabilities (before 4.3). */
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && !(errno == EINVAL && !ambient))
     die_with_error ("Can't clear ambient capabilities");
   if (ambient)
     for (int cap = 0; cap <= last; cap++)
@@ -126,43 +218,62 @@ set_caps (uint64_t keep, bool ambient)
 void
 confine_drop_all_caps (void)
 {
+  drop_bounding_set (0);
   set_caps (0, false);
 }
 
-/* The capabilities the command keeps: real root keeps what it has unless
- * told otherwise; everyone else keeps only what --cap-add asks for. */
-static uint64_t
-caps_to_keep (const struct sandbox *sb, const struct run *run)
+/* The command's capabilities, as bubblewrap gives them:
+ *  - what is asked for: --cap-add/--cap-drop applied in order, from the
+ *    caller's effective set if the caller is root, else from nothing; without
+ *    either, the caller's effective set for root, nothing for anyone else
+ *    (hutch's one addition: root of a --map-subids namespace gets every
+ *    capability there, as over a package build's chroot);
+ *  - it keeps them if it runs as uid 0 or they were asked for (then also
+ *    as inheritable and ambient, so that they survive exec for any uid);
+ *  - in a user namespace (whose bounding set the kernel makes full) the
+ *    bounding set is cut to what is asked for; outside one the caller's
+ *    bounding set stays as it is (no_new_privs: exec gains nothing anyway);
+ *  - never more than this process can have: all in a new user namespace,
+ *    the caller's permitted set outside one. */
+void
+confine_caps_prepare (const struct sandbox *sb, struct run *run)
 {
-  bool keeps_some;
+  struct cap_sets caller = current_caps ();
+  bool own_userns = run->userns || run->nested_userns || sb->userns_fd >= 0
+                    || sb->userns2_fd >= 0;
+  bool uid0 = !run->cmd_uid_known || run->cmd_uid == 0;
+  uint64_t asked;
 
   if (sb->caps_given)
-    keeps_some = sb->caps != 0;
+    asked = sb->caps;
+  else if (run->real_uid == 0)
+    asked = caller.eff;
+  else if (sb->map_subids && run->n_uid_map > 0 && uid0)
+    asked = all_caps ();
   else
-    keeps_some = (run->real_uid == 0 && sb->uid == 0)
-                 /* Root of a namespace with the caller's subordinate ids (a
-                  * package build's chroot): root's capabilities there, over
-                  * those ids only. */
-                 || (sb->map_subids && run->n_uid_map > 0 && (!sb->uid_set || sb->uid == 0));
-  if (!keeps_some)
-    return 0; /* the common case: no need to read the bounding set */
+    asked = 0;
+  asked &= all_caps ();
 
-  /* Nothing beyond the bounding set this process has: a capability the
-   * host took away is not given back inside. */
-  uint64_t have = 0;
-  int last = last_cap ();
-  for (int cap = 0; cap <= last; cap++)
-    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-      have |= 1ULL << cap;
-
-  return sb->caps_given ? sb->caps & have : have;
+  run->caps_set_bound = own_userns;
+  run->caps_bound = asked;
+  run->caps_keep = sb->caps_given || uid0 ? asked & (own_userns ? all_caps () : caller.prm) : 0;
+  run->caps_ambient = sb->caps_given && run->caps_keep != 0;
 }
 
 void
-confine_empty_bounding_set (const struct sandbox *sb, const struct run *run)
+confine_empty_bounding_set (const struct sandbox *sb UNUSED, const struct run *run)
 {
-  if (caps_to_keep (sb, run) == 0)
+  if (run->caps_set_bound && run->caps_bound == 0)
     drop_bounding_set (0);
+}
+
+/* In the command, last before the exec label, Landlock and seccomp. */
+static void
+confine_caps (const struct run *run)
+{
+  if (run->caps_set_bound)
+    drop_bounding_set (run->caps_bound);
+  set_caps (run->caps_keep, run->caps_ambient);
 }
 
 /* A seccomp program is at most BPF_MAXINSNS (4096) instructions of 8
@@ -406,7 +517,6 @@ confine_pid1 (const struct run *run, int proc_fd)
 void
 confine_exec (const struct sandbox *sb, struct run *run)
 {
-  uint64_t keep = caps_to_keep (sb, run);
   const char *file = sb->command[0];
 
   read_seccomp_programs (sb, run);
@@ -422,7 +532,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
 
-  set_caps (keep, sb->caps_given || (keep != 0 && sb->uid != 0));
+  confine_caps (run);
 
   monitor_restore_signals ();
 

@@ -15,6 +15,15 @@ void confine_apply_env (const struct sandbox *sb);
  * every one but --sync-fd, since it has no use for them. */
 void confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bool pid1);
 
+/* Before clone, once the namespaces and the command's ids are known
+ * (namespaces_prepare()): decide the command's capabilities (run->caps_*),
+ * which the run applies and --dry-run reports. */
+void confine_caps_prepare (const struct sandbox *sb, struct run *run);
+
+/* After setresuid away from uid 0 with PR_SET_KEEPCAPS: effective =
+ * permitted again, for the rest of the setup and confinement. */
+void confine_regain_effective (void);
+
 /* Drop every capability, bounding set included (for PID 1). */
 void confine_drop_all_caps (void);
 

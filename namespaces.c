@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "diagnose.h"
 #include "idmap.h"
 #include "monitor.h"
@@ -99,6 +100,81 @@ kernel_has_namespace (int proc_fd, const char *name)
   return fstatat (proc_fd, path, &st, 0) == 0;
 }
 
+/* The ids the command sees, worked out from what the build does: the ids
+ * mapped for setup, then a switch inside (many ids mapped), then a nested
+ * user namespace that maps the command's ids onto those. */
+static void
+command_ids (const struct sandbox *sb, struct run *run)
+{
+  run->cmd_uid_known = run->cmd_gid_known = true;
+  if (sb->userns2_fd >= 0 || sb->userns_fd >= 0)
+    {
+      /* A namespace of the caller's: the ids are what it maps the caller's
+       * to, unless --uid/--gid name them (then switched to after setup). */
+      run->cmd_uid_known = sb->userns2_fd < 0 && sb->uid_set;
+      run->cmd_gid_known = sb->userns2_fd < 0 && sb->gid_set;
+      run->cmd_uid = sb->uid;
+      run->cmd_gid = sb->gid;
+      return;
+    }
+  if (!run->userns)
+    {
+      run->cmd_uid = run->real_uid;
+      run->cmd_gid = run->real_gid;
+      return;
+    }
+  uid_t uid = run->switch_ids ? run->switch_uid : run->ns_uid;
+  gid_t gid = run->switch_ids ? run->switch_gid : run->ns_gid;
+  if (run->nested_userns)
+    {
+      /* With a helper's map, the ids it was asked to give (--map-subids:
+       * root unless --uid/--gid); else --uid/--gid or the caller's. */
+      uid = run->n_uid_map > 0 ? run->switch_uid : sb->uid;
+      gid = run->n_gid_map > 0 ? run->switch_gid : sb->gid;
+    }
+  run->cmd_uid = uid;
+  run->cmd_gid = gid;
+}
+
+/* The facts that depend on whether a user namespace is created. */
+static void
+prepare_ids (const struct sandbox *sb, struct run *run)
+{
+  if (!run->userns)
+    {
+      idmap_prepare (sb, run); /* refuses --map-subids without a user namespace */
+      run->ns_uid = run->real_uid;
+      run->ns_gid = run->real_gid;
+      run->nested_userns = false;
+      run->switch_ids = false;
+      /* --userns FD --uid/--gid: switch to them in that namespace once
+       * set up, as with many ids mapped. */
+      if (sb->userns_fd >= 0 && sb->userns2_fd < 0 && (sb->uid_set || sb->gid_set))
+        {
+          run->switch_ids = true;
+          run->switch_uid = sb->uid_set ? sb->uid : (uid_t) -1;
+          run->switch_gid = sb->gid_set ? sb->gid : (gid_t) -1;
+        }
+    }
+  else
+    {
+      if (needs_root_mapped (sb))
+        {
+          run->ns_uid = 0;
+          run->ns_gid = 0;
+        }
+      else
+        {
+          run->ns_uid = sb->uid;
+          run->ns_gid = sb->gid;
+        }
+      run->nested_userns = run->ns_uid != sb->uid || run->ns_gid != sb->gid || sb->disable_userns;
+      idmap_prepare (sb, run); /* many ids: newuidmap/newgidmap write the maps */
+    }
+  command_ids (sb, run);
+  confine_caps_prepare (sb, run);
+}
+
 void
 namespaces_prepare (const struct sandbox *sb, struct run *run)
 {
@@ -107,6 +183,10 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
   run->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (run->proc_fd < 0)
     die_with_error ("Can't open /proc");
+  /* Like --userns and --pidns (privilege_check()): the caller could enter
+   * a namespace with root's rights over it. */
+  if (sb->netns_fd >= 0 && privilege_is_setuid ())
+    die ("--netns is not permitted in setuid mode");
 
   /* A caller who is not root can only build a sandbox in a user namespace
    * of its own; options_check() has already implied --unshare-user.
@@ -114,27 +194,7 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
   run->userns = sb->userns_fd < 0
                 && (sb->unshare_user
                     || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user")));
-  if (!run->userns)
-    {
-      idmap_prepare (sb, run); /* refuses --map-subids without a user namespace */
-      run->ns_uid = run->real_uid;
-      run->ns_gid = run->real_gid;
-      run->nested_userns = false;
-      return;
-    }
-  if (needs_root_mapped (sb))
-    {
-      run->ns_uid = 0;
-      run->ns_gid = 0;
-    }
-  else
-    {
-      run->ns_uid = sb->uid;
-      run->ns_gid = sb->gid;
-    }
-  run->nested_userns
-      = run->ns_uid != sb->uid || run->ns_gid != sb->gid || sb->disable_userns;
-  idmap_prepare (sb, run); /* many ids: newuidmap/newgidmap write the maps */
+  prepare_ids (sb, run);
 }
 
 /* --userns and --pidns: join the caller's namespaces before clone, so the
@@ -159,6 +219,21 @@ join_namespaces (const struct sandbox *sb)
       if (setns (sb->pidns_fd, CLONE_NEWPID) < 0)
         die_with_error ("Setting pidns failed");
       close (sb->pidns_fd);
+    }
+  /* After --userns: joining needs CAP_SYS_ADMIN over the user namespace
+   * that owns the network namespace, which a caller who is not root has
+   * only in a user namespace of its own, entered with --userns. */
+  if (sb->netns_fd >= 0)
+    {
+      if (setns (sb->netns_fd, CLONE_NEWNET) < 0)
+        {
+          if (errno == EPERM && sb->userns_fd < 0)
+            die ("Can't join the network namespace of --netns %d: %s (it is not this user's: "
+                 "give the user namespace that owns it with --userns)",
+                 sb->netns_fd, strerror (errno));
+          die_with_error ("Can't join the network namespace of --netns %d", sb->netns_fd);
+        }
+      close (sb->netns_fd);
     }
 }
 
@@ -375,9 +450,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
     {
       /* --unshare-user-try: go on without a user namespace. */
       run->userns = false;
-      run->nested_userns = false;
-      run->ns_uid = run->real_uid;
-      run->ns_gid = run->real_gid;
+      prepare_ids (sb, run); /* the ids and capabilities change with it */
       flags &= ~CLONE_NEWUSER;
       pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
     }
@@ -485,10 +558,14 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
       gid_t gid = run->switch_gid;
       if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         die_with_error ("prctl(PR_SET_KEEPCAPS)");
-      if (setresgid (gid, gid, gid) < 0)
-        die_with_error ("Can't switch to gid %u", (unsigned) gid);
-      if (setresuid (uid, uid, uid) < 0)
-        die_with_error ("Can't switch to uid %u", (unsigned) uid);
+      /* (gid first: changing the uid from 0 first would take the right to) */
+      if (gid != (gid_t) -1 && setresgid (gid, gid, gid) < 0)
+        die_with_error ("Can't switch to gid %u%s", (unsigned) gid,
+                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)" : "");
+      if (uid != (uid_t) -1 && setresuid (uid, uid, uid) < 0)
+        die_with_error ("Can't switch to uid %u%s", (unsigned) uid,
+                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)" : "");
+      confine_regain_effective ();
     }
 
   if (sb->userns2_fd >= 0)
@@ -509,14 +586,17 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
           errno = -r;
           die_with_error ("Can't write /proc/self/setgroups");
         }
-      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->uid, (unsigned) run->ns_uid);
+      /* The command's ids onto those this process has now. */
+      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_uid,
+                (unsigned) (run->switch_ids ? run->switch_uid : run->ns_uid));
       r = write_file_at (run->proc_fd, "self/uid_map", map);
       if (r < 0)
         {
           errno = -r;
           die_with_error ("Can't write uid map of the nested user namespace");
         }
-      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) sb->gid, (unsigned) run->ns_gid);
+      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_gid,
+                (unsigned) (run->switch_ids ? run->switch_gid : run->ns_gid));
       r = write_file_at (run->proc_fd, "self/gid_map", map);
       if (r < 0)
         {

@@ -202,8 +202,16 @@ HANDLER (h_help)
   options_usage (stdout, EXIT_SUCCESS);
 }
 
+/* The bubblewrap release whose command line hutch implements. */
+#define BWRAP_INTERFACE_VERSION "0.11.1"
+
 HANDLER (h_version)
 {
+  /* Run as "bwrap", the first line is what callers parse (BuildStream
+   * reads its second word for the features a version has); hutch's own
+   * lines follow. */
+  if (strcmp (prog_name, "bwrap") == 0)
+    printf ("bubblewrap %s\n", BWRAP_INTERFACE_VERSION);
   printf ("hutch %s\n", PACKAGE_VERSION);
   printf ("features:");
 #ifdef HAVE_LIBSECCOMP
@@ -344,6 +352,7 @@ HANDLER (h_unshare_all)
 HANDLER (h_share_net)
 {
   sb->unshare_net = false;
+  sb->unshare_net_given = false;
   sb->share_net = true;
   sb->net_pasta = false; /* the later of --share-net and --net pasta wins */
 }
@@ -380,6 +389,7 @@ HANDLER (h_unshare_pid)
 HANDLER (h_unshare_net)
 {
   sb->unshare_net = true;
+  sb->unshare_net_given = true;
 }
 HANDLER (h_unshare_uts)
 {
@@ -429,6 +439,10 @@ HANDLER (h_userns2)
 HANDLER (h_pidns)
 {
   set_single_fd (opt, &sb->pidns_fd, args[0]);
+}
+HANDLER (h_netns)
+{
+  set_single_fd (opt, &sb->netns_fd, args[0]);
 }
 HANDLER (h_sync_fd)
 {
@@ -805,7 +819,7 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-all", h_unshare_all,
         "Unshare every namespace supported (user and cgroup only if possible)"),
   OPT0 ("--share-net", h_share_net,
-        "Keep the network namespace (can only combine with --unshare-all)"),
+        "Keep the host's network namespace (undoes an earlier --unshare-all or --unshare-net)"),
   OPT0 ("--unshare-user", h_unshare_user,
         "Create a new user namespace (implied unless run as root)"),
   OPT0 ("--unshare-user-try", h_unshare_user_try,
@@ -834,6 +848,8 @@ const struct option_def option_table[] = {
         "Fail unless creating user namespaces inside the sandbox is forbidden"),
   OPT ("--pidns", 1, "FD", h_pidns,
        "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
+  OPT ("--netns", 1, "FD", h_netns,
+       "Enter the network namespace FD (instead of the host's or a new one)"),
   OPT ("--uid", 1, "UID", h_uid,
        "User id inside the sandbox (requires --unshare-user or --userns)"),
   OPT ("--gid", 1, "GID", h_gid,

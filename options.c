@@ -69,6 +69,7 @@ sandbox_init (struct sandbox *sb)
   sb->userns_fd = -1;
   sb->userns2_fd = -1;
   sb->pidns_fd = -1;
+  sb->netns_fd = -1;
   sb->uid = getuid ();
   sb->gid = getgid ();
   sb->uid_set = false;
@@ -379,6 +380,22 @@ dest_is_valid (const char *dest)
   return dest != NULL && *dest != '\0';
 }
 
+/* --netns takes the place of the network namespace --unshare-all would
+ * create; anything else that names the network is a contradiction. */
+static void
+check_netns (struct sandbox *sb)
+{
+  if (sb->netns_fd == -1)
+    return;
+  if (sb->unshare_net_given)
+    die ("--netns not compatible with --unshare-net");
+  if (sb->net_pasta)
+    die ("--netns not compatible with --net pasta");
+  if (sb->share_net)
+    die ("--netns not compatible with --share-net");
+  sb->unshare_net = false; /* --unshare-all's */
+}
+
 void
 options_check (struct sandbox *sb)
 {
@@ -398,6 +415,7 @@ options_check (struct sandbox *sb)
     die ("--disable-userns requires --unshare-user");
   if (sb->disable_userns && sb->userns_block_fd != -1)
     die ("--disable-userns is not compatible with  --userns-block-fd");
+  check_netns (sb);
 
   /* Without root, only a user namespace gives the rights to set up. */
   if (getuid () != 0 && sb->userns_fd == -1)
@@ -422,9 +440,6 @@ options_check (struct sandbox *sb)
   if (sb->as_pid_1 && has_lock_file)
     die ("Specifying --as-pid-1 and --lock-file is not permitted");
 
-  if (sb->share_net && !sb->unshare_all)
-    die ("--share-net can only be combined with --unshare-all");
-
   for (size_t i = 0; i < sb->n_ops; i++)
     if (!dest_is_valid (sb->ops[i].dest))
       die ("Invalid destination \"\": must not be empty");
@@ -434,7 +449,8 @@ bool
 options_fd_is_named (const struct sandbox *sb, int fd)
 {
   const int singles[] = { sb->info_fd, sb->json_status_fd, sb->sync_fd, sb->block_fd,
-                          sb->userns_block_fd, sb->userns_fd, sb->userns2_fd, sb->pidns_fd };
+                          sb->userns_block_fd, sb->userns_fd, sb->userns2_fd, sb->pidns_fd,
+                          sb->netns_fd };
   for (size_t i = 0; i < N_ELEMENTS (singles); i++)
     if (singles[i] == fd)
       return true;
@@ -458,6 +474,7 @@ enum fd_need
   FD_WRITE,    /* writable */
   FD_USERNS,   /* a user namespace */
   FD_PIDNS,    /* a PID namespace */
+  FD_NETNS,    /* a network namespace */
 };
 
 static void
@@ -484,12 +501,14 @@ check_fd (const char *option, int fd, enum fd_need need)
       break;
     case FD_USERNS:
     case FD_PIDNS:
+    case FD_NETNS:
       {
-        int want = need == FD_USERNS ? CLONE_NEWUSER : CLONE_NEWPID;
+        int want = need == FD_USERNS ? CLONE_NEWUSER : need == FD_PIDNS ? CLONE_NEWPID : CLONE_NEWNET;
+        const char *kind = need == FD_USERNS ? "user" : need == FD_PIDNS ? "PID" : "network";
         struct statfs fs;
         /* Only nsfs files get the ioctl: on a device it could mean something. */
         if (fstatfs (fd, &fs) < 0 || fs.f_type != NSFS_MAGIC || ioctl (fd, NS_GET_NSTYPE) != want)
-          die ("%s %d: not a %s namespace", option, fd, need == FD_USERNS ? "user" : "PID");
+          die ("%s %d: not a %s namespace", option, fd, kind);
       }
       break;
     }
@@ -506,6 +525,7 @@ options_check_fds (const struct sandbox *sb)
   check_fd ("--userns", sb->userns_fd, FD_USERNS);
   check_fd ("--userns2", sb->userns2_fd, FD_USERNS);
   check_fd ("--pidns", sb->pidns_fd, FD_PIDNS);
+  check_fd ("--netns", sb->netns_fd, FD_NETNS);
   for (size_t i = 0; i < sb->n_seccomp_fds; i++)
     check_fd (sb->seccomp_given ? "--seccomp" : "--add-seccomp-fd", sb->seccomp_fds[i], FD_READ);
   for (size_t i = 0; i < sb->n_keep_fds; i++)

@@ -44,7 +44,6 @@ struct plan
   const struct run *run;
   struct op_plan *ops;
   bool cgroup;           /* a cgroup namespace is created */
-  uint64_t caps;         /* the capabilities the command keeps */
 };
 
 static char *
@@ -92,22 +91,6 @@ resolve_ops (struct plan *p)
           break;
         }
     }
-}
-
-/* What confine.c keeps: never more than this process's bounding set; real
- * root keeps it all unless told otherwise; anyone else only --cap-add. */
-static uint64_t
-caps_kept (const struct sandbox *sb, const struct run *run)
-{
-  uint64_t have = 0;
-  for (int cap = 0; cap <= 63; cap++)
-    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-      have |= 1ULL << cap;
-  if (sb->caps_given)
-    return sb->caps & have;
-  if (run->real_uid == 0 && sb->uid == 0)
-    return have;
-  return 0;
 }
 
 static bool
@@ -278,6 +261,8 @@ text_network (const struct sandbox *sb)
                 (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
                 sb->publish[i].udp ? "udp" : "tcp");
     }
+  else if (sb->netns_fd >= 0)
+    printf ("network: the namespace of fd %d (--netns), as it is set up\n", sb->netns_fd);
   else if (sb->unshare_net)
     printf ("network: none (a namespace of its own with loopback only)\n");
   else
@@ -307,6 +292,8 @@ text_namespaces (const struct plan *p)
   printf ("\n");
   if (sb->userns_fd >= 0)
     printf ("join: the user namespace of fd %d\n", sb->userns_fd);
+  if (sb->netns_fd >= 0)
+    printf ("join: the network namespace of fd %d\n", sb->netns_fd);
   if (sb->pidns_fd >= 0)
     printf ("join: the PID namespace of fd %d%s\n", sb->pidns_fd,
             sb->unshare_pid ? " (as the parent of the new one)" : "");
@@ -329,11 +316,26 @@ text_namespaces (const struct plan *p)
                                                               : "",
             sb->disable_userns ? "; no user namespace can be created inside it" : "");
   if (run->switch_ids)
-    printf ("after setup: switch to uid %u, gid %u inside the namespace\n",
-            (unsigned) run->switch_uid, (unsigned) run->switch_gid);
+    {
+      printf ("after setup: switch to");
+      if (run->switch_uid != (uid_t) -1)
+        printf (" uid %u", (unsigned) run->switch_uid);
+      if (run->switch_gid != (gid_t) -1)
+        printf ("%s gid %u", run->switch_uid != (uid_t) -1 ? "," : "", (unsigned) run->switch_gid);
+      printf (" inside the namespace\n");
+    }
   if (sb->assert_userns_disabled)
     printf ("check: creating a user namespace inside must fail\n");
-  printf ("ids: uid %u, gid %u\n", (unsigned) sb->uid, (unsigned) sb->gid);
+  printf ("ids: ");
+  if (run->cmd_uid_known)
+    printf ("uid %u", (unsigned) run->cmd_uid);
+  else
+    printf ("uid as the caller's is mapped in the user namespace of fd %d",
+            sb->userns2_fd >= 0 ? sb->userns2_fd : sb->userns_fd);
+  if (run->cmd_gid_known)
+    printf (", gid %u\n", (unsigned) run->cmd_gid);
+  else
+    printf (", gid as the caller's is mapped there\n");
   if (sb->hostname != NULL)
     printf ("hostname: %s\n", sb->hostname);
   text_network (sb);
@@ -449,22 +451,34 @@ text_process (const struct plan *p)
 }
 
 static void
+text_caps (const char *what, uint64_t caps)
+{
+  printf ("  %s:", what);
+  if (caps == 0)
+    printf (" none");
+  for (int cap = 0; cap <= 63; cap++)
+    if (caps & (1ULL << cap))
+      {
+        _cleanup_free_ char *name = cap_upper_name (cap);
+        printf (" %s", name);
+      }
+  printf ("\n");
+}
+
+static void
 text_confinement (const struct plan *p)
 {
   const struct sandbox *sb = p->sb;
   char buf[256], buf2[64];
 
   printf ("confinement:\n");
-  printf ("  capabilities:");
-  if (p->caps == 0)
-    printf (" none");
-  for (int cap = 0; cap <= 63; cap++)
-    if (p->caps & (1ULL << cap))
-      {
-        _cleanup_free_ char *name = cap_upper_name (cap);
-        printf (" %s", name);
-      }
-  printf ("\n");
+  text_caps ("capabilities", p->run->caps_keep);
+  if (p->run->caps_ambient)
+    printf ("    (also inheritable and ambient: kept across exec by any uid)\n");
+  if (p->run->caps_set_bound)
+    text_caps ("bounding set", p->run->caps_bound);
+  else
+    printf ("  bounding set: the caller's\n");
   printf ("  no_new_privs: yes\n");
 
   if (sb->n_seccomp_fds > 0)
@@ -690,7 +704,10 @@ json_network (const struct sandbox *sb)
   json_key ("network");
   putchar ('{');
   json_key ("mode");
-  json_str (sb->net_pasta ? "pasta" : sb->unshare_net ? "loopback" : "host");
+  json_str (sb->net_pasta         ? "pasta"
+            : sb->netns_fd >= 0   ? "netns"
+            : sb->unshare_net     ? "loopback"
+                                  : "host");
   putchar (',');
   json_bool ("host_loopback", sb->net_host_loopback, true);
   json_key ("publish");
@@ -803,6 +820,27 @@ json_setup_op (const struct setup_op *op, const struct op_plan *o)
   putchar ('}');
 }
 
+/* An array of capability names (after "KEY": unless key is NULL). */
+static void
+json_caps (const char *key, uint64_t caps)
+{
+  bool first = true;
+
+  if (key != NULL)
+    json_key (key);
+  putchar ('[');
+  for (int cap = 0; cap <= 63; cap++)
+    if (caps & (1ULL << cap))
+      {
+        _cleanup_free_ char *name = cap_upper_name (cap);
+        if (!first)
+          putchar (',');
+        json_str (name);
+        first = false;
+      }
+  putchar (']');
+}
+
 static void
 json_confinement (const struct plan *p)
 {
@@ -812,19 +850,15 @@ json_confinement (const struct plan *p)
 
   json_key ("confinement");
   putchar ('{');
-  json_key ("capabilities");
-  putchar ('[');
-  first = true;
-  for (int cap = 0; cap <= 63; cap++)
-    if (p->caps & (1ULL << cap))
-      {
-        _cleanup_free_ char *name = cap_upper_name (cap);
-        if (!first)
-          putchar (',');
-        json_str (name);
-        first = false;
-      }
-  fputs ("],", stdout);
+  json_caps ("capabilities", p->run->caps_keep);
+  putchar (',');
+  json_bool ("ambient", p->run->caps_ambient, true);
+  json_key ("bounding");
+  if (p->run->caps_set_bound)
+    json_caps (NULL, p->run->caps_bound);
+  else
+    fputs ("null", stdout);
+  putchar (',');
   json_bool ("no_new_privs", true, true);
 
   json_key ("seccomp");
@@ -910,6 +944,16 @@ json_confinement (const struct plan *p)
   putchar ('}');
 }
 
+/* A uid or gid, or null when it is not known. */
+static void
+json_id (bool known, unsigned id)
+{
+  if (known)
+    printf ("%u", id);
+  else
+    fputs ("null", stdout);
+}
+
 static void
 plan_json (const struct plan *p)
 {
@@ -938,7 +982,8 @@ plan_json (const struct plan *p)
   putchar ('{');
   json_fd ("userns", sb->userns_fd, true);
   json_fd ("userns2", sb->userns2_fd, true);
-  json_fd ("pidns", sb->pidns_fd, false);
+  json_fd ("pidns", sb->pidns_fd, true);
+  json_fd ("netns", sb->netns_fd, false);
   fputs ("},", stdout);
 
   if (run->userns)
@@ -968,10 +1013,20 @@ plan_json (const struct plan *p)
   printf (",\"maps_by_helper\":%s", run->n_uid_map > 0 || run->n_gid_map > 0 ? "true" : "false");
   fputs (",\"switch_ids\":", stdout);
   if (run->switch_ids)
-    printf ("{\"uid\":%u,\"gid\":%u}", (unsigned) run->switch_uid, (unsigned) run->switch_gid);
+    {
+      fputs ("{\"uid\":", stdout);
+      json_id (run->switch_uid != (uid_t) -1, run->switch_uid);
+      fputs (",\"gid\":", stdout);
+      json_id (run->switch_gid != (gid_t) -1, run->switch_gid);
+      putchar ('}');
+    }
   else
     fputs ("null", stdout);
-  printf (",\"uid\":%u,\"gid\":%u,", (unsigned) sb->uid, (unsigned) sb->gid);
+  fputs (",\"uid\":", stdout);
+  json_id (run->cmd_uid_known, run->cmd_uid);
+  fputs (",\"gid\":", stdout);
+  json_id (run->cmd_gid_known, run->cmd_gid);
+  putchar (',');
   json_bool ("assert_userns_disabled", sb->assert_userns_disabled, true);
   json_key ("hostname");
   json_str (sb->hostname);
@@ -1057,7 +1112,6 @@ plan_dry_run (const struct sandbox *sb, const struct run *run)
     return;
   resolve_ops (&p);
   p.cgroup = sb->unshare_cgroup || (sb->unshare_cgroup_try && has_namespace ("cgroup"));
-  p.caps = caps_kept (sb, run);
 
   if (sb->dry_run == DRY_RUN_JSON)
     plan_json (&p);

@@ -106,10 +106,11 @@ struct sandbox
   bool unshare_ipc;
   bool unshare_pid;
   bool unshare_net;
+  bool unshare_net_given; /* --unshare-net itself (not only --unshare-all) */
   bool unshare_uts;
   bool unshare_cgroup;
   bool unshare_cgroup_try;
-  bool unshare_all;     /* --unshare-all was given (for --share-net's check) */
+  bool unshare_all;     /* --unshare-all was given */
   bool share_net;       /* --share-net was given */
 
   /* Identity inside. */
@@ -152,6 +153,7 @@ struct sandbox
   int userns_fd;
   int userns2_fd;
   int pidns_fd;
+  int netns_fd;           /* --netns: the network namespace to join */
   int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
   size_t n_seccomp_fds;
   bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
@@ -236,6 +238,20 @@ struct run
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+
+  /* The command's ids as it sees them (namespaces_prepare()); not known
+   * when it runs in a user namespace of the caller's (--userns, --userns2)
+   * without --uid/--gid. */
+  bool cmd_uid_known, cmd_gid_known;
+  uid_t cmd_uid;
+  gid_t cmd_gid;
+
+  /* The command's capabilities, decided once before clone by
+   * confine_caps_prepare() (the run applies them, --dry-run reports them). */
+  uint64_t caps_keep;   /* permitted and effective when it starts */
+  bool caps_ambient;    /* inheritable and ambient too (--cap-add/--cap-drop given) */
+  bool caps_set_bound;  /* in a user namespace new to it: the bounding set becomes: */
+  uint64_t caps_bound;  /* (else the caller's bounding set is left as it is) */
 };
 
 void sandbox_init (struct sandbox *sb);

@@ -300,6 +300,7 @@ test_table (void)
     "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet", "--verbose",
     "--net", "--net-host-loopback", "--publish",
     "--forward-signals", /* bubblewrap's after 0.11 */
+    "--netns",           /* bubblewrap's pending interface */
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)
@@ -544,6 +545,26 @@ test_env_and_misc (void)
 
   parse_check (&sb, ARGV ("--share-net", "--unshare-all", "x"));
   ok (sb.unshare_net && sb.share_net, "namespaces: a later --unshare-all wins over --share-net");
+  sb_free (&sb);
+
+  /* As in bubblewrap: --share-net alone, in order with --unshare-net. */
+  parse_check (&sb, ARGV ("--share-net", "x"));
+  ok (!sb.unshare_net && sb.share_net, "namespaces: --share-net alone is accepted");
+  sb_free (&sb);
+  parse_check (&sb, ARGV ("--unshare-net", "--share-net", "x"));
+  ok (!sb.unshare_net, "namespaces: --share-net after --unshare-net keeps the host's network");
+  sb_free (&sb);
+  parse_check (&sb, ARGV ("--share-net", "--unshare-net", "x"));
+  ok (sb.unshare_net, "namespaces: --unshare-net after --share-net wins");
+  sb_free (&sb);
+
+  /* --netns takes the place of --unshare-all's network namespace. */
+  parse_check (&sb, ARGV ("--unshare-all", "--netns", "5", "x"));
+  ok (sb.netns_fd == 5 && !sb.unshare_net && sb.unshare_pid,
+      "namespaces: --unshare-all --netns FD joins FD instead of a new network namespace");
+  sb_free (&sb);
+  parse (&sb, ARGV ("--netns", "4", "--netns", "6", "x"));
+  ok (sb.netns_fd == 6 && options_fd_is_named (&sb, 6), "namespaces: the last --netns wins, named");
   sb_free (&sb);
 
   parse_check (&sb, ARGV ("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net",
@@ -1102,9 +1123,6 @@ test_errors (void)
   expect_fail ("Specifying --as-pid-1 requires --unshare-pid", ARGV ("--as-pid-1", "x"));
   expect_fail ("Specifying --as-pid-1 and --lock-file is not permitted",
                ARGV ("--unshare-pid", "--as-pid-1", "--lock-file", "/l", "x"));
-  expect_fail ("--share-net can only be combined with --unshare-all", ARGV ("--share-net", "x"));
-  expect_fail ("--share-net can only be combined with --unshare-all",
-               ARGV ("--unshare-net", "--share-net", "x"));
   /* ".." is resolved inside the new root by the build: kept as given. */
   {
     struct sandbox sb;
@@ -1119,6 +1137,14 @@ test_errors (void)
   expect_fail ("Invalid destination \"\": must not be empty", ARGV ("--symlink", "t", "", "x"));
   expect_fail ("Invalid destination \"\": must not be empty",
                ARGV ("--overlay-src", "a", "--tmp-overlay", "", "x"));
+  expect_fail ("--netns not compatible with --unshare-net",
+               ARGV ("--netns", "3", "--unshare-net", "x"));
+  expect_fail ("--netns not compatible with --unshare-net",
+               ARGV ("--unshare-all", "--unshare-net", "--netns", "3", "x"));
+  expect_fail ("--netns not compatible with --share-net",
+               ARGV ("--unshare-all", "--share-net", "--netns", "3", "x"));
+  expect_fail ("--netns not compatible with --net pasta",
+               ARGV ("--net", "pasta", "--netns", "3", "x"));
 #ifndef HAVE_SELINUX
   expect_fail ("labeling not supported on this system", ARGV ("--exec-label", "l", "x"));
   expect_fail ("labeling not supported on this system", ARGV ("--file-label", "l", "x"));
