@@ -6,6 +6,10 @@
 
 #include "sandbox.h"
 
+/* First thing: SIGCHLD back to its default disposition, whatever the
+ * caller left it at (an ignored SIGCHLD is inherited through exec). */
+void monitor_reset_sigchld (void);
+
 /* Before clone: block the signals the monitor forwards (and SIGCHLD) so
  * that none is lost; remembers the caller's mask. */
 void monitor_block_signals (const struct sandbox *sb);

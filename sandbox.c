@@ -166,6 +166,7 @@ main (int argc, char **argv)
 
   privilege_init (); /* setuid mode: the caller's ids from here on */
   log_init (argv[0]);
+  monitor_reset_sigchld ();
   sandbox_init (&sb);
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   diagnose_run (&sb);                      /* --diagnose: report and exit */

@@ -53,3 +53,33 @@ strace_inject() {
     strace_inject openat2 ENOSYS --dry-run --ro-bind / / -- /bin/true
     assert_success
 }
+
+# --- started with SIGCHLD ignored ----------------------------------------------------
+
+# A caller that ignores SIGCHLD (Erlang's ports, some panel applets) passes
+# that disposition on through exec.  Children are then reaped by the kernel
+# and never signalled: the monitor waited for ever.  bubblewrap 0.11.1
+# resets SIGCHLD to the default first; hutch must too, and the command must
+# not inherit the ignored SIGCHLD either.
+@test "started with SIGCHLD ignored: the run ends with the command's status, the command's SIGCHLD is the default" {
+    local variant extra
+    for variant in plain pidns aspid1; do
+        case $variant in
+        plain) extra=(--ro-bind / /) ;;
+        pidns) extra=("${SB[@]}") ;;
+        aspid1) extra=("${SB[@]}" --as-pid-1) ;;
+        esac
+        # (timeout only ends a hung run; KILL, as a hung monitor forwards TERM.)
+        run --separate-stderr timeout -s KILL 10 bash -c 'trap "" CHLD; exec "$@"' _ \
+            "$HUTCH" "${extra[@]}" -- /bin/sh -c 'grep "^SigIgn:" /proc/self/status; exit 7'
+        ((status == 7)) || fail "$variant: status $status (137: the run hung)" "$(_show_run)"
+        [[ $output == SigIgn:* ]] || fail "$variant: no SigIgn line" "$(_show_run)"
+        # SIGCHLD is signal 17: bit 16 of the mask.
+        (((16#${output##*[[:space:]]} & 16#10000) == 0)) ||
+            fail "$variant: the command still ignores SIGCHLD" "$(_show_run)"
+        assert_stderr_empty
+    done
+    # --diagnose's probes wait for their children too.
+    run --separate-stderr timeout -s KILL 20 bash -c 'trap "" CHLD; exec "$@"' _ "$HUTCH" --diagnose
+    assert_output_not_contains "No child processes"
+}
