@@ -11,12 +11,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bind-mount.h"
 #include "confine.h"
 #include "diagnose.h"
 #include "label.h"
@@ -50,6 +53,21 @@ prepare_run (const struct sandbox *sb, struct run *run)
   if (pipe2 (run->exec_pipe, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
   run->old_cwd = getcwd (NULL, 0); /* NULL if the cwd is gone: fine */
+}
+
+/* Every destination is resolved inside the new root with openat2
+ * (open_in_root).  Where the call is missing (before Linux 5.6) or
+ * refused (the seccomp profile of the container hutch runs in), nothing
+ * could be built: say so once, before any namespace exists, rather than
+ * fail on the first mount with a message that names neither.  The probe's
+ * size is below any struct open_how: a kernel that has the call answers
+ * EINVAL, without opening anything. */
+static void
+require_openat2 (void)
+{
+  if (syscall (__NR_openat2, -1, "", NULL, 0) < 0 && (errno == ENOSYS || errno == EPERM))
+    die_with_error ("Can't use openat2, which resolves every path inside the sandbox "
+                    "(Linux 5.6 or later, not refused by a seccomp filter; see --diagnose)");
 }
 
 static void
@@ -151,6 +169,7 @@ main (int argc, char **argv)
 
   privilege_init (); /* setuid mode: the caller's ids from here on */
   log_init (argv[0]);
+  signals_reset_sigchld ();
   sandbox_init (&sb);
   options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
   diagnose_run (&sb);                      /* --diagnose: report and exit */
@@ -164,6 +183,7 @@ main (int argc, char **argv)
   prepare_run (&sb, &run);
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
   plan_dry_run (&sb, &run);    /* --dry-run: print the plan and exit */
+  require_openat2 ();
   die_with_parent (&sb);
   signals_block (&sb);
 

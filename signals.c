@@ -40,6 +40,19 @@ monitored_set (sigset_t *set)
 }
 
 void
+signals_reset_sigchld (void)
+{
+  /* A caller that ignores SIGCHLD passes that on through exec: children
+   * would then be reaped by the kernel, unsignalled, and every waitpid()
+   * (the monitor's, PID 1's, --diagnose's probes, the id-map helpers')
+   * would fail or wait for ever.  The default again, before any child
+   * exists, so that PID 1 and the command have it too, as in bubblewrap
+   * 0.11.1. */
+  if (signal (SIGCHLD, SIG_DFL) == SIG_ERR)
+    die_with_error ("Can't reset the disposition of SIGCHLD");
+}
+
+void
 signals_block (const struct sandbox *sb)
 {
   sigset_t set;

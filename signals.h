@@ -8,6 +8,10 @@
 
 #include "sandbox.h"
 
+/* First thing: SIGCHLD back to its default disposition, whatever the
+ * caller left it at (an ignored SIGCHLD is inherited through exec). */
+void signals_reset_sigchld (void);
+
 /* Before clone: block the signals that are passed on (and SIGCHLD) so that
  * none is lost; remembers the caller's mask. */
 void signals_block (const struct sandbox *sb);
