@@ -59,6 +59,16 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
     }
 }
 
+/* After a failed write to the ready pipe: is its reader, the command,
+ * gone?  (A pipe's write end polls POLLERR once no reader is left: then
+ * the command failed before it started, and has said why.) */
+static bool
+command_gone (int fd)
+{
+  struct pollfd pfd = { .fd = fd, .events = 0 };
+  return poll (&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+}
+
 void
 reaper_fork_pid1 (struct sandbox *sb, struct run *run)
 {
@@ -110,7 +120,11 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
   /* Confined: the command may start.  (A command already gone must not
    * end PID 1 with SIGPIPE: its status is still to be reported.) */
   signal (SIGPIPE, SIG_IGN);
-  (void) write_all (ready[1], "R", 1);
+  if (write_all (ready[1], "R", 1) < 0 && !command_gone (ready[1]))
+    {
+      (void) kill (command, SIGKILL);
+      die_with_error ("Can't let the command start");
+    }
   close (ready[1]);
   release_program_pages (); /* only waiting from here on */
   pid1_loop (sfd, command, run->status_pipe[1], new_session);

@@ -717,14 +717,20 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
 /* Could this process write `name` in the procfs `proc`?  As bubblewrap,
  * by access(2); /proc/sys itself never is writable, but the sysctls in it
  * are for the host's root, which kernel.hostname stands for. */
+/* access(W_OK): yes; EACCES, ENOENT, EROFS: no; any other failure is no
+ * answer, and counts as yes (unsure: covered). */
+static bool
+may_write (int dirfd, const char *path)
+{
+  return faccessat (dirfd, path, W_OK, 0) == 0
+         || (errno != EACCES && errno != ENOENT && errno != EROFS);
+}
+
 static bool
 proc_entry_writable (int proc, const char *name)
 {
-  if (faccessat (proc, name, W_OK, 0) == 0)
-    return true;
-  if (errno != EACCES && errno != ENOENT && errno != EROFS)
-    return true; /* unsure: covered */
-  return strcmp (name, "sys") == 0 && faccessat (proc, "sys/kernel/hostname", W_OK, 0) == 0;
+  return may_write (proc, name)
+         || (strcmp (name, "sys") == 0 && may_write (proc, "sys/kernel/hostname"));
 }
 
 static void

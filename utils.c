@@ -41,9 +41,9 @@ log_init (const char *argv0)
       {
         int n = open ("/dev/null", O_RDWR | O_CLOEXEC);
         if (n < 0)
-          _exit (1);
+          _exit (1); /* (no fd 2 to say it on) */
         if (n != fd)
-          _exit (1); /* (the lowest free number: fd itself) */
+          close (n); /* the lowest free number was not fd: it was open */
       }
   if (argv0 != NULL && *argv0 != '\0')
     {

@@ -265,6 +265,26 @@ run_hutch() {
 # Judging one injection point.  Prints "RESULT DETAIL" (clean, harmless,
 # defect, skip).
 
+# only_stronger REF RUN : does the command's view differ from the
+# undisturbed one only by more confinement: more seccomp filters (a full
+# key quota, injected into keyctl, gives hutch's keyring filter in place of
+# a new keyring) or more read-only mounts (a failed "may I write this /proc
+# file?" is taken for yes: covered)?
+only_stronger() {
+    local line a b
+    while IFS= read -r line; do
+        case $line in
+        "< Seccomp_filters:"* | "< Seccomp:"*) ;;
+        "> Seccomp_filters:"* | "> Seccomp:"*) ;;
+        "> mount "*) [[ $line =~ ^\>\ mount\ [^\ ]+\ [^\ ]+\ ro(,|\ ) ]] || return 1 ;;
+        *) return 1 ;;
+        esac
+    done < <(diff "$1" "$2" | grep '^[<>]')
+    a=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "$1")
+    b=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "$2")
+    [[ ${b:-0} -ge ${a:-0} ]] && { [[ ${a:-0} == "${b:-0}" ]] || grep -qE '^Seccomp:[[:space:]]*2$' "$2"; }
+}
+
 judge() {
     local run=$1 ref=$2 st reasons=()
     st=$(cat "$run/status")
@@ -286,7 +306,7 @@ judge() {
 
     if grep -qx RAN "$run/out"; then
         normalise "$run" <"$run/out" >"$run/out.n"
-        if ! cmp -s "$ref/out.n" "$run/out.n"; then
+        if ! cmp -s "$ref/out.n" "$run/out.n" && ! only_stronger "$ref/out.n" "$run/out.n"; then
             local d
             d=$(diff "$ref/out.n" "$run/out.n" | grep '^[<>]' | head -n 2 | tr '\n' ' ')
             reasons+=("the command ran without what it was promised: $d")
