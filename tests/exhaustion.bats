@@ -188,8 +188,9 @@ gone"
     if is_root && command -v unshare >/dev/null; then
         local o
         for o in ro noexec ro,noexec,nosuid,nodev; do
-            run --separate-stderr unshare -m /bin/sh -c 'mount -t tmpfs -o "$1" hostile /tmp && shift &&
-                "$@"; st=$?; ls -A /tmp; exit $st' sh "$o" "$HUTCH" "${RUN[@]}" -- /bin/echo ran
+            # (the binary is held open first: it may itself be under /tmp)
+            run --separate-stderr unshare -m /bin/sh -c 'exec 9<"$2" && mount -t tmpfs -o "$1" hostile /tmp &&
+                shift 2 && /proc/self/fd/9 "$@"; st=$?; ls -A /tmp; exit $st' sh "$o" "$HUTCH" "${RUN[@]}" -- /bin/echo ran
             assert_success
             assert_output ran
         done
