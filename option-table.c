@@ -19,6 +19,7 @@
 
 #include "idmap.h"
 #include "landlock.h"
+#include "op-kinds.h"
 #include "limit.h"
 #include "pasta.h"
 #include "presets.h"
@@ -63,15 +64,6 @@ set_single_fd (const struct option_def *opt, int *slot, const char *value)
 
 /* ------------------------------------------------------------------------ */
 /* Building the sandbox                                                      */
-
-static struct setup_op *
-op_new (struct sandbox *sb, enum op_type type, const char *dest)
-{
-  sb->ops = xgrow (sb->ops, &sb->ops_cap, sb->n_ops, sizeof *sb->ops);
-  struct setup_op *op = &sb->ops[sb->n_ops++];
-  *op = (struct setup_op){ .type = type, .dest = dest, .fd = -1 };
-  return op;
-}
 
 static void
 env_op_new (struct sandbox *sb, enum env_op_type type, const char *name, const char *value)
@@ -124,6 +116,37 @@ op_take_overlay_srcs (struct parse_ctx *pc, struct setup_op *op)
   pc->overlay_srcs = NULL;
   pc->n_overlay_srcs = 0;
   pc->overlay_srcs_cap = 0;
+}
+
+/* A new op at the end of the sandbox's list; it takes what its kind
+ * takes of a pending --perms, --size and the --overlay-src layers. */
+static struct setup_op *
+op_new (struct parse_ctx *pc, enum op_type type, const char *dest)
+{
+  struct sandbox *sb = pc->sb;
+  sb->ops = xgrow (sb->ops, &sb->ops_cap, sb->n_ops, sizeof *sb->ops);
+  struct setup_op *op = &sb->ops[sb->n_ops++];
+  *op = (struct setup_op){ .type = type, .dest = dest, .fd = -1 };
+
+  const struct op_kind *k = op_kind_of (op);
+  if (k->takes_perms)
+    op_take_perms (pc, op);
+  if (k->takes_size)
+    op_take_size (pc, op);
+  if (k->min_overlay_srcs > 0)
+    op_take_overlay_srcs (pc, op);
+  return op;
+}
+
+/* The overlay ops: their kind says how many layers they need. */
+static struct setup_op *
+overlay_op_new (struct parse_ctx *pc, enum op_type type, const char *dest)
+{
+  const struct op_kind *k = &op_kinds[type];
+  if (pc->n_overlay_srcs < k->min_overlay_srcs)
+    die ("%s requires at least %s --overlay-src", k->option,
+         k->min_overlay_srcs == 1 ? "one" : "two");
+  return op_new (pc, type, dest);
 }
 
 /* The effective capabilities of this process, as a mask. */
@@ -280,8 +303,9 @@ HANDLER (h_level_prefix)
   log_level_prefix = true;
 }
 
-/* One line per row, three tab-separated fields: the name, the value names
- * (empty when it takes none) and the first line of its help.  The
+/* One line per row, four tab-separated fields: the name, the value names
+ * (empty when it takes none), the first line of its help and
+ * "setuid-refused" when the setuid build refuses it (else empty).  The
  * completions and the documentation tests read this. */
 HANDLER (h_list_options)
 {
@@ -289,8 +313,8 @@ HANDLER (h_list_options)
     {
       const struct option_def *o = &option_table[i];
       const char *help = o->help ? o->help : "";
-      printf ("%s\t%s\t%.*s\n", o->name, o->arg_names ? o->arg_names : "",
-              (int) strcspn (help, "\n"), help);
+      printf ("%s\t%s\t%.*s\t%s\n", o->name, o->arg_names ? o->arg_names : "",
+              (int) strcspn (help, "\n"), help, options_setuid_refused (o) ? "setuid-refused" : "");
     }
   exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
@@ -521,7 +545,7 @@ HANDLER (h_unsetenv)
 #define BIND_HANDLER(fn, type, flags_)                                                             \
   HANDLER (fn)                                                                                     \
   {                                                                                                \
-    struct setup_op *op = op_new (pc->sb, type, args[1]);                                              \
+    struct setup_op *op = op_new (pc, type, args[1]);                                              \
     op->src = args[0];                                                                             \
     op->flags |= (flags_);                                                                         \
   }
@@ -534,70 +558,65 @@ BIND_HANDLER (h_ro_bind, OP_RO_BIND, 0)
 BIND_HANDLER (h_ro_bind_try, OP_RO_BIND, OPF_TRY)
 BIND_HANDLER (h_symlink, OP_SYMLINK, 0)
 
-/* FD DEST ops; `perms` says whether a pending --perms applies. */
+/* FD DEST ops (whether a pending --perms applies is the kind's). */
 static void
-fd_op (struct parse_ctx *pc, enum op_type type, char **args, bool perms)
+fd_op (struct parse_ctx *pc, enum op_type type, char **args)
 {
   int fd = fd_arg (args[0]);
-  struct setup_op *op = op_new (pc->sb, type, args[1]);
+  struct setup_op *op = op_new (pc, type, args[1]);
   op->fd = fd;
-  if (perms)
-    op_take_perms (pc, op);
 }
 
 HANDLER (h_bind_fd)
 {
-  fd_op (pc, OP_BIND_FD, args, false);
+  fd_op (pc, OP_BIND_FD, args);
 }
 HANDLER (h_ro_bind_fd)
 {
-  fd_op (pc, OP_RO_BIND_FD, args, false);
+  fd_op (pc, OP_RO_BIND_FD, args);
 }
 HANDLER (h_file)
 {
-  fd_op (pc, OP_FILE, args, true);
+  fd_op (pc, OP_FILE, args);
 }
 HANDLER (h_bind_data)
 {
-  fd_op (pc, OP_BIND_DATA, args, true);
+  fd_op (pc, OP_BIND_DATA, args);
 }
 HANDLER (h_ro_bind_data)
 {
-  fd_op (pc, OP_RO_BIND_DATA, args, true);
+  fd_op (pc, OP_RO_BIND_DATA, args);
 }
 
 HANDLER (h_remount_ro)
 {
-  op_new (pc->sb, OP_REMOUNT_RO, args[0]);
+  op_new (pc, OP_REMOUNT_RO, args[0]);
 }
 HANDLER (h_proc)
 {
-  op_new (pc->sb, OP_PROC, args[0]);
+  op_new (pc, OP_PROC, args[0]);
 }
 HANDLER (h_dev)
 {
-  op_new (pc->sb, OP_DEV, args[0]);
+  op_new (pc, OP_DEV, args[0]);
 }
 HANDLER (h_mqueue)
 {
-  op_new (pc->sb, OP_MQUEUE, args[0]);
+  op_new (pc, OP_MQUEUE, args[0]);
 }
 HANDLER (h_lock_file)
 {
-  op_new (pc->sb, OP_LOCK_FILE, args[0]);
+  op_new (pc, OP_LOCK_FILE, args[0]);
 }
 
 HANDLER (h_tmpfs)
 {
-  struct setup_op *op = op_new (pc->sb, OP_TMPFS, args[0]);
-  op_take_perms (pc, op);
-  op_take_size (pc, op);
+  op_new (pc, OP_TMPFS, args[0]);
 }
 
 HANDLER (h_dir)
 {
-  struct setup_op *op = op_new (pc->sb, OP_DIR, args[0]);
-  op_take_perms (pc, op);
+  op_new (pc, OP_DIR, args[0]);
 }
 
 HANDLER (h_chmod)
@@ -606,7 +625,7 @@ HANDLER (h_chmod)
 
   if (parse_octal_mode (args[0], &mode) < 0)
     die ("--chmod takes an octal argument <= 07777");
-  struct setup_op *op = op_new (pc->sb, OP_CHMOD, args[1]);
+  struct setup_op *op = op_new (pc, OP_CHMOD, args[1]);
   op->perms = mode;
   op->flags |= OPF_PERMS_SET;
 }
@@ -620,26 +639,19 @@ HANDLER (h_overlay_src)
 
 HANDLER (h_overlay)
 {
-  if (pc->n_overlay_srcs < 1)
-    die ("--overlay requires at least one --overlay-src");
-  struct setup_op *op = op_new (pc->sb, OP_OVERLAY, args[2]);
+  struct setup_op *op = overlay_op_new (pc, OP_OVERLAY, args[2]);
   op->src = args[0];
   op->workdir = args[1];
-  op_take_overlay_srcs (pc, op);
 }
 
 HANDLER (h_tmp_overlay)
 {
-  if (pc->n_overlay_srcs < 1)
-    die ("--tmp-overlay requires at least one --overlay-src");
-  op_take_overlay_srcs (pc, op_new (pc->sb, OP_TMP_OVERLAY, args[0]));
+  overlay_op_new (pc, OP_TMP_OVERLAY, args[0]);
 }
 
 HANDLER (h_ro_overlay)
 {
-  if (pc->n_overlay_srcs < 2)
-    die ("--ro-overlay requires at least two --overlay-src");
-  op_take_overlay_srcs (pc, op_new (pc->sb, OP_RO_OVERLAY, args[0]));
+  overlay_op_new (pc, OP_RO_OVERLAY, args[0]);
 }
 
 HANDLER (h_seccomp)
@@ -764,22 +776,34 @@ HANDLER (h_size)
   {                                                                                                \
     .name = name_, .n_args = n_, .arg_names = args_, .help = help_, .handler = handler_            \
   }
+/* The same, for an option the setuid build refuses (privilege.c).  The
+ * options that make a setup op say it in op_kinds[] instead. */
+#define OPT0_NOSUID(name_, handler_, help_)                                                        \
+  {                                                                                                \
+    .name = name_, .n_args = 0, .arg_names = NULL, .help = help_, .handler = handler_,             \
+    .setuid_refused = true                                                                         \
+  }
+#define OPT_NOSUID(name_, n_, args_, handler_, help_)                                              \
+  {                                                                                                \
+    .name = name_, .n_args = n_, .arg_names = args_, .help = help_, .handler = handler_,           \
+    .setuid_refused = true                                                                         \
+  }
 
 const struct option_def option_table[] = {
   OPT0 ("--help", h_help, "Print this help and exit"),
   OPT0 ("--version", h_version, "Print the version and the compiled-in features, then exit"),
   OPT0 ("--list-options", h_list_options,
-        "Print every option, its value names and help, one a line; exit"),
+        "Print every option, its values, help and setuid refusal, one a line; exit"),
   OPT0 ("--diagnose", h_diagnose, "Tell what this host allows a sandbox and why, then exit"),
   OPT0 ("--dry-run", h_dry_run, "Print the checked plan of the sandbox, create nothing, exit"),
   OPT0 ("--dry-run=json", h_dry_run_json, "Like --dry-run, as one JSON object"),
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
-  OPT0 ("--map-subids", h_map_subids,
+  OPT0_NOSUID ("--map-subids", h_map_subids,
         "Map your subordinate uid/gid ranges (/etc/subuid, /etc/subgid) inside"),
-  OPT ("--uid-map", 1, "I:O:COUNT", h_uid_map,
+  OPT_NOSUID ("--uid-map", 1, "I:O:COUNT", h_uid_map,
        "Map COUNT uids from O outside to I inside, checked by newuidmap"),
-  OPT ("--gid-map", 1, "I:O:COUNT", h_gid_map,
+  OPT_NOSUID ("--gid-map", 1, "I:O:COUNT", h_gid_map,
        "Map COUNT gids from O outside to I inside, checked by newgidmap"),
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
@@ -797,7 +821,7 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-ipc", h_unshare_ipc, "Create a new IPC namespace"),
   OPT0 ("--unshare-pid", h_unshare_pid, "Create a new PID namespace"),
   OPT0 ("--unshare-net", h_unshare_net, "Create a new network namespace"),
-  OPT ("--net", 1, "MODE", h_net,
+  OPT_NOSUID ("--net", 1, "MODE", h_net,
        "Network: pasta, a new network namespace with outbound access through pasta"),
   OPT0 ("--net-host-loopback", h_net_host_loopback,
         "With --net pasta: let the sandbox reach the host's loopback services"),
@@ -808,15 +832,15 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-cgroup", h_unshare_cgroup, "Create a new cgroup namespace"),
   OPT0 ("--unshare-cgroup-try", h_unshare_cgroup_try,
         "Create a new cgroup namespace if possible, else go on without one"),
-  OPT ("--userns", 1, "FD", h_userns,
+  OPT_NOSUID ("--userns", 1, "FD", h_userns,
        "Enter the user namespace FD (cannot combine with --unshare-user)"),
-  OPT ("--userns2", 1, "FD", h_userns2,
+  OPT_NOSUID ("--userns2", 1, "FD", h_userns2,
        "Switch to the user namespace FD after setup (only useful with --userns)"),
   OPT0 ("--disable-userns", h_disable_userns,
         "Forbid creating more user namespaces inside the sandbox"),
   OPT0 ("--assert-userns-disabled", h_assert_userns_disabled,
         "Fail unless creating user namespaces inside the sandbox is forbidden"),
-  OPT ("--pidns", 1, "FD", h_pidns,
+  OPT_NOSUID ("--pidns", 1, "FD", h_pidns,
        "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
   OPT ("--netns", 1, "FD", h_netns,
        "Enter the network namespace FD (instead of the host's or a new one)"),
@@ -895,7 +919,7 @@ const struct option_def option_table[] = {
   OPT ("--timeout", 1, "SECONDS[:GRACE]", h_timeout,
        "After SECONDS, SIGTERM the sandbox, SIGKILL after GRACE (2); exit 124"),
   OPT ("--block-fd", 1, "FD", h_block_fd, "Wait until FD has data to read before running COMMAND"),
-  OPT ("--userns-block-fd", 1, "FD", h_userns_block_fd,
+  OPT_NOSUID ("--userns-block-fd", 1, "FD", h_userns_block_fd,
        "Wait until FD has data to read once the user namespace exists"),
   OPT ("--info-fd", 1, "FD", h_info_fd, "Write information about the running sandbox to FD"),
   OPT ("--json-status-fd", 1, "FD", h_json_status_fd,
@@ -906,11 +930,11 @@ const struct option_def option_table[] = {
   OPT0 ("--die-with-parent", h_die_with_parent,
         "Kill COMMAND with SIGKILL when hutch or its parent dies"),
   OPT0 ("--as-pid-1", h_as_pid_1, "Run COMMAND as PID 1 instead of under a reaper"),
-  OPT ("--cap-add", 1, "CAP", h_cap_add, "Give COMMAND the capability CAP (or ALL)"),
+  OPT_NOSUID ("--cap-add", 1, "CAP", h_cap_add, "Give COMMAND the capability CAP (or ALL)"),
   OPT ("--cap-drop", 1, "CAP", h_cap_drop, "Take the capability CAP (or ALL) from COMMAND"),
   OPT ("--perms", 1, "OCTAL", h_perms,
        "Permissions of the next --bind-data, --ro-bind-data, --file, --dir or --tmpfs"),
-  OPT ("--size", 1, "BYTES", h_size, "Size of the next --tmpfs"),
+  OPT_NOSUID ("--size", 1, "BYTES", h_size, "Size of the next --tmpfs"),
   OPT ("--chmod", 2, "OCTAL PATH", h_chmod,
        "Set the permissions of PATH, which must exist, to OCTAL"),
 };

@@ -16,6 +16,8 @@
 
 #include "options-private.h"
 
+#include "op-kinds.h"
+
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -249,6 +251,18 @@ lookup_in_run (struct parse_ctx *pc, const char *name)
   found = bsearch (name, pc->sorted, option_table_len, sizeof *pc->sorted,
                    compare_name_to_option);
   return found ? *found : NULL;
+}
+
+bool
+options_setuid_refused (const struct option_def *opt)
+{
+  if (opt->setuid_refused)
+    return true;
+  for (size_t k = 0; k < op_kinds_len; k++)
+    if (op_kinds[k].setuid_refused && op_kinds[k].option != NULL
+        && strcmp (op_kinds[k].option, opt->name) == 0)
+      return true;
+  return false;
 }
 
 const struct option_def *
@@ -519,26 +533,11 @@ options_check_fds (const struct sandbox *sb)
   for (size_t i = 0; i < sb->n_keep_fds; i++)
     check_fd ("--keep-fd", sb->keep_fds[i], FD_OPEN);
   for (size_t i = 0; i < sb->n_ops; i++)
-    switch (sb->ops[i].type)
-      {
-      case OP_FILE:
-        check_fd ("--file", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_BIND_DATA:
-        check_fd ("--bind-data", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_RO_BIND_DATA:
-        check_fd ("--ro-bind-data", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_BIND_FD:
-        check_fd ("--bind-fd", sb->ops[i].fd, FD_OPEN);
-        break;
-      case OP_RO_BIND_FD:
-        check_fd ("--ro-bind-fd", sb->ops[i].fd, FD_OPEN);
-        break;
-      default:
-        break;
-      }
+    {
+      const struct op_kind *k = op_kind_of (&sb->ops[i]);
+      if (k->fd != OP_FD_NONE)
+        check_fd (k->option, sb->ops[i].fd, k->fd == OP_FD_READ ? FD_READ : FD_OPEN);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -21,7 +21,7 @@ struct option_def
   void (*handler) (struct parse_ctx *pc, const struct option_def *opt, char **args);
   /* The setuid build refuses it (privilege.c); --list-options says so.
    * For the options that make a setup op, op_kinds[].setuid_refused says
-   * the same (the unit tests check both agree). */
+   * it instead (see options_setuid_refused()). */
   bool setuid_refused;
 };
 
@@ -55,6 +55,10 @@ void options_usage (FILE *out, int status) NORETURN;
  * the build needed (ops, environment changes, --args data, the command),
  * so that they stay small however long the command line was. */
 void options_release (struct sandbox *sb);
+
+/* Whether the setuid build refuses opt: its row says so, or the setup op
+ * it makes is of a kind op_kinds[] marks refused.  --list-options prints it. */
+bool options_setuid_refused (const struct option_def *opt);
 
 /* Look up an option by name; NULL if unknown. */
 const struct option_def *options_lookup (const char *name);

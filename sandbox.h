@@ -38,6 +38,8 @@ enum op_type
   OP_RO_OVERLAY,     /* --ro-overlay DEST                                */
   OP_LOCK_FILE,      /* --lock-file DEST                                 */
 };
+/* The last of them: op_kinds[] (op-kinds.h) has a row for each up to it. */
+#define OP_TYPE_LAST OP_LOCK_FILE
 
 enum
 {
