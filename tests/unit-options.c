@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "op-kinds.h"
 #include "options.h"
 
 #include <fcntl.h>
@@ -1350,6 +1351,62 @@ test_reentrant (void)
   free (fbs);
 }
 
+/* Does text name option as a whole word? */
+static bool
+names_option (const char *text, const char *option)
+{
+  size_t n = strlen (option);
+  for (const char *p = text; (p = strstr (p, option)) != NULL; p++)
+    if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+      return true;
+  return false;
+}
+
+/* op_kinds[]: a row for every op type, naming an option of the table
+ * whose value names fit the row (an fd for the fd kinds), and --perms and
+ * --size going exactly where their help says. */
+static void
+test_op_kinds (void)
+{
+  bool rows = op_kinds_len == (size_t) OP_TYPE_LAST + 1, options = true, fds = true;
+
+  for (size_t k = 0; k < op_kinds_len; k++)
+    {
+      const struct op_kind *row = &op_kinds[k];
+      if (row->name == NULL || row->option == NULL)
+        {
+          rows = false;
+          continue;
+        }
+      const struct option_def *o = options_lookup (row->option);
+      if (o == NULL || (row->try_name != NULL && strstr (row->option, row->name) == NULL))
+        options = false;
+      else if ((row->fd != OP_FD_NONE) != (strncmp (o->arg_names, "FD ", 3) == 0))
+        fds = false;
+    }
+  ok (rows, "op kinds: every op type has its row, with a name and an option");
+  ok (options, "op kinds: each row's option is in the option table");
+  ok (fds, "op kinds: the rows with an fd are the options whose first value is FD");
+
+  const struct option_def *perms = options_lookup ("--perms");
+  bool perms_ok = perms != NULL, size_ok = true;
+  for (size_t k = 0; perms_ok && k < op_kinds_len; k++)
+    if (op_kinds[k].option && op_kinds[k].takes_perms != names_option (perms->help, op_kinds[k].option))
+      perms_ok = false;
+  for (size_t k = 0; k < op_kinds_len; k++)
+    if (op_kinds[k].takes_size != (k == OP_TMPFS))
+      size_ok = false;
+  ok (perms_ok, "op kinds: --perms applies to the kinds its help names, no other");
+  ok (size_ok, "op kinds: --size applies to --tmpfs only");
+
+  size_t refused = 0;
+  for (size_t i = 0; i < option_table_len; i++)
+    refused += options_setuid_refused (&option_table[i]);
+  ok (refused == 13 && options_setuid_refused (options_lookup ("--ro-overlay"))
+          && !options_setuid_refused (options_lookup ("--bind")),
+      "op kinds: the setuid refusals are the 13 options privilege.c refuses");
+}
+
 int
 main (void)
 {
@@ -1373,6 +1430,7 @@ main (void)
   test_net ();
   test_default_preset ();
   test_reentrant ();
+  test_op_kinds ();
 
   printf ("1..%d\n", n_tests);
   printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
