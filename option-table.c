@@ -256,16 +256,18 @@ HANDLER (h_map_subids)
 
 HANDLER (h_uid_map)
 {
-  pc->sb->uid_maps = xgrow (pc->sb->uid_maps, &pc->sb->uid_maps_cap, pc->sb->n_uid_maps, sizeof *pc->sb->uid_maps);
-  idmap_parse_entry (opt->name, args[0], &pc->sb->uid_maps[pc->sb->n_uid_maps++]);
-  pc->sb->unshare_user = true;
+  struct sandbox *sb = pc->sb;
+  sb->uid_maps = xgrow (sb->uid_maps, &sb->uid_maps_cap, sb->n_uid_maps, sizeof *sb->uid_maps);
+  idmap_parse_entry (opt->name, args[0], &sb->uid_maps[sb->n_uid_maps++]);
+  sb->unshare_user = true;
 }
 
 HANDLER (h_gid_map)
 {
-  pc->sb->gid_maps = xgrow (pc->sb->gid_maps, &pc->sb->gid_maps_cap, pc->sb->n_gid_maps, sizeof *pc->sb->gid_maps);
-  idmap_parse_entry (opt->name, args[0], &pc->sb->gid_maps[pc->sb->n_gid_maps++]);
-  pc->sb->unshare_user = true;
+  struct sandbox *sb = pc->sb;
+  sb->gid_maps = xgrow (sb->gid_maps, &sb->gid_maps_cap, sb->n_gid_maps, sizeof *sb->gid_maps);
+  idmap_parse_entry (opt->name, args[0], &sb->gid_maps[sb->n_gid_maps++]);
+  sb->unshare_user = true;
 }
 
 HANDLER (h_preset)
@@ -502,8 +504,9 @@ HANDLER (h_hostname)
 HANDLER (h_keep_fd)
 {
   int fd = fd_arg (args[0]);
-  pc->sb->keep_fds = xgrow (pc->sb->keep_fds, &pc->sb->keep_fds_cap, pc->sb->n_keep_fds, sizeof *pc->sb->keep_fds);
-  pc->sb->keep_fds[pc->sb->n_keep_fds++] = fd;
+  struct sandbox *sb = pc->sb;
+  sb->keep_fds = xgrow (sb->keep_fds, &sb->keep_fds_cap, sb->n_keep_fds, sizeof *sb->keep_fds);
+  sb->keep_fds[sb->n_keep_fds++] = fd;
 }
 
 HANDLER (h_chdir)

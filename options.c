@@ -191,8 +191,8 @@ h_args (struct parse_ctx *pc, const struct option_def *opt UNUSED, char **args)
   read_args_data (pc, fd, args[0], &data, &len);
   (void)close (fd);
 
-  sb->args_buffers
-      = xgrow (sb->args_buffers, &sb->args_buffers_cap, sb->n_args_buffers, sizeof *sb->args_buffers);
+  sb->args_buffers = xgrow (sb->args_buffers, &sb->args_buffers_cap, sb->n_args_buffers,
+                           sizeof *sb->args_buffers);
   sb->args_buffers[sb->n_args_buffers++] = data;
 
   /* NUL-separated words; the last one may lack its NUL. */

@@ -1391,7 +1391,8 @@ test_op_kinds (void)
   const struct option_def *perms = options_lookup ("--perms");
   bool perms_ok = perms != NULL, size_ok = true;
   for (size_t k = 0; perms_ok && k < op_kinds_len; k++)
-    if (op_kinds[k].option && op_kinds[k].takes_perms != names_option (perms->help, op_kinds[k].option))
+    if (op_kinds[k].option
+        && op_kinds[k].takes_perms != names_option (perms->help, op_kinds[k].option))
       perms_ok = false;
   for (size_t k = 0; k < op_kinds_len; k++)
     if (op_kinds[k].takes_size != (k == OP_TMPFS))
