@@ -19,6 +19,7 @@
 
 #include "idmap.h"
 #include "landlock.h"
+#include "op-kinds.h"
 #include "limit.h"
 #include "pasta.h"
 #include "presets.h"
@@ -33,22 +34,6 @@
 #define OVERLAY_SRC_MISPLACED                                                                      \
   "--overlay-src must be followed by another --overlay-src or one of "                             \
   "--overlay, --tmp-overlay, or --ro-overlay"
-
-/* What the handlers of one options_parse() run keep between options.  It
- * is file-scope because the handlers (fixed signature) need it:
- * --perms/--size/--overlay-src leave something for the next option. */
-static struct
-{
-  /* Capacities of the sandbox's growing arrays. */
-  size_t ops_cap, env_ops_cap, seccomp_cap, keep_fds_cap;
-
-  bool perms_pending;
-  mode_t perms;
-  bool size_pending;
-  size_t size;
-  const char **overlay_srcs;
-  size_t n_overlay_srcs, overlay_srcs_cap;
-} parser;
 
 /* ------------------------------------------------------------------------ */
 /* Value parsing                                                             */
@@ -77,33 +62,13 @@ set_single_fd (const struct option_def *opt, int *slot, const char *value)
   *slot = fd_arg (value);
 }
 
-/* The capacity xgrow() has reached for an array of n elements. */
-static size_t
-grown_capacity (size_t n)
-{
-  size_t cap = 0;
-  if (n > 0)
-    for (cap = 16; cap < n; cap *= 2)
-      ;
-  return cap;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Building the sandbox                                                      */
-
-static struct setup_op *
-op_new (struct sandbox *sb, enum op_type type, const char *dest)
-{
-  sb->ops = xgrow (sb->ops, &parser.ops_cap, sb->n_ops, sizeof *sb->ops);
-  struct setup_op *op = &sb->ops[sb->n_ops++];
-  *op = (struct setup_op){ .type = type, .dest = dest, .fd = -1 };
-  return op;
-}
 
 static void
 env_op_new (struct sandbox *sb, enum env_op_type type, const char *name, const char *value)
 {
-  sb->env_ops = xgrow (sb->env_ops, &parser.env_ops_cap, sb->n_env_ops, sizeof *sb->env_ops);
+  sb->env_ops = xgrow (sb->env_ops, &sb->env_ops_cap, sb->n_env_ops, sizeof *sb->env_ops);
   sb->env_ops[sb->n_env_ops++] = (struct env_op){
     .type = type,
     .name = name,
@@ -115,42 +80,73 @@ static void
 seccomp_fd_add (struct sandbox *sb, int fd)
 {
   sb->seccomp_fds
-      = xgrow (sb->seccomp_fds, &parser.seccomp_cap, sb->n_seccomp_fds, sizeof *sb->seccomp_fds);
+      = xgrow (sb->seccomp_fds, &sb->seccomp_fds_cap, sb->n_seccomp_fds, sizeof *sb->seccomp_fds);
   sb->seccomp_fds[sb->n_seccomp_fds++] = fd;
 }
 
 /* Give a pending --perms to an op that creates something. */
 static void
-op_take_perms (struct setup_op *op)
+op_take_perms (struct parse_ctx *pc, struct setup_op *op)
 {
-  if (parser.perms_pending)
+  if (pc->perms_pending)
     {
-      op->perms = parser.perms;
+      op->perms = pc->perms;
       op->flags |= OPF_PERMS_SET;
-      parser.perms_pending = false;
+      pc->perms_pending = false;
     }
 }
 
 static void
-op_take_size (struct setup_op *op)
+op_take_size (struct parse_ctx *pc, struct setup_op *op)
 {
-  if (parser.size_pending)
+  if (pc->size_pending)
     {
-      op->size = parser.size;
+      op->size = pc->size;
       op->flags |= OPF_SIZE_SET;
-      parser.size_pending = false;
+      pc->size_pending = false;
     }
 }
 
 /* Hand the collected --overlay-src layers to an overlay op. */
 static void
-op_take_overlay_srcs (struct setup_op *op)
+op_take_overlay_srcs (struct parse_ctx *pc, struct setup_op *op)
 {
-  op->overlay_srcs = parser.overlay_srcs;
-  op->n_overlay_srcs = parser.n_overlay_srcs;
-  parser.overlay_srcs = NULL;
-  parser.n_overlay_srcs = 0;
-  parser.overlay_srcs_cap = 0;
+  op->overlay_srcs = pc->overlay_srcs;
+  op->n_overlay_srcs = pc->n_overlay_srcs;
+  pc->overlay_srcs = NULL;
+  pc->n_overlay_srcs = 0;
+  pc->overlay_srcs_cap = 0;
+}
+
+/* A new op at the end of the sandbox's list; it takes what its kind
+ * takes of a pending --perms, --size and the --overlay-src layers. */
+static struct setup_op *
+op_new (struct parse_ctx *pc, enum op_type type, const char *dest)
+{
+  struct sandbox *sb = pc->sb;
+  sb->ops = xgrow (sb->ops, &sb->ops_cap, sb->n_ops, sizeof *sb->ops);
+  struct setup_op *op = &sb->ops[sb->n_ops++];
+  *op = (struct setup_op){ .type = type, .dest = dest, .fd = -1 };
+
+  const struct op_kind *k = op_kind_of (op);
+  if (k->takes_perms)
+    op_take_perms (pc, op);
+  if (k->takes_size)
+    op_take_size (pc, op);
+  if (k->min_overlay_srcs > 0)
+    op_take_overlay_srcs (pc, op);
+  return op;
+}
+
+/* The overlay ops: their kind says how many layers they need. */
+static struct setup_op *
+overlay_op_new (struct parse_ctx *pc, enum op_type type, const char *dest)
+{
+  const struct op_kind *k = &op_kinds[type];
+  if (pc->n_overlay_srcs < k->min_overlay_srcs)
+    die ("%s requires at least %s --overlay-src", k->option,
+         k->min_overlay_srcs == 1 ? "one" : "two");
+  return op_new (pc, type, dest);
 }
 
 /* The effective capabilities of this process, as a mask. */
@@ -194,7 +190,7 @@ caps_start (struct sandbox *sb)
 /* Handlers                                                                  */
 
 #define HANDLER(fn)                                                                                \
-  static void fn (struct sandbox *sb UNUSED, const struct option_def *opt UNUSED,                  \
+  static void fn (struct parse_ctx *pc UNUSED, const struct option_def *opt UNUSED,                \
                   char **args UNUSED)
 
 HANDLER (h_help)
@@ -233,44 +229,43 @@ HANDLER (h_version)
 static void
 preset_context_init (struct preset_context *ctx, const struct sandbox *sb)
 {
-  static char cwd[PATH_MAX];
   ctx->sb = sb;
   ctx->home = getenv ("HOME");
-  ctx->cwd = getcwd (cwd, sizeof cwd);
+  ctx->cwd = getcwd (ctx->cwd_buf, sizeof ctx->cwd_buf);
 }
 
 /* The preset's words are read next, as if typed here. */
 void
-push_preset (struct sandbox *sb, const char *name)
+push_preset (struct parse_ctx *pc, const char *name)
 {
   struct preset_context ctx;
   size_t n;
 
-  preset_context_init (&ctx, sb);
+  preset_context_init (&ctx, pc->sb);
   char **words = preset_words (name, &ctx, &n);
   /* The words live as long as the sandbox description points at them;
    * the array itself goes with its source. */
-  source_push (words, n, true);
+  source_push (pc, words, n, true);
 }
 
 HANDLER (h_map_subids)
 {
-  sb->map_subids = true;
-  sb->unshare_user = true; /* the maps are those of a new user namespace */
+  pc->sb->map_subids = true;
+  pc->sb->unshare_user = true; /* the maps are those of a new user namespace */
 }
-
-static size_t uid_maps_cap, gid_maps_cap;
 
 HANDLER (h_uid_map)
 {
-  sb->uid_maps = xgrow (sb->uid_maps, &uid_maps_cap, sb->n_uid_maps, sizeof *sb->uid_maps);
+  struct sandbox *sb = pc->sb;
+  sb->uid_maps = xgrow (sb->uid_maps, &sb->uid_maps_cap, sb->n_uid_maps, sizeof *sb->uid_maps);
   idmap_parse_entry (opt->name, args[0], &sb->uid_maps[sb->n_uid_maps++]);
   sb->unshare_user = true;
 }
 
 HANDLER (h_gid_map)
 {
-  sb->gid_maps = xgrow (sb->gid_maps, &gid_maps_cap, sb->n_gid_maps, sizeof *sb->gid_maps);
+  struct sandbox *sb = pc->sb;
+  sb->gid_maps = xgrow (sb->gid_maps, &sb->gid_maps_cap, sb->n_gid_maps, sizeof *sb->gid_maps);
   idmap_parse_entry (opt->name, args[0], &sb->gid_maps[sb->n_gid_maps++]);
   sb->unshare_user = true;
 }
@@ -280,38 +275,39 @@ HANDLER (h_preset)
   if (strcmp (args[0], "list") == 0)
     {
       struct preset_context ctx;
-      preset_context_init (&ctx, sb);
+      preset_context_init (&ctx, pc->sb);
       preset_print_list (stdout, &ctx);
       exit (EXIT_SUCCESS);
     }
-  push_preset (sb, args[0]);
+  push_preset (pc, args[0]);
 }
 
 HANDLER (h_quiet)
 {
-  sb->quiet = true;
+  pc->sb->quiet = true;
 }
 
 HANDLER (h_verbose)
 {
-  sb->verbose = true;
+  pc->sb->verbose = true;
 }
 
 HANDLER (h_argv0)
 {
-  if (sb->argv0 != NULL)
+  if (pc->sb->argv0 != NULL)
     die ("--argv0 used multiple times");
-  sb->argv0 = args[0];
+  pc->sb->argv0 = args[0];
 }
 
 HANDLER (h_level_prefix)
 {
-  sb->level_prefix = true;
+  pc->sb->level_prefix = true;
   log_level_prefix = true;
 }
 
-/* One line per row, three tab-separated fields: the name, the value names
- * (empty when it takes none) and the first line of its help.  The
+/* One line per row, four tab-separated fields: the name, the value names
+ * (empty when it takes none), the first line of its help and
+ * "setuid-refused" when the setuid build refuses it (else empty).  The
  * completions and the documentation tests read this. */
 HANDLER (h_list_options)
 {
@@ -319,181 +315,181 @@ HANDLER (h_list_options)
     {
       const struct option_def *o = &option_table[i];
       const char *help = o->help ? o->help : "";
-      printf ("%s\t%s\t%.*s\n", o->name, o->arg_names ? o->arg_names : "",
-              (int) strcspn (help, "\n"), help);
+      printf ("%s\t%s\t%.*s\t%s\n", o->name, o->arg_names ? o->arg_names : "",
+              (int) strcspn (help, "\n"), help, options_setuid_refused (o) ? "setuid-refused" : "");
     }
   exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
 
 HANDLER (h_diagnose)
 {
-  sb->diagnose = true;
+  pc->sb->diagnose = true;
 }
 HANDLER (h_dry_run)
 {
-  sb->dry_run = DRY_RUN_TEXT;
+  pc->sb->dry_run = DRY_RUN_TEXT;
 }
 HANDLER (h_dry_run_json)
 {
-  sb->dry_run = DRY_RUN_JSON;
+  pc->sb->dry_run = DRY_RUN_JSON;
 }
 
 HANDLER (h_unshare_all)
 {
-  sb->unshare_all = true;
-  sb->unshare_user_try = true;
-  sb->unshare_ipc = true;
-  sb->unshare_pid = true;
-  sb->unshare_net = true;
-  sb->unshare_uts = true;
-  sb->unshare_cgroup_try = true;
+  pc->sb->unshare_all = true;
+  pc->sb->unshare_user_try = true;
+  pc->sb->unshare_ipc = true;
+  pc->sb->unshare_pid = true;
+  pc->sb->unshare_net = true;
+  pc->sb->unshare_uts = true;
+  pc->sb->unshare_cgroup_try = true;
 }
 
 HANDLER (h_share_net)
 {
-  sb->unshare_net = false;
-  sb->unshare_net_given = false;
-  sb->share_net = true;
-  sb->net_pasta = false; /* the later of --share-net and --net pasta wins */
+  pc->sb->unshare_net = false;
+  pc->sb->unshare_net_given = false;
+  pc->sb->share_net = true;
+  pc->sb->net_pasta = false; /* the later of --share-net and --net pasta wins */
 }
 
 HANDLER (h_net)
 {
-  pasta_parse_net (sb, args[0]);
+  pasta_parse_net (pc->sb, args[0]);
 }
 HANDLER (h_net_host_loopback)
 {
-  sb->net_host_loopback = true;
+  pc->sb->net_host_loopback = true;
 }
 HANDLER (h_publish)
 {
-  pasta_parse_publish (sb, args[0]);
+  pasta_parse_publish (pc->sb, args[0]);
 }
 
 HANDLER (h_unshare_user)
 {
-  sb->unshare_user = true;
+  pc->sb->unshare_user = true;
 }
 HANDLER (h_unshare_user_try)
 {
-  sb->unshare_user_try = true;
+  pc->sb->unshare_user_try = true;
 }
 HANDLER (h_unshare_ipc)
 {
-  sb->unshare_ipc = true;
+  pc->sb->unshare_ipc = true;
 }
 HANDLER (h_unshare_pid)
 {
-  sb->unshare_pid = true;
+  pc->sb->unshare_pid = true;
 }
 HANDLER (h_unshare_net)
 {
-  sb->unshare_net = true;
-  sb->unshare_net_given = true;
+  pc->sb->unshare_net = true;
+  pc->sb->unshare_net_given = true;
 }
 HANDLER (h_unshare_uts)
 {
-  sb->unshare_uts = true;
+  pc->sb->unshare_uts = true;
 }
 HANDLER (h_unshare_cgroup)
 {
-  sb->unshare_cgroup = true;
+  pc->sb->unshare_cgroup = true;
 }
 HANDLER (h_unshare_cgroup_try)
 {
-  sb->unshare_cgroup_try = true;
+  pc->sb->unshare_cgroup_try = true;
 }
 HANDLER (h_disable_userns)
 {
-  sb->disable_userns = true;
+  pc->sb->disable_userns = true;
 }
 HANDLER (h_assert_userns_disabled)
 {
-  sb->assert_userns_disabled = true;
+  pc->sb->assert_userns_disabled = true;
 }
 HANDLER (h_new_session)
 {
-  sb->new_session = true;
+  pc->sb->new_session = true;
 }
 HANDLER (h_die_with_parent)
 {
-  sb->die_with_parent = true;
+  pc->sb->die_with_parent = true;
 }
 HANDLER (h_forward_signals)
 {
-  sb->forward_signals = true;
+  pc->sb->forward_signals = true;
 }
 HANDLER (h_as_pid_1)
 {
-  sb->as_pid_1 = true;
+  pc->sb->as_pid_1 = true;
 }
 
 HANDLER (h_userns)
 {
-  set_single_fd (opt, &sb->userns_fd, args[0]);
+  set_single_fd (opt, &pc->sb->userns_fd, args[0]);
 }
 HANDLER (h_userns2)
 {
-  set_single_fd (opt, &sb->userns2_fd, args[0]);
+  set_single_fd (opt, &pc->sb->userns2_fd, args[0]);
 }
 HANDLER (h_pidns)
 {
-  set_single_fd (opt, &sb->pidns_fd, args[0]);
+  set_single_fd (opt, &pc->sb->pidns_fd, args[0]);
 }
 HANDLER (h_netns)
 {
-  set_single_fd (opt, &sb->netns_fd, args[0]);
+  set_single_fd (opt, &pc->sb->netns_fd, args[0]);
 }
 HANDLER (h_sync_fd)
 {
-  set_single_fd (opt, &sb->sync_fd, args[0]);
+  set_single_fd (opt, &pc->sb->sync_fd, args[0]);
 }
 HANDLER (h_block_fd)
 {
-  set_single_fd (opt, &sb->block_fd, args[0]);
+  set_single_fd (opt, &pc->sb->block_fd, args[0]);
 }
 HANDLER (h_userns_block_fd)
 {
-  set_single_fd (opt, &sb->userns_block_fd, args[0]);
+  set_single_fd (opt, &pc->sb->userns_block_fd, args[0]);
 }
 HANDLER (h_info_fd)
 {
-  set_single_fd (opt, &sb->info_fd, args[0]);
+  set_single_fd (opt, &pc->sb->info_fd, args[0]);
 }
 HANDLER (h_json_status_fd)
 {
-  set_single_fd (opt, &sb->json_status_fd, args[0]);
+  set_single_fd (opt, &pc->sb->json_status_fd, args[0]);
 }
 
 HANDLER (h_uid)
 {
   uint32_t v;
 
-  if (sb->uid_set)
+  if (pc->sb->uid_set)
     warn_only_last (opt);
   if (parse_uint32 (args[0], &v) < 0 || v > INT32_MAX)
     die ("Invalid uid: %s", args[0]);
-  sb->uid = (uid_t)v;
-  sb->uid_set = true;
+  pc->sb->uid = (uid_t)v;
+  pc->sb->uid_set = true;
 }
 
 HANDLER (h_gid)
 {
   uint32_t v;
 
-  if (sb->gid_set)
+  if (pc->sb->gid_set)
     warn_only_last (opt);
   if (parse_uint32 (args[0], &v) < 0 || v > INT32_MAX)
     die ("Invalid gid: %s", args[0]);
-  sb->gid = (gid_t)v;
-  sb->gid_set = true;
+  pc->sb->gid = (gid_t)v;
+  pc->sb->gid_set = true;
 }
 
 HANDLER (h_hostname)
 {
   size_t len = strlen (args[0]);
 
-  if (sb->hostname != NULL)
+  if (pc->sb->hostname != NULL)
     warn_only_last (opt);
   /* Refused here rather than by sethostname(2): it would take a newline
    * or an escape sequence, which later shows up in prompts and logs. */
@@ -502,56 +498,57 @@ HANDLER (h_hostname)
       die ("Invalid --hostname %s: control character at byte %zu", args[0], i);
   if (len > MAX_HOSTNAME_LEN)
     die ("Invalid --hostname %.16s...: %zu bytes, at most %d", args[0], len, MAX_HOSTNAME_LEN);
-  sb->hostname = args[0];
+  pc->sb->hostname = args[0];
 }
 
 HANDLER (h_keep_fd)
 {
   int fd = fd_arg (args[0]);
-  sb->keep_fds = xgrow (sb->keep_fds, &parser.keep_fds_cap, sb->n_keep_fds, sizeof *sb->keep_fds);
+  struct sandbox *sb = pc->sb;
+  sb->keep_fds = xgrow (sb->keep_fds, &sb->keep_fds_cap, sb->n_keep_fds, sizeof *sb->keep_fds);
   sb->keep_fds[sb->n_keep_fds++] = fd;
 }
 
 HANDLER (h_chdir)
 {
-  if (sb->chdir_count > 0)
+  if (pc->sb->chdir_count > 0)
     warn_only_last (opt);
-  sb->chdir_count++;
-  sb->chdir_path = args[0];
+  pc->sb->chdir_count++;
+  pc->sb->chdir_path = args[0];
 }
 
 HANDLER (h_exec_label)
 {
-  if (sb->exec_label != NULL)
+  if (pc->sb->exec_label != NULL)
     warn_only_last (opt);
-  sb->exec_label = args[0];
+  pc->sb->exec_label = args[0];
 }
 
 HANDLER (h_file_label)
 {
-  if (sb->file_label != NULL)
+  if (pc->sb->file_label != NULL)
     warn_only_last (opt);
-  sb->file_label = args[0];
+  pc->sb->file_label = args[0];
 }
 
 HANDLER (h_clearenv)
 {
-  env_op_new (sb, ENV_CLEAR, NULL, NULL);
+  env_op_new (pc->sb, ENV_CLEAR, NULL, NULL);
 }
 HANDLER (h_setenv)
 {
-  env_op_new (sb, ENV_SET, args[0], args[1]);
+  env_op_new (pc->sb, ENV_SET, args[0], args[1]);
 }
 HANDLER (h_unsetenv)
 {
-  env_op_new (sb, ENV_UNSET, args[0], NULL);
+  env_op_new (pc->sb, ENV_UNSET, args[0], NULL);
 }
 
 /* SRC DEST bind mounts. */
 #define BIND_HANDLER(fn, type, flags_)                                                             \
   HANDLER (fn)                                                                                     \
   {                                                                                                \
-    struct setup_op *op = op_new (sb, type, args[1]);                                              \
+    struct setup_op *op = op_new (pc, type, args[1]);                                              \
     op->src = args[0];                                                                             \
     op->flags |= (flags_);                                                                         \
   }
@@ -564,70 +561,65 @@ BIND_HANDLER (h_ro_bind, OP_RO_BIND, 0)
 BIND_HANDLER (h_ro_bind_try, OP_RO_BIND, OPF_TRY)
 BIND_HANDLER (h_symlink, OP_SYMLINK, 0)
 
-/* FD DEST ops; `perms` says whether a pending --perms applies. */
+/* FD DEST ops (whether a pending --perms applies is the kind's). */
 static void
-fd_op (struct sandbox *sb, enum op_type type, char **args, bool perms)
+fd_op (struct parse_ctx *pc, enum op_type type, char **args)
 {
   int fd = fd_arg (args[0]);
-  struct setup_op *op = op_new (sb, type, args[1]);
+  struct setup_op *op = op_new (pc, type, args[1]);
   op->fd = fd;
-  if (perms)
-    op_take_perms (op);
 }
 
 HANDLER (h_bind_fd)
 {
-  fd_op (sb, OP_BIND_FD, args, false);
+  fd_op (pc, OP_BIND_FD, args);
 }
 HANDLER (h_ro_bind_fd)
 {
-  fd_op (sb, OP_RO_BIND_FD, args, false);
+  fd_op (pc, OP_RO_BIND_FD, args);
 }
 HANDLER (h_file)
 {
-  fd_op (sb, OP_FILE, args, true);
+  fd_op (pc, OP_FILE, args);
 }
 HANDLER (h_bind_data)
 {
-  fd_op (sb, OP_BIND_DATA, args, true);
+  fd_op (pc, OP_BIND_DATA, args);
 }
 HANDLER (h_ro_bind_data)
 {
-  fd_op (sb, OP_RO_BIND_DATA, args, true);
+  fd_op (pc, OP_RO_BIND_DATA, args);
 }
 
 HANDLER (h_remount_ro)
 {
-  op_new (sb, OP_REMOUNT_RO, args[0]);
+  op_new (pc, OP_REMOUNT_RO, args[0]);
 }
 HANDLER (h_proc)
 {
-  op_new (sb, OP_PROC, args[0]);
+  op_new (pc, OP_PROC, args[0]);
 }
 HANDLER (h_dev)
 {
-  op_new (sb, OP_DEV, args[0]);
+  op_new (pc, OP_DEV, args[0]);
 }
 HANDLER (h_mqueue)
 {
-  op_new (sb, OP_MQUEUE, args[0]);
+  op_new (pc, OP_MQUEUE, args[0]);
 }
 HANDLER (h_lock_file)
 {
-  op_new (sb, OP_LOCK_FILE, args[0]);
+  op_new (pc, OP_LOCK_FILE, args[0]);
 }
 
 HANDLER (h_tmpfs)
 {
-  struct setup_op *op = op_new (sb, OP_TMPFS, args[0]);
-  op_take_perms (op);
-  op_take_size (op);
+  op_new (pc, OP_TMPFS, args[0]);
 }
 
 HANDLER (h_dir)
 {
-  struct setup_op *op = op_new (sb, OP_DIR, args[0]);
-  op_take_perms (op);
+  op_new (pc, OP_DIR, args[0]);
 }
 
 HANDLER (h_chmod)
@@ -636,151 +628,144 @@ HANDLER (h_chmod)
 
   if (parse_octal_mode (args[0], &mode) < 0)
     die ("--chmod takes an octal argument <= 07777");
-  struct setup_op *op = op_new (sb, OP_CHMOD, args[1]);
+  struct setup_op *op = op_new (pc, OP_CHMOD, args[1]);
   op->perms = mode;
   op->flags |= OPF_PERMS_SET;
 }
 
 HANDLER (h_overlay_src)
 {
-  parser.overlay_srcs = xgrow (parser.overlay_srcs, &parser.overlay_srcs_cap, parser.n_overlay_srcs,
-                               sizeof *parser.overlay_srcs);
-  parser.overlay_srcs[parser.n_overlay_srcs++] = args[0];
+  pc->overlay_srcs = xgrow (pc->overlay_srcs, &pc->overlay_srcs_cap, pc->n_overlay_srcs,
+                               sizeof *pc->overlay_srcs);
+  pc->overlay_srcs[pc->n_overlay_srcs++] = args[0];
 }
 
 HANDLER (h_overlay)
 {
-  if (parser.n_overlay_srcs < 1)
-    die ("--overlay requires at least one --overlay-src");
-  struct setup_op *op = op_new (sb, OP_OVERLAY, args[2]);
+  struct setup_op *op = overlay_op_new (pc, OP_OVERLAY, args[2]);
   op->src = args[0];
   op->workdir = args[1];
-  op_take_overlay_srcs (op);
 }
 
 HANDLER (h_tmp_overlay)
 {
-  if (parser.n_overlay_srcs < 1)
-    die ("--tmp-overlay requires at least one --overlay-src");
-  op_take_overlay_srcs (op_new (sb, OP_TMP_OVERLAY, args[0]));
+  overlay_op_new (pc, OP_TMP_OVERLAY, args[0]);
 }
 
 HANDLER (h_ro_overlay)
 {
-  if (parser.n_overlay_srcs < 2)
-    die ("--ro-overlay requires at least two --overlay-src");
-  op_take_overlay_srcs (op_new (sb, OP_RO_OVERLAY, args[0]));
+  overlay_op_new (pc, OP_RO_OVERLAY, args[0]);
 }
 
 HANDLER (h_seccomp)
 {
-  if (sb->n_seccomp_fds > 0 && !sb->seccomp_given)
+  if (pc->sb->n_seccomp_fds > 0 && !pc->sb->seccomp_given)
     die ("--seccomp cannot be combined with --add-seccomp-fd");
-  if (sb->seccomp_given)
+  if (pc->sb->seccomp_given)
     warn_only_last (opt);
   int fd = fd_arg (args[0]);
-  if (sb->seccomp_given)
-    sb->seccomp_fds[0] = fd;
+  if (pc->sb->seccomp_given)
+    pc->sb->seccomp_fds[0] = fd;
   else
-    seccomp_fd_add (sb, fd);
-  sb->seccomp_given = true;
+    seccomp_fd_add (pc->sb, fd);
+  pc->sb->seccomp_given = true;
 }
 
 /* Confinement beyond bubblewrap: the modules check and record. */
 HANDLER (h_seccomp_deny)
 {
-  hutch_seccomp_parse_deny (sb, args[0]);
+  hutch_seccomp_parse_deny (pc->sb, args[0]);
 }
 HANDLER (h_seccomp_errno)
 {
-  hutch_seccomp_parse_errno (sb, args[0]);
+  hutch_seccomp_parse_errno (pc->sb, args[0]);
 }
 HANDLER (h_seccomp_policy)
 {
-  hutch_seccomp_parse_policy (sb, args[0]);
+  hutch_seccomp_parse_policy (pc->sb, args[0]);
 }
 HANDLER (h_landlock_ro)
 {
-  landlock_parse_path (sb, args[0], false);
+  landlock_parse_path (pc->sb, args[0], false);
 }
 HANDLER (h_landlock_rw)
 {
-  landlock_parse_path (sb, args[0], true);
+  landlock_parse_path (pc->sb, args[0], true);
 }
 HANDLER (h_landlock_connect_tcp)
 {
-  landlock_parse_ports (sb, opt->name, args[0], false);
+  landlock_parse_ports (pc->sb, opt->name, args[0], false);
 }
 HANDLER (h_landlock_bind_tcp)
 {
-  landlock_parse_ports (sb, opt->name, args[0], true);
+  landlock_parse_ports (pc->sb, opt->name, args[0], true);
 }
 HANDLER (h_scope_abstract_unix)
 {
-  sb->scope_abstract_unix = true;
+  pc->sb->scope_abstract_unix = true;
 }
 HANDLER (h_scope_signals)
 {
-  sb->scope_signals = true;
+  pc->sb->scope_signals = true;
 }
 HANDLER (h_landlock_best_effort)
 {
-  sb->landlock_best_effort = true;
+  pc->sb->landlock_best_effort = true;
 }
 HANDLER (h_rlimit)
 {
-  limit_parse_rlimit (sb, args[0]);
+  limit_parse_rlimit (pc->sb, args[0]);
 }
 HANDLER (h_timeout)
 {
-  if (sb->timeout_ms != 0)
+  if (pc->sb->timeout_ms != 0)
     warn_only_last (opt);
-  limit_parse_timeout (sb, args[0]);
+  limit_parse_timeout (pc->sb, args[0]);
 }
 
 HANDLER (h_add_seccomp_fd)
 {
-  if (sb->seccomp_given)
+  if (pc->sb->seccomp_given)
     die ("--add-seccomp-fd cannot be combined with --seccomp");
-  seccomp_fd_add (sb, fd_arg (args[0]));
+  seccomp_fd_add (pc->sb, fd_arg (args[0]));
 }
 
 HANDLER (h_cap_add)
 {
-  caps_start (sb);
-  sb->caps |= cap_arg (args[0]);
+  caps_start (pc->sb);
+  pc->sb->caps |= cap_arg (args[0]);
 }
 
 HANDLER (h_cap_drop)
 {
-  caps_start (sb);
-  sb->caps &= ~cap_arg (args[0]);
+  caps_start (pc->sb);
+  pc->sb->caps &= ~cap_arg (args[0]);
 }
 
 HANDLER (h_perms)
 {
   mode_t mode;
 
-  if (parser.perms_pending)
+  if (pc->perms_pending)
     die ("--perms given twice for the same action");
   if (parse_octal_mode (args[0], &mode) < 0)
     die ("--perms takes an octal argument <= 07777");
-  parser.perms = mode;
-  parser.perms_pending = true;
+  pc->perms = mode;
+  pc->perms_pending = true;
 }
 
 HANDLER (h_size)
 {
   size_t size;
 
-  if (parser.size_pending)
+  if (pc->size_pending)
     die ("--size given twice for the same action");
   if (!isdigit ((unsigned char)args[0][0]) || parse_size (args[0], &size) < 0)
     die ("--size takes a non-zero number of bytes");
   if (size > MAX_TMPFS_SIZE)
     die ("--size (for tmpfs) is limited to %zu", MAX_TMPFS_SIZE);
-  parser.size = size;
-  parser.size_pending = true;
+  pc->size = size;
+  pc->size_pending = true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -794,22 +779,34 @@ HANDLER (h_size)
   {                                                                                                \
     .name = name_, .n_args = n_, .arg_names = args_, .help = help_, .handler = handler_            \
   }
+/* The same, for an option the setuid build refuses (privilege.c).  The
+ * options that make a setup op say it in op_kinds[] instead. */
+#define OPT0_NOSUID(name_, handler_, help_)                                                        \
+  {                                                                                                \
+    .name = name_, .n_args = 0, .arg_names = NULL, .help = help_, .handler = handler_,             \
+    .setuid_refused = true                                                                         \
+  }
+#define OPT_NOSUID(name_, n_, args_, handler_, help_)                                              \
+  {                                                                                                \
+    .name = name_, .n_args = n_, .arg_names = args_, .help = help_, .handler = handler_,           \
+    .setuid_refused = true                                                                         \
+  }
 
 const struct option_def option_table[] = {
   OPT0 ("--help", h_help, "Print this help and exit"),
   OPT0 ("--version", h_version, "Print the version and the compiled-in features, then exit"),
   OPT0 ("--list-options", h_list_options,
-        "Print every option, its value names and help, one a line; exit"),
+        "Print every option, its values, help and setuid refusal, one a line; exit"),
   OPT0 ("--diagnose", h_diagnose, "Tell what this host allows a sandbox and why, then exit"),
   OPT0 ("--dry-run", h_dry_run, "Print the checked plan of the sandbox, create nothing, exit"),
   OPT0 ("--dry-run=json", h_dry_run_json, "Like --dry-run, as one JSON object"),
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
-  OPT0 ("--map-subids", h_map_subids,
+  OPT0_NOSUID ("--map-subids", h_map_subids,
         "Map your subordinate uid/gid ranges (/etc/subuid, /etc/subgid) inside"),
-  OPT ("--uid-map", 1, "I:O:COUNT", h_uid_map,
+  OPT_NOSUID ("--uid-map", 1, "I:O:COUNT", h_uid_map,
        "Map COUNT uids from O outside to I inside, checked by newuidmap"),
-  OPT ("--gid-map", 1, "I:O:COUNT", h_gid_map,
+  OPT_NOSUID ("--gid-map", 1, "I:O:COUNT", h_gid_map,
        "Map COUNT gids from O outside to I inside, checked by newgidmap"),
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
@@ -827,7 +824,7 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-ipc", h_unshare_ipc, "Create a new IPC namespace"),
   OPT0 ("--unshare-pid", h_unshare_pid, "Create a new PID namespace"),
   OPT0 ("--unshare-net", h_unshare_net, "Create a new network namespace"),
-  OPT ("--net", 1, "MODE", h_net,
+  OPT_NOSUID ("--net", 1, "MODE", h_net,
        "Network: pasta, a new network namespace with outbound access through pasta"),
   OPT0 ("--net-host-loopback", h_net_host_loopback,
         "With --net pasta: let the sandbox reach the host's loopback services"),
@@ -838,15 +835,15 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-cgroup", h_unshare_cgroup, "Create a new cgroup namespace"),
   OPT0 ("--unshare-cgroup-try", h_unshare_cgroup_try,
         "Create a new cgroup namespace if possible, else go on without one"),
-  OPT ("--userns", 1, "FD", h_userns,
+  OPT_NOSUID ("--userns", 1, "FD", h_userns,
        "Enter the user namespace FD (cannot combine with --unshare-user)"),
-  OPT ("--userns2", 1, "FD", h_userns2,
+  OPT_NOSUID ("--userns2", 1, "FD", h_userns2,
        "Switch to the user namespace FD after setup (only useful with --userns)"),
   OPT0 ("--disable-userns", h_disable_userns,
         "Forbid creating more user namespaces inside the sandbox"),
   OPT0 ("--assert-userns-disabled", h_assert_userns_disabled,
         "Fail unless creating user namespaces inside the sandbox is forbidden"),
-  OPT ("--pidns", 1, "FD", h_pidns,
+  OPT_NOSUID ("--pidns", 1, "FD", h_pidns,
        "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
   OPT ("--netns", 1, "FD", h_netns,
        "Enter the network namespace FD (instead of the host's or a new one)"),
@@ -925,7 +922,7 @@ const struct option_def option_table[] = {
   OPT ("--timeout", 1, "SECONDS[:GRACE]", h_timeout,
        "After SECONDS, SIGTERM the sandbox, SIGKILL after GRACE (2); exit 124"),
   OPT ("--block-fd", 1, "FD", h_block_fd, "Wait until FD has data to read before running COMMAND"),
-  OPT ("--userns-block-fd", 1, "FD", h_userns_block_fd,
+  OPT_NOSUID ("--userns-block-fd", 1, "FD", h_userns_block_fd,
        "Wait until FD has data to read once the user namespace exists"),
   OPT ("--info-fd", 1, "FD", h_info_fd, "Write information about the running sandbox to FD"),
   OPT ("--json-status-fd", 1, "FD", h_json_status_fd,
@@ -936,66 +933,60 @@ const struct option_def option_table[] = {
   OPT0 ("--die-with-parent", h_die_with_parent,
         "Kill COMMAND with SIGKILL when hutch or its parent dies"),
   OPT0 ("--as-pid-1", h_as_pid_1, "Run COMMAND as PID 1 instead of under a reaper"),
-  OPT ("--cap-add", 1, "CAP", h_cap_add, "Give COMMAND the capability CAP (or ALL)"),
+  OPT_NOSUID ("--cap-add", 1, "CAP", h_cap_add, "Give COMMAND the capability CAP (or ALL)"),
   OPT ("--cap-drop", 1, "CAP", h_cap_drop, "Take the capability CAP (or ALL) from COMMAND"),
   OPT ("--perms", 1, "OCTAL", h_perms,
        "Permissions of the next --bind-data, --ro-bind-data, --file, --dir or --tmpfs"),
-  OPT ("--size", 1, "BYTES", h_size, "Size of the next --tmpfs"),
+  OPT_NOSUID ("--size", 1, "BYTES", h_size, "Size of the next --tmpfs"),
   OPT ("--chmod", 2, "OCTAL PATH", h_chmod,
        "Set the permissions of PATH, which must exist, to OCTAL"),
 };
 
 const size_t option_table_len = N_ELEMENTS (option_table);
+_Static_assert (N_ELEMENTS (option_table) <= OPTIONS_MAX, "raise OPTIONS_MAX");
 
 /* ------------------------------------------------------------------------ */
 /* Between options                                                           */
 
-/* A new run starts with nothing pending, and the arrays' capacities where
- * an earlier run (or the caller) left them. */
+/* What a run's context still holds once the command starts. */
 void
-option_state_reset (const struct sandbox *sb)
+parse_ctx_release (struct parse_ctx *pc)
 {
-  parser.ops_cap = grown_capacity (sb->n_ops);
-  parser.env_ops_cap = grown_capacity (sb->n_env_ops);
-  parser.seccomp_cap = grown_capacity (sb->n_seccomp_fds);
-  parser.keep_fds_cap = grown_capacity (sb->n_keep_fds);
-  uid_maps_cap = grown_capacity (sb->n_uid_maps);
-  gid_maps_cap = grown_capacity (sb->n_gid_maps);
-  parser.perms_pending = false;
-  parser.size_pending = false;
-  free (parser.overlay_srcs);
-  parser.overlay_srcs = NULL;
-  parser.n_overlay_srcs = 0;
-  parser.overlay_srcs_cap = 0;
+  free (pc->sources);
+  pc->sources = NULL;
+  pc->n_sources = pc->sources_cap = 0;
+  free (pc->overlay_srcs);
+  pc->overlay_srcs = NULL;
+  pc->n_overlay_srcs = pc->overlay_srcs_cap = 0;
 }
 
 /* --perms, --size and --overlay-src prepare the next option; anything else
  * that does not use what they prepared is a mistake.  --args only brings in
  * more words, so it is transparent. */
 void
-check_pending_after (const struct option_def *opt)
+check_pending_after (const struct parse_ctx *pc, const struct option_def *opt)
 {
   if (opt->handler == h_args)
     return;
   if (opt->handler != h_perms && opt->handler != h_size)
     {
-      if (parser.perms_pending)
+      if (pc->perms_pending)
         die ("--perms must be followed by an option that creates a file");
-      if (parser.size_pending)
+      if (pc->size_pending)
         die ("--size must be followed by --tmpfs");
     }
-  if (opt->handler != h_overlay_src && parser.n_overlay_srcs > 0)
+  if (opt->handler != h_overlay_src && pc->n_overlay_srcs > 0)
     die (OVERLAY_SRC_MISPLACED);
 }
 
 /* Once the command starts, nothing may be left waiting for an option. */
 void
-check_nothing_pending (void)
+check_nothing_pending (const struct parse_ctx *pc)
 {
-  if (parser.perms_pending)
+  if (pc->perms_pending)
     die ("--perms must be followed by an option that creates a file");
-  if (parser.size_pending)
+  if (pc->size_pending)
     die ("--size must be followed by --tmpfs");
-  if (parser.n_overlay_srcs > 0)
+  if (pc->n_overlay_srcs > 0)
     die (OVERLAY_SRC_MISPLACED);
 }

@@ -16,6 +16,8 @@
 
 #include "options-private.h"
 
+#include "op-kinds.h"
+
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -34,28 +36,6 @@
  * machine. */
 #define ARGS_MAX_WORDS ((size_t)1000000)
 #define ARGS_MAX_BYTES ((size_t)256 << 20)
-
-/* One source of words: the command line or the data of one --args FD. */
-struct word_source
-{
-  char **words;
-  size_t n_words;
-  size_t next;
-  char **owned; /* the words array when we allocated it, else NULL */
-};
-
-/* The word sources of one options_parse() run.  It is file-scope because
- * --args, a handler (fixed signature), adds a source. */
-static struct
-{
-  struct word_source *sources;
-  size_t n_sources, sources_cap;
-} parser;
-
-/* Data read from --args: the parsed strings point into it, so it lives
- * until the process exits. */
-static char **args_buffers;
-static size_t n_args_buffers, args_buffers_cap;
 
 void
 sandbox_init (struct sandbox *sb)
@@ -80,27 +60,25 @@ sandbox_init (struct sandbox *sb)
 /* Word sources                                                              */
 
 static void
-source_pop (void)
+source_pop (struct parse_ctx *pc)
 {
-  struct word_source *src = &parser.sources[parser.n_sources - 1];
+  struct word_source *src = &pc->sources[pc->n_sources - 1];
   free (src->owned);
   src->owned = NULL;
-  parser.n_sources--;
+  pc->n_sources--;
 }
 
 void
-source_push (char **words, size_t n_words, bool owned)
+source_push (struct parse_ctx *pc, char **words, size_t n_words, bool owned)
 {
   /* A finished source on top can go now; this keeps the stack shallow
    * when --args is the last word of its source. */
-  while (parser.n_sources > 0
-         && parser.sources[parser.n_sources - 1].next
-                >= parser.sources[parser.n_sources - 1].n_words)
-    source_pop ();
+  while (pc->n_sources > 0
+         && pc->sources[pc->n_sources - 1].next >= pc->sources[pc->n_sources - 1].n_words)
+    source_pop (pc);
 
-  parser.sources
-      = xgrow (parser.sources, &parser.sources_cap, parser.n_sources, sizeof *parser.sources);
-  parser.sources[parser.n_sources++] = (struct word_source){
+  pc->sources = xgrow (pc->sources, &pc->sources_cap, pc->n_sources, sizeof *pc->sources);
+  pc->sources[pc->n_sources++] = (struct word_source){
     .words = words,
     .n_words = n_words,
     .next = 0,
@@ -109,65 +87,60 @@ source_push (char **words, size_t n_words, bool owned)
 }
 
 static char *
-word_peek (void)
+word_peek (struct parse_ctx *pc)
 {
-  while (parser.n_sources > 0)
+  while (pc->n_sources > 0)
     {
-      struct word_source *src = &parser.sources[parser.n_sources - 1];
+      struct word_source *src = &pc->sources[pc->n_sources - 1];
       if (src->next < src->n_words)
         return src->words[src->next];
-      source_pop ();
+      source_pop (pc);
     }
   return NULL;
 }
 
 static char *
-word_take (void)
+word_take (struct parse_ctx *pc)
 {
-  char *w = word_peek ();
+  char *w = word_peek (pc);
   if (w != NULL)
-    parser.sources[parser.n_sources - 1].next++;
+    pc->sources[pc->n_sources - 1].next++;
   return w;
 }
 
 /* Everything not yet read becomes the command, in order. */
 static void
-take_command (struct sandbox *sb)
+take_command (struct parse_ctx *pc)
 {
+  struct sandbox *sb = pc->sb;
   size_t n = 0, k = 0;
 
-  for (size_t i = parser.n_sources; i-- > 0;)
-    n += parser.sources[i].n_words - parser.sources[i].next;
+  for (size_t i = pc->n_sources; i-- > 0;)
+    n += pc->sources[i].n_words - pc->sources[i].next;
 
   sb->command = xcalloc (n + 1, sizeof (char *));
-  for (size_t i = parser.n_sources; i-- > 0;)
+  for (size_t i = pc->n_sources; i-- > 0;)
     {
-      struct word_source *src = &parser.sources[i];
+      struct word_source *src = &pc->sources[i];
       while (src->next < src->n_words)
         sb->command[k++] = src->words[src->next++];
     }
   sb->command[k] = NULL;
   sb->n_command = k;
 
-  while (parser.n_sources > 0)
-    source_pop ();
-  free (parser.sources);
-  parser.sources = NULL;
-  parser.sources_cap = 0;
+  while (pc->n_sources > 0)
+    source_pop (pc);
 }
 
 /* ------------------------------------------------------------------------ */
 /* --args FD                                                                 */
 
-/* Words and bytes brought in by every --args so far. */
-static size_t args_words_total, args_bytes_total;
-
 /* Read all the data of one --args FD, counting its words as they come so
  * that an endless stream stops at the limits, not at the end of memory. */
 static void
-read_args_data (int fd, const char *fd_name, char **out, size_t *out_len)
+read_args_data (struct parse_ctx *pc, int fd, const char *fd_name, char **out, size_t *out_len)
 {
-  size_t cap = 4096, len = 0, words = args_words_total;
+  size_t cap = 4096, len = 0, words = pc->args_words_total;
   char *buf = xmalloc (cap);
 
   for (;;)
@@ -190,35 +163,37 @@ read_args_data (int fd, const char *fd_name, char **out, size_t *out_len)
       len += (size_t)r;
       if (words > ARGS_MAX_WORDS)
         die ("--args %s: more than %zu arguments in all --args data", fd_name, ARGS_MAX_WORDS);
-      if (len > ARGS_MAX_BYTES - args_bytes_total)
+      if (len > ARGS_MAX_BYTES - pc->args_bytes_total)
         die ("--args %s: more than %zu bytes in all --args data", fd_name, ARGS_MAX_BYTES);
     }
   /* A last word without its NUL counts too. */
   if (len > 0 && buf[len - 1] != '\0' && ++words > ARGS_MAX_WORDS)
     die ("--args %s: more than %zu arguments in all --args data", fd_name, ARGS_MAX_WORDS);
   buf[len] = '\0';
-  args_words_total = words;
-  args_bytes_total += len;
+  pc->args_words_total = words;
+  pc->args_bytes_total += len;
   *out = buf;
   *out_len = len;
 }
 
 void
-h_args (struct sandbox *sb UNUSED, const struct option_def *opt UNUSED, char **args)
+h_args (struct parse_ctx *pc, const struct option_def *opt UNUSED, char **args)
 {
+  struct sandbox *sb = pc->sb;
   char *data;
   size_t len, n = 0;
 
   /* As in bubblewrap: an --args file cannot name another one. */
-  if (parser.n_sources > 1)
+  if (pc->n_sources > 1)
     die ("--args not supported in arguments file");
   int fd = fd_arg (args[0]);
 
-  read_args_data (fd, args[0], &data, &len);
+  read_args_data (pc, fd, args[0], &data, &len);
   (void)close (fd);
 
-  args_buffers = xgrow (args_buffers, &args_buffers_cap, n_args_buffers, sizeof *args_buffers);
-  args_buffers[n_args_buffers++] = data;
+  sb->args_buffers = xgrow (sb->args_buffers, &sb->args_buffers_cap, sb->n_args_buffers,
+                           sizeof *sb->args_buffers);
+  sb->args_buffers[sb->n_args_buffers++] = data;
 
   /* NUL-separated words; the last one may lack its NUL. */
   const char *end = data + len;
@@ -238,13 +213,13 @@ h_args (struct sandbox *sb UNUSED, const struct option_def *opt UNUSED, char **a
       char *nul = memchr (p, '\0', (size_t)(end - p));
       p = nul ? nul + 1 : (char *)end;
     }
-  source_push (words, n, true);
+  source_push (pc, words, n, true);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Lookup: binary search over the table sorted by name, built on first use. */
-
-static const struct option_def **options_sorted;
+/* Lookup: a run sorts the table by name once (in its context) and
+ * searches that; the public lookup, for the few words outside a run,
+ * looks at every row. */
 
 static int
 compare_option_names (const void *a, const void *b)
@@ -261,23 +236,44 @@ compare_name_to_option (const void *key, const void *elem)
   return strcmp (key, (*opt)->name);
 }
 
-const struct option_def *
-options_lookup (const char *name)
+static const struct option_def *
+lookup_in_run (struct parse_ctx *pc, const char *name)
 {
   const struct option_def **found;
 
-  if (name == NULL)
-    return NULL;
-  if (options_sorted == NULL)
+  if (!pc->sorted_ready)
     {
-      options_sorted = xcalloc (option_table_len, sizeof *options_sorted);
       for (size_t i = 0; i < option_table_len; i++)
-        options_sorted[i] = &option_table[i];
-      qsort (options_sorted, option_table_len, sizeof *options_sorted, compare_option_names);
+        pc->sorted[i] = &option_table[i];
+      qsort (pc->sorted, option_table_len, sizeof *pc->sorted, compare_option_names);
+      pc->sorted_ready = true;
     }
-  found = bsearch (name, options_sorted, option_table_len, sizeof *options_sorted,
+  found = bsearch (name, pc->sorted, option_table_len, sizeof *pc->sorted,
                    compare_name_to_option);
   return found ? *found : NULL;
+}
+
+bool
+options_setuid_refused (const struct option_def *opt)
+{
+  if (opt->setuid_refused)
+    return true;
+  for (size_t k = 0; k < op_kinds_len; k++)
+    if (op_kinds[k].setuid_refused && op_kinds[k].option != NULL
+        && strcmp (op_kinds[k].option, opt->name) == 0)
+      return true;
+  return false;
+}
+
+const struct option_def *
+options_lookup (const char *name)
+{
+  if (name == NULL)
+    return NULL;
+  for (size_t i = 0; i < option_table_len; i++)
+    if (strcmp (option_table[i].name, name) == 0)
+      return &option_table[i];
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -310,45 +306,45 @@ die_missing_values (const struct option_def *opt)
 /* Read options until the command starts (a word not starting with '-',
  * or after "--"). */
 static void
-parse_options (struct sandbox *sb)
+parse_options (struct parse_ctx *pc)
 {
   for (;;)
     {
-      char *word = word_peek ();
+      char *word = word_peek (pc);
       char *values[3] = { NULL, NULL, NULL };
       const struct option_def *opt;
 
       if (word == NULL || word[0] != '-')
         break; /* the command starts here */
-      word_take ();
+      word_take (pc);
       if (strcmp (word, "--") == 0)
         break;
 
-      opt = options_lookup (word);
+      opt = lookup_in_run (pc, word);
       if (opt == NULL)
         die ("Unknown option %s", word);
       for (int i = 0; i < opt->n_args && i < 3; i++)
         {
-          values[i] = word_take ();
+          values[i] = word_take (pc);
           if (values[i] == NULL)
             die_missing_values (opt);
         }
-      opt->handler (sb, opt, values);
-      check_pending_after (opt);
+      opt->handler (pc, opt, values);
+      check_pending_after (pc, opt);
     }
 }
 
 /* A command line with no file-system operation at all gets the safe preset:
  * with bubblewrap such a run could not even exec its command. */
-bool options_default_preset = true;
-
 static void
-apply_default_preset (struct sandbox *sb)
+apply_default_preset (struct parse_ctx *pc)
 {
-  if (!options_default_preset || sb->n_ops > 0 || sb->n_command == 0)
+  struct sandbox *sb = pc->sb;
+
+  if (sb->no_default_preset || sb->n_ops > 0 || sb->n_command == 0)
     return;
-  push_preset (sb, "safe");
-  parse_options (sb);
+  push_preset (pc, "safe");
+  parse_options (pc);
   if (!sb->quiet)
     warn_msg ("no file-system options given: applying --preset safe "
               "(--preset list shows it; --quiet hides this note)");
@@ -357,17 +353,14 @@ apply_default_preset (struct sandbox *sb)
 void
 options_parse (struct sandbox *sb, int argc, char **argv)
 {
-  option_state_reset (sb);
-  args_words_total = args_bytes_total = 0;
-  /* A run that died half-way (the fuzzers catch die()) may have left
-   * sources behind, pointing at words that are gone. */
-  parser.n_sources = 0;
+  struct parse_ctx pc = { .sb = sb, .sorted_ready = false };
 
-  source_push (argv, argc > 0 ? (size_t)argc : 0, false);
-  parse_options (sb);
-  take_command (sb);
-  apply_default_preset (sb);
-  check_nothing_pending ();
+  source_push (&pc, argv, argc > 0 ? (size_t)argc : 0, false);
+  parse_options (&pc);
+  take_command (&pc);
+  apply_default_preset (&pc);
+  check_nothing_pending (&pc);
+  parse_ctx_release (&pc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -540,26 +533,11 @@ options_check_fds (const struct sandbox *sb)
   for (size_t i = 0; i < sb->n_keep_fds; i++)
     check_fd ("--keep-fd", sb->keep_fds[i], FD_OPEN);
   for (size_t i = 0; i < sb->n_ops; i++)
-    switch (sb->ops[i].type)
-      {
-      case OP_FILE:
-        check_fd ("--file", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_BIND_DATA:
-        check_fd ("--bind-data", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_RO_BIND_DATA:
-        check_fd ("--ro-bind-data", sb->ops[i].fd, FD_READ);
-        break;
-      case OP_BIND_FD:
-        check_fd ("--bind-fd", sb->ops[i].fd, FD_OPEN);
-        break;
-      case OP_RO_BIND_FD:
-        check_fd ("--ro-bind-fd", sb->ops[i].fd, FD_OPEN);
-        break;
-      default:
-        break;
-      }
+    {
+      const struct op_kind *k = op_kind_of (&sb->ops[i]);
+      if (k->fd != OP_FD_NONE)
+        check_fd (k->option, sb->ops[i].fd, k->fd == OP_FD_READ ? FD_READ : FD_OPEN);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -612,15 +590,15 @@ options_release (struct sandbox *sb)
 {
   free (sb->ops);
   sb->ops = NULL;
-  sb->n_ops = 0;
+  sb->n_ops = sb->ops_cap = 0;
   free (sb->env_ops);
   sb->env_ops = NULL;
-  sb->n_env_ops = 0;
-  for (size_t i = 0; i < n_args_buffers; i++)
-    free (args_buffers[i]);
-  free (args_buffers);
-  args_buffers = NULL;
-  n_args_buffers = args_buffers_cap = 0;
+  sb->n_env_ops = sb->env_ops_cap = 0;
+  for (size_t i = 0; i < sb->n_args_buffers; i++)
+    free (sb->args_buffers[i]);
+  free (sb->args_buffers);
+  sb->args_buffers = NULL;
+  sb->n_args_buffers = sb->args_buffers_cap = 0;
   /* The words of --args data are gone: so is the command taken from them. */
   sb->command = NULL;
   sb->n_command = 0;

@@ -6,6 +6,8 @@
 #include "sandbox.h"
 #include "utils.h"
 
+struct parse_ctx; /* options-private.h: one options_parse() run */
+
 /* One row per command-line option; the only place options are declared.
  * --help, the completions and the man page are checked against it. */
 struct option_def
@@ -14,8 +16,13 @@ struct option_def
   int n_args;             /* 0, 1, 2 or 3 */
   const char *arg_names;  /* "SRC DEST", shown by --help; NULL when n_args == 0 */
   const char *help;       /* one line for --help */
-  /* Apply the option: args holds n_args strings.  Dies on a bad value. */
-  void (*handler) (struct sandbox *sb, const struct option_def *opt, char **args);
+  /* Apply the option to pc's sandbox: args holds n_args strings.  Dies
+   * on a bad value. */
+  void (*handler) (struct parse_ctx *pc, const struct option_def *opt, char **args);
+  /* The setuid build refuses it (privilege.c); --list-options says so.
+   * For the options that make a setup op, op_kinds[].setuid_refused says
+   * it instead (see options_setuid_refused()). */
+  bool setuid_refused;
 };
 
 extern const struct option_def option_table[];
@@ -23,12 +30,11 @@ extern const size_t option_table_len;
 
 /* Parse argv[0..argc) (the program name already removed) into sb.
  * Expands --args FD in place.  Handles --help and --version (exit 0).
- * Touches nothing outside the process: no mount, no namespace, no file. */
+ * Touches nothing outside the process: no mount, no namespace, no file.
+ * Reentrant: all it keeps is in sb and on its own stack.  A command line
+ * with no file-system operation gets the safe preset unless
+ * sb->no_default_preset. */
 void options_parse (struct sandbox *sb, int argc, char **argv);
-
-/* Whether options_parse gives a command line with no file-system operation
- * the safe preset (true; the unit tests of single options turn it off). */
-extern bool options_default_preset;
 
 /* Cross-option rules that need the whole command line (e.g. --hostname
  * needs --unshare-uts, a command is required).  Dies with one line. */
@@ -49,6 +55,10 @@ void options_usage (FILE *out, int status) NORETURN;
  * the build needed (ops, environment changes, --args data, the command),
  * so that they stay small however long the command line was. */
 void options_release (struct sandbox *sb);
+
+/* Whether the setuid build refuses opt: its row says so, or the setup op
+ * it makes is of a kind op_kinds[] marks refused.  --list-options prints it. */
+bool options_setuid_refused (const struct option_def *opt);
 
 /* Look up an option by name; NULL if unknown. */
 const struct option_def *options_lookup (const char *name);

@@ -274,7 +274,7 @@ add_resolv_conf_op (struct sandbox *sb, const char *dest, const char *content)
       errno = r < 0 ? -r : errno;
       die_with_error ("--net pasta: Can't write the data of /etc/resolv.conf");
     }
-  sb->ops = xrealloc (sb->ops, (sb->n_ops + 1) * sizeof *sb->ops);
+  sb->ops = xgrow (sb->ops, &sb->ops_cap, sb->n_ops, sizeof *sb->ops);
   sb->ops[sb->n_ops++] = (struct setup_op){
     .type = OP_RO_BIND_DATA,
     .flags = OPF_PERMS_SET,

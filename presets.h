@@ -1,6 +1,7 @@
 /* hutch — presets (--preset NAME): named sets of ordinary options. */
 #pragma once
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "sandbox.h"
@@ -11,6 +12,7 @@ struct preset_context
   const struct sandbox *sb; /* what the command line set before the preset */
   const char *home;         /* $HOME, or NULL */
   const char *cwd;          /* the current directory, or NULL */
+  char cwd_buf[PATH_MAX];   /* where cwd points */
 };
 
 /* The words NAME expands into (NULL-terminated; the caller keeps them).

@@ -38,6 +38,8 @@ enum op_type
   OP_RO_OVERLAY,     /* --ro-overlay DEST                                */
   OP_LOCK_FILE,      /* --lock-file DEST                                 */
 };
+/* The last of them: op_kinds[] (op-kinds.h) has a row for each up to it. */
+#define OP_TYPE_LAST OP_LOCK_FILE
 
 enum
 {
@@ -121,6 +123,7 @@ struct sandbox
   bool map_subids;
   struct id_map_entry *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
+  size_t uid_maps_cap, gid_maps_cap; /* xgrow()'s capacities of the two */
   const char *hostname;  /* NULL: keep */
 
   /* Process. */
@@ -138,11 +141,11 @@ struct sandbox
 
   /* Environment changes in command-line order. */
   struct env_op *env_ops;
-  size_t n_env_ops;
+  size_t n_env_ops, env_ops_cap;
 
   /* Ordered setup. */
   struct setup_op *ops;
-  size_t n_ops;
+  size_t n_ops, ops_cap;
 
   /* File descriptors named by the caller (-1: not given). */
   int info_fd;
@@ -155,10 +158,10 @@ struct sandbox
   int pidns_fd;
   int netns_fd;           /* --netns: the network namespace to join */
   int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
-  size_t n_seccomp_fds;
+  size_t n_seccomp_fds, seccomp_fds_cap;
   bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
   int *keep_fds;          /* --keep-fd: inherited directory fds the command may keep */
-  size_t n_keep_fds;
+  size_t n_keep_fds, keep_fds_cap;
 
   bool disable_userns;
   bool assert_userns_disabled;
@@ -206,6 +209,15 @@ struct sandbox
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;
   size_t n_command;
+
+  /* The data read from each --args FD: the parsed strings point into it,
+   * so it lives until options_release(). */
+  char **args_buffers;
+  size_t n_args_buffers, args_buffers_cap;
+
+  /* A command line with no file-system operation gets no safe preset
+   * (the unit tests of single options set it). */
+  bool no_default_preset;
 };
 
 /* Mapped ids and other facts the build phase works out. */

@@ -3,9 +3,10 @@
  * The parser dies on bad input: die() prints one line and calls exit(1).
  * The fuzz build compiles every source with -Dexit=hutch_fuzz_exit, and
  * hutch_fuzz_exit() jumps back into the target, so that one process tries
- * input after input.  After a jump the parser's state is reset by the next
- * options_parse(); what the dead run allocated is freed where the sandbox
- * still points to it, or leaks (run with -detect_leaks=0).
+ * input after input.  The parser keeps nothing between runs (all it keeps
+ * is in the sandbox and on options_parse()'s stack), so a jump needs no
+ * reset; what the dead run allocated is freed where the sandbox still
+ * points to it, or leaks (run with -detect_leaks=0).
  */
 #pragma once
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "op-kinds.h"
 #include "options.h"
 
 #include <fcntl.h>
@@ -90,10 +91,21 @@ sb_free (struct sandbox *sb)
   memset (sb, 0, sizeof *sb);
 }
 
+/* Whether the sandboxes of the tests get the safe preset on a command
+ * line without file-system options (only test_default_preset wants it). */
+static bool default_preset;
+
+static void
+test_sandbox_init (struct sandbox *sb)
+{
+  sandbox_init (sb);
+  sb->no_default_preset = !default_preset;
+}
+
 static void
 parse (struct sandbox *sb, char **v)
 {
-  sandbox_init (sb);
+  test_sandbox_init (sb);
   options_parse (sb, count_words (v), v);
 }
 
@@ -181,7 +193,7 @@ run_child (struct child_result *res, enum child_mode mode, char **v)
           if (setgid (unprivileged_uid) != 0 || setuid (unprivileged_uid) != 0)
             _exit (99);
         }
-      sandbox_init (&sb);
+      test_sandbox_init (&sb);
       options_parse (&sb, count_words (v), v);
       if (mode != PARSE_ONLY)
         options_check (&sb);
@@ -616,7 +628,7 @@ test_env_and_misc (void)
   ok (sb.n_command == 2 && str_eq (sb.command[0], ""), "command: an empty word starts the command");
   sb_free (&sb);
 
-  sandbox_init (&sb);
+  test_sandbox_init (&sb);
   options_parse (&sb, 0, NULL);
   ok (sb.n_command == 0 && sb.command != NULL && sb.command[0] == NULL,
       "command: none given gives an empty NULL-terminated array");
@@ -1247,7 +1259,7 @@ test_default_preset (void)
 {
   struct sandbox sb;
 
-  options_default_preset = true;
+  default_preset = true;
   parse (&sb, ARGV ("--quiet", "x"));
   ok (sb.n_ops > 0 && sb.unshare_all && !sb.share_net && str_eq (sb.hostname, "hutch"),
       "default preset: a bare command line gets the safe preset");
@@ -1261,7 +1273,139 @@ test_default_preset (void)
   parse (&sb, ARGV ("--dir", "/a", "x"));
   ok (sb.n_ops == 1 && !sb.unshare_all, "default preset: not with a file-system option");
   sb_free (&sb);
-  options_default_preset = false;
+  default_preset = false;
+}
+
+/* xgrow()'s rule: 0 for nothing, else 16 doubled until it holds n. */
+static bool
+cap_fits (size_t cap, size_t n)
+{
+  if (n == 0)
+    return cap == 0;
+  if (cap < n || cap < 16)
+    return false;
+  for (; cap > 16; cap /= 2)
+    if (cap % 2 != 0)
+      return false;
+  return cap == 16;
+}
+
+/* The parser keeps nothing of its own between runs: two sandboxes parsed
+ * one after the other, with --args data, a pending --perms and overlay
+ * layers each, hold only what their own command line said, and a second
+ * run on the first one adds to it without touching the other. */
+static void
+test_reentrant (void)
+{
+  struct sandbox a, b;
+  static const char da[] = "--perms\0" "0700\0--dir\0/a-args\0";
+  static const char db[] = "--setenv\0B\0b\0";
+  int fa = data_fd (da, sizeof da - 1), fb = data_fd (db, sizeof db - 1);
+  char *fas = fd_str (fa), *fbs = fd_str (fb);
+  char *many[64];
+  size_t k = 0;
+
+  for (int i = 0; i < 20; i++)
+    {
+      many[k++] = "--tmpfs";
+      many[k++] = "/t";
+    }
+  many[k++] = "--overlay-src";
+  many[k++] = "/l1";
+  many[k++] = "--tmp-overlay";
+  many[k++] = "/o";
+  many[k++] = "--args";
+  many[k++] = fas;
+  many[k++] = "cmd-a";
+  many[k] = NULL;
+
+  parse (&a, many);
+  parse (&b, ARGV ("--args", fbs, "--overlay-src", "/m1", "--overlay-src", "/m2", "--ro-overlay",
+                   "/r", "--perms", "0750", "--dir", "/b", "cmd-b", "x"));
+  ok (a.n_ops == 22 && a.ops[20].type == OP_TMP_OVERLAY && a.ops[20].n_overlay_srcs == 1
+          && str_eq (a.ops[20].overlay_srcs[0], "/l1") && a.ops[21].perms == 0700
+          && (a.ops[21].flags & OPF_PERMS_SET) && a.n_env_ops == 0 && a.n_command == 1
+          && str_eq (a.command[0], "cmd-a") && a.n_args_buffers == 1,
+      "reentrant: the first sandbox holds only its own command line");
+  ok (b.n_ops == 2 && b.ops[0].type == OP_RO_OVERLAY && b.ops[0].n_overlay_srcs == 2
+          && str_eq (b.ops[0].overlay_srcs[1], "/m2") && b.ops[1].perms == 0750
+          && b.n_env_ops == 1 && str_eq (b.env_ops[0].value, "b") && b.n_command == 2
+          && str_eq (b.command[0], "cmd-b") && b.n_args_buffers == 1,
+      "reentrant: the second sandbox holds only its own command line");
+  ok (cap_fits (a.ops_cap, a.n_ops) && cap_fits (b.ops_cap, b.n_ops)
+          && cap_fits (a.env_ops_cap, a.n_env_ops) && cap_fits (b.env_ops_cap, b.n_env_ops)
+          && cap_fits (a.args_buffers_cap, a.n_args_buffers),
+      "reentrant: each array's capacity is kept beside it, as xgrow() grew it");
+
+  /* More options on the first: its 22 ops grow to 43, past 32. */
+  options_parse (&a, (int) k - 3, many);
+  ok (a.n_ops == 43 && a.ops[21].perms == 0700 && a.ops[42].type == OP_TMP_OVERLAY
+          && cap_fits (a.ops_cap, 43) && b.n_ops == 2 && str_eq (b.ops[1].dest, "/b"),
+      "reentrant: a second run on one sandbox adds to it, the other is untouched");
+  free (a.command);
+  options_release (&a);
+  options_release (&b);
+  sb_free (&a);
+  sb_free (&b);
+  free (fas);
+  free (fbs);
+}
+
+/* Does text name option as a whole word? */
+static bool
+names_option (const char *text, const char *option)
+{
+  size_t n = strlen (option);
+  for (const char *p = text; (p = strstr (p, option)) != NULL; p++)
+    if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+      return true;
+  return false;
+}
+
+/* op_kinds[]: a row for every op type, naming an option of the table
+ * whose value names fit the row (an fd for the fd kinds), and --perms and
+ * --size going exactly where their help says. */
+static void
+test_op_kinds (void)
+{
+  bool rows = op_kinds_len == (size_t) OP_TYPE_LAST + 1, options = true, fds = true;
+
+  for (size_t k = 0; k < op_kinds_len; k++)
+    {
+      const struct op_kind *row = &op_kinds[k];
+      if (row->name == NULL || row->option == NULL)
+        {
+          rows = false;
+          continue;
+        }
+      const struct option_def *o = options_lookup (row->option);
+      if (o == NULL || (row->try_name != NULL && strstr (row->option, row->name) == NULL))
+        options = false;
+      else if ((row->fd != OP_FD_NONE) != (strncmp (o->arg_names, "FD ", 3) == 0))
+        fds = false;
+    }
+  ok (rows, "op kinds: every op type has its row, with a name and an option");
+  ok (options, "op kinds: each row's option is in the option table");
+  ok (fds, "op kinds: the rows with an fd are the options whose first value is FD");
+
+  const struct option_def *perms = options_lookup ("--perms");
+  bool perms_ok = perms != NULL, size_ok = true;
+  for (size_t k = 0; perms_ok && k < op_kinds_len; k++)
+    if (op_kinds[k].option
+        && op_kinds[k].takes_perms != names_option (perms->help, op_kinds[k].option))
+      perms_ok = false;
+  for (size_t k = 0; k < op_kinds_len; k++)
+    if (op_kinds[k].takes_size != (k == OP_TMPFS))
+      size_ok = false;
+  ok (perms_ok, "op kinds: --perms applies to the kinds its help names, no other");
+  ok (size_ok, "op kinds: --size applies to --tmpfs only");
+
+  size_t refused = 0;
+  for (size_t i = 0; i < option_table_len; i++)
+    refused += options_setuid_refused (&option_table[i]);
+  ok (refused == 13 && options_setuid_refused (options_lookup ("--ro-overlay"))
+          && !options_setuid_refused (options_lookup ("--bind")),
+      "op kinds: the setuid refusals are the 13 options privilege.c refuses");
 }
 
 int
@@ -1270,7 +1414,7 @@ main (void)
   log_init ("hutch");
   /* Each test looks at the options it gives, without the safe preset a
    * bare command line gets (test_default_preset checks that). */
-  options_default_preset = false;
+  default_preset = false;
 
   test_init ();
   test_table ();
@@ -1286,6 +1430,8 @@ main (void)
   test_ids ();
   test_net ();
   test_default_preset ();
+  test_reentrant ();
+  test_op_kinds ();
 
   printf ("1..%d\n", n_tests);
   printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
