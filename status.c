@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,35 +23,18 @@ struct ns_field
 {
   const char *json_name;
   const char *proc_name;
+  int flag; /* CLONE_NEW* */
 };
 
 /* In the order bubblewrap prints them. */
 static const struct ns_field ns_fields[] = {
-  { "cgroup-namespace", "cgroup" },
-  { "ipc-namespace", "ipc" },
-  { "mnt-namespace", "mnt" },
-  { "net-namespace", "net" },
-  { "pid-namespace", "pid" },
-  { "uts-namespace", "uts" },
+  { "cgroup-namespace", "cgroup", CLONE_NEWCGROUP },
+  { "ipc-namespace", "ipc", CLONE_NEWIPC },
+  { "mnt-namespace", "mnt", CLONE_NEWNS },
+  { "net-namespace", "net", CLONE_NEWNET },
+  { "pid-namespace", "pid", CLONE_NEWPID },
+  { "uts-namespace", "uts", CLONE_NEWUTS },
 };
-
-static bool
-ns_unshared (const struct sandbox *sb, const char *proc_name)
-{
-  if (strcmp (proc_name, "mnt") == 0)
-    return true;
-  if (strcmp (proc_name, "cgroup") == 0)
-    return sb->unshare_cgroup || sb->unshare_cgroup_try;
-  if (strcmp (proc_name, "ipc") == 0)
-    return sb->unshare_ipc;
-  if (strcmp (proc_name, "net") == 0)
-    return sb->unshare_net;
-  if (strcmp (proc_name, "pid") == 0)
-    return sb->unshare_pid;
-  if (strcmp (proc_name, "uts") == 0)
-    return sb->unshare_uts;
-  return false;
-}
 
 /* The ids as the child itself read them (see status_set_namespace_ids):
  * in the setuid mode the monitor may not look into the child's /proc. */
@@ -77,14 +61,14 @@ status_set_namespace_ids (const uint64_t *ids, size_t n)
 
 /* The members "NAME": ID for the child's namespaces. */
 static void
-add_namespaces (struct json *j, const struct sandbox *sb, pid_t child, int proc_fd)
+add_namespaces (struct json *j, const struct run *run, pid_t child)
 {
   for (size_t i = 0; i < N_ELEMENTS (ns_fields); i++)
     {
       char path[64];
       struct stat st;
 
-      if (!ns_unshared (sb, ns_fields[i].proc_name))
+      if (!(run->new_namespaces & ns_fields[i].flag))
         continue;
       if (have_child_ns_ids)
         {
@@ -95,7 +79,7 @@ add_namespaces (struct json *j, const struct sandbox *sb, pid_t child, int proc_
       else
         {
           snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
-          if (fstatat (proc_fd, path, &st, 0) != 0)
+          if (fstatat (run->proc_fd, path, &st, 0) != 0)
             continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
         }
       json_member_uint (j, ns_fields[i].json_name, (uint64_t) st.st_ino);
@@ -104,13 +88,14 @@ add_namespaces (struct json *j, const struct sandbox *sb, pid_t child, int proc_
 
 /* One "started" document, in the given style, written to fd. */
 static int
-write_started (int fd, enum json_style style, const struct sandbox *sb, pid_t child, int proc_fd)
+write_started (int fd, enum json_style style, const struct sandbox *sb, const struct run *run,
+               pid_t child)
 {
   struct json j;
   json_init (&j);
   json_object_begin (&j, style);
   json_member_int (&j, "child-pid", child);
-  add_namespaces (&j, sb, child, proc_fd);
+  add_namespaces (&j, run, child);
   pasta_status_fields (sb, &j); /* --net pasta: address, ports */
   json_object_end (&j);
   json_append (&j, "\n");
@@ -120,13 +105,14 @@ write_started (int fd, enum json_style style, const struct sandbox *sb, pid_t ch
 }
 
 int
-status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const char **failed)
+status_report_started (const struct sandbox *sb, const struct run *run, pid_t child,
+                       const char **failed)
 {
   int r;
 
   if (sb->info_fd >= 0)
     {
-      r = write_started (sb->info_fd, JSON_PRETTY, sb, child, proc_fd);
+      r = write_started (sb->info_fd, JSON_PRETTY, sb, run, child);
       close (sb->info_fd);
       if (r < 0)
         {
@@ -136,7 +122,7 @@ status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const
     }
   if (sb->json_status_fd >= 0)
     {
-      r = write_started (sb->json_status_fd, JSON_SPACED, sb, child, proc_fd);
+      r = write_started (sb->json_status_fd, JSON_SPACED, sb, run, child);
       if (r < 0)
         {
           *failed = "--json-status-fd";
