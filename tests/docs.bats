@@ -457,7 +457,14 @@ fish_complete() {
         fail "--dry-run failed under strace:" "$(cat "$T/out")"
         return 1
     }
-    [[ ! -s $T/trace ]] || fail "system calls made:" "$(cat "$T/trace")"
+    # The mount API is probed as the build probes it (setup_resolve_sources()
+    # chooses the backend the sources are checked with): calls made to fail,
+    # with invalid arguments.  None of them may succeed.
+    grep -v -e ' = -1 E[A-Z]* ' "$T/trace" >"$T/made" || true
+    [[ ! -s $T/made ]] || fail "system calls made:" "$(cat "$T/made")"
+    grep -q -e '^[0-9]* \(clone\|clone3\|fork\|vfork\|unshare\|setns\|mount\|pivot_root\)(' "$T/trace" &&
+        fail "namespace or mount calls tried:" "$(cat "$T/trace")"
+    return 0
 }
 
 # json FILTER : evaluate a python expression over the JSON in $output (j).
