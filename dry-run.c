@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "landlock.h"
 #include "limit.h"
 #include "setup.h"
 #include "privilege.h"
@@ -439,30 +440,36 @@ text_confinement (const struct plan *p)
   if (sb->n_seccomp_fds == 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
     printf ("  seccomp: none\n");
 
+  struct landlock_summary ll;
+  landlock_summarize (p->run, &ll);
+  /* What is asked, and whether the ruleset the run builds enforces it
+   * (with --landlock-best-effort a right the kernel lacks is dropped). */
   bool landlock = sb->n_landlock_ro > 0 || sb->n_landlock_rw > 0 || sb->landlock_connect_given
                   || sb->landlock_bind_given || sb->scope_abstract_unix || sb->scope_signals;
+  const char *dropped = " (dropped: the kernel's Landlock ABI lacks it)";
   if (landlock)
     {
       printf ("  landlock (kernel ABI %d%s):\n", p->run->landlock_abi,
               sb->landlock_best_effort ? ", best effort" : "");
       for (size_t i = 0; i < sb->n_landlock_ro; i++)
-        printf ("    read and execute beneath %s\n", sb->landlock_ro[i]);
+        printf ("    read and execute beneath %s%s\n", sb->landlock_ro[i], ll.fs ? "" : dropped);
       for (size_t i = 0; i < sb->n_landlock_rw; i++)
-        printf ("    read, write and execute beneath %s\n", sb->landlock_rw[i]);
+        printf ("    read, write and execute beneath %s%s\n", sb->landlock_rw[i],
+                ll.fs ? "" : dropped);
       if (sb->landlock_connect_given)
         {
           format_ports (sb->landlock_connect, sb->n_landlock_connect, buf, sizeof buf);
-          printf ("    TCP connect to ports: %s\n", buf);
+          printf ("    TCP connect to ports: %s%s\n", buf, ll.connect_tcp ? "" : dropped);
         }
       if (sb->landlock_bind_given)
         {
           format_ports (sb->landlock_bind, sb->n_landlock_bind, buf, sizeof buf);
-          printf ("    TCP bind to ports: %s\n", buf);
+          printf ("    TCP bind to ports: %s%s\n", buf, ll.bind_tcp ? "" : dropped);
         }
       if (sb->scope_abstract_unix)
-        printf ("    no abstract unix sockets outside\n");
+        printf ("    no abstract unix sockets outside%s\n", ll.scope_abstract_unix ? "" : dropped);
       if (sb->scope_signals)
-        printf ("    no signals outside\n");
+        printf ("    no signals outside%s\n", ll.scope_signals ? "" : dropped);
     }
   else
     printf ("  landlock: none\n");
@@ -715,6 +722,17 @@ json_landlock (struct json *j, const struct plan *p)
   json_member_bool (j, "scope_signals", sb->scope_signals);
   json_member_bool (j, "best_effort", sb->landlock_best_effort);
   json_member_int (j, "kernel_abi", p->run->landlock_abi);
+  /* What the ruleset the run builds enforces (landlock_check()). */
+  struct landlock_summary ll;
+  landlock_summarize (p->run, &ll);
+  json_key (j, "enforced");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_bool (j, "fs", ll.fs);
+  json_member_bool (j, "connect_tcp", ll.connect_tcp);
+  json_member_bool (j, "bind_tcp", ll.bind_tcp);
+  json_member_bool (j, "scope_abstract_unix", ll.scope_abstract_unix);
+  json_member_bool (j, "scope_signals", ll.scope_signals);
+  json_object_end (j);
   json_object_end (j);
 }
 

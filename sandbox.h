@@ -239,6 +239,12 @@ struct run
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+  /* The rights the Landlock ruleset handles (landlock_check(): what is
+   * asked, less what the ABI lacks under --landlock-best-effort); all 0:
+   * no ruleset. */
+  uint64_t landlock_fs;     /* LANDLOCK_ACCESS_FS_* */
+  uint64_t landlock_net;    /* LANDLOCK_ACCESS_NET_* */
+  uint64_t landlock_scoped; /* LANDLOCK_SCOPE_* */
 
   /* The command's ids as it sees them (namespaces_prepare()); not known
    * when it runs in a user namespace of the caller's (--userns, --userns2)
