@@ -30,8 +30,8 @@
 #include "json.h"
 #include "landlock.h"
 #include "limit.h"
-#include "setup.h"
 #include "privilege.h"
+#include "setup.h"
 #include "utils.h"
 
 struct plan
