@@ -213,6 +213,37 @@ probe_abi (void)
   return abi < 0 ? 0 : (int) abi; /* ENOSYS: not built; EOPNOTSUPP: disabled at boot */
 }
 
+/* The rights the ruleset handles, from what is asked and what the
+ * kernel's ABI has (with --landlock-best-effort a right it lacks is
+ * dropped): decided once, the run enforces them, --dry-run prints them. */
+static void
+decide_rights (const struct sandbox *sb, struct run *run)
+{
+  int abi = run->landlock_abi;
+
+  run->landlock_fs = run->landlock_net = run->landlock_scoped = 0;
+  if (sb->n_landlock_ro + sb->n_landlock_rw > 0)
+    run->landlock_fs = fs_rights_of_abi (abi);
+  if (abi >= 4 && sb->landlock_connect_given)
+    run->landlock_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+  if (abi >= 4 && sb->landlock_bind_given)
+    run->landlock_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
+  if (abi >= 6 && sb->scope_abstract_unix)
+    run->landlock_scoped |= LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+  if (abi >= 6 && sb->scope_signals)
+    run->landlock_scoped |= LANDLOCK_SCOPE_SIGNAL;
+}
+
+void
+landlock_summarize (const struct run *run, struct landlock_summary *out)
+{
+  out->fs = run->landlock_fs != 0;
+  out->connect_tcp = (run->landlock_net & LANDLOCK_ACCESS_NET_CONNECT_TCP) != 0;
+  out->bind_tcp = (run->landlock_net & LANDLOCK_ACCESS_NET_BIND_TCP) != 0;
+  out->scope_abstract_unix = (run->landlock_scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET) != 0;
+  out->scope_signals = (run->landlock_scoped & LANDLOCK_SCOPE_SIGNAL) != 0;
+}
+
 struct requested
 {
   bool wanted;
@@ -259,6 +290,7 @@ landlock_check (const struct sandbox *sb, struct run *run)
                 " going on without it",
                 req[i].option, req[i].right, req[i].abi, run->landlock_abi);
     }
+  decide_rights (sb, run);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -299,19 +331,12 @@ add_port_rules (int ruleset_fd, const char *option, const struct port_range *ran
 int
 landlock_prepare (const struct sandbox *sb, const struct run *run)
 {
-  int abi = run->landlock_abi;
   struct hutch_ruleset_attr attr = { 0 };
 
-  if (sb->n_landlock_ro + sb->n_landlock_rw > 0)
-    attr.handled_access_fs = fs_rights_of_abi (abi);
-  if (abi >= 4 && sb->landlock_connect_given)
-    attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
-  if (abi >= 4 && sb->landlock_bind_given)
-    attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
-  if (abi >= 6 && sb->scope_abstract_unix)
-    attr.scoped |= LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
-  if (abi >= 6 && sb->scope_signals)
-    attr.scoped |= LANDLOCK_SCOPE_SIGNAL;
+  /* Decided by landlock_check() (decide_rights()). */
+  attr.handled_access_fs = run->landlock_fs;
+  attr.handled_access_net = run->landlock_net;
+  attr.scoped = run->landlock_scoped;
   if (attr.handled_access_fs == 0 && attr.handled_access_net == 0 && attr.scoped == 0)
     return -1;
 

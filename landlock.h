@@ -17,6 +17,13 @@ void landlock_parse_ports (struct sandbox *sb, const char *option, const char *l
  * --landlock-best-effort, warn and go on without it. */
 void landlock_check (const struct sandbox *sb, struct run *run);
 
+/* What the ruleset decided by landlock_check() enforces (--dry-run). */
+struct landlock_summary
+{
+  bool fs, connect_tcp, bind_tcp, scope_abstract_unix, scope_signals;
+};
+void landlock_summarize (const struct run *run, struct landlock_summary *out);
+
 /* In the command, once the sandbox root is in place: open the paths
  * (O_PATH, as seen inside) and build the ruleset.  Returns its fd, or -1
  * when there is nothing to restrict.  Dies naming a path it can't open. */

@@ -98,7 +98,7 @@ parse_limit (const char *s, size_t len, uint64_t *out)
   return true;
 }
 
-static void
+void
 format_limit (uint64_t v, char *buf, size_t size)
 {
   if (v == UINT64_MAX)

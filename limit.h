@@ -12,6 +12,9 @@
 void limit_parse_rlimit (struct sandbox *sb, const char *arg); /* NAME=SOFT[:HARD] */
 void limit_parse_timeout (struct sandbox *sb, const char *arg); /* SECONDS[:GRACE] */
 
+/* A limit as --rlimit takes it: a number, or "unlimited" for UINT64_MAX. */
+void format_limit (uint64_t v, char *buf, size_t size);
+
 /* The --rlimit name of an RLIMIT_* resource ("nofile"), "?" if unknown. */
 const char *rlimit_name_of (int resource);
 

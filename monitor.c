@@ -51,7 +51,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   /* Reported before the child goes on: if the caller can't be told, the
    * child exits without having done anything. */
   const char *failed = NULL;
-  int report = status_report_started (sb, namespaces_reported_pid (child), run->proc_fd, &failed);
+  int report = status_report_started (sb, run, namespaces_reported_pid (child), &failed);
   if (report < 0)
     {
       namespaces_abandon_child (child);

@@ -82,6 +82,8 @@ receive_namespace_ids (void)
     status_set_namespace_ids (ids, n);
 }
 
+static int clone_flags (const struct sandbox *sb, const struct run *run);
+
 static bool
 needs_root_mapped (const struct sandbox *sb)
 {
@@ -202,6 +204,10 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
                 && (sb->unshare_user
                     || (sb->unshare_user_try && kernel_has_namespace (run->proc_fd, "user")));
   prepare_ids (sb, run);
+  run->clone_flags = clone_flags (sb, run);
+  run->new_namespaces = run->clone_flags;
+  if (sb->unshare_pid && sb->pidns_fd >= 0)
+    run->new_namespaces |= CLONE_NEWPID; /* nest_pid_namespace() */
 }
 
 /* --userns and --pidns: join the caller's namespaces before clone, so the
@@ -438,7 +444,7 @@ namespaces_reported_pid (pid_t child)
 pid_t
 namespaces_clone (const struct sandbox *sb, struct run *run)
 {
-  int flags = clone_flags (sb, run);
+  int flags = run->clone_flags;
   pid_t pid;
 
   join_namespaces (sb);
@@ -463,6 +469,8 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       run->userns = false;
       prepare_ids (sb, run); /* the ids and capabilities change with it */
       flags &= ~CLONE_NEWUSER;
+      run->clone_flags = flags;
+      run->new_namespaces &= ~CLONE_NEWUSER;
       pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
     }
   if (pid < 0)

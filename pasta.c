@@ -716,29 +716,29 @@ pasta_stop (void)
 /* ------------------------------------------------------------------------ */
 /* Reports                                                                   */
 
-char *
-pasta_status_fields (const struct sandbox *sb, const char *sep)
+void
+pasta_status_fields (const struct sandbox *sb, struct json *j)
 {
   if (!sb->net_pasta)
-    return NULL;
+    return;
 
-  char *published = xstrdup ("");
+  json_member_string (j, "network", "pasta");
+  json_member_string (j, "address", PASTA_ADDRESS);
+  json_member_int (j, "prefix-length", PASTA_PREFIX_LENGTH);
+  json_member_string (j, "gateway", PASTA_GATEWAY);
+  json_member_string (j, "dns", dns_server ? dns_server : PASTA_DNS);
+  json_member_bool (j, "host-loopback", sb->net_host_loopback);
+  json_key (j, "published");
+  json_array_begin (j, JSON_SPACED);
   for (size_t i = 0; i < sb->n_publish; i++)
     {
       const struct net_publish *p = &sb->publish[i];
-      char *next = xasprintf ("%s%s{ \"protocol\": \"%s\", \"host-address\": \"%s\", "
-                              "\"host-port\": %u, \"sandbox-port\": %u }",
-                              published, i > 0 ? ", " : "", p->udp ? "udp" : "tcp",
-                              p->host_addr, (unsigned) p->host_port, (unsigned) p->sandbox_port);
-      free (published);
-      published = next;
+      json_object_begin (j, JSON_SPACED);
+      json_member_string (j, "protocol", p->udp ? "udp" : "tcp");
+      json_member_string (j, "host-address", p->host_addr);
+      json_member_uint (j, "host-port", p->host_port);
+      json_member_uint (j, "sandbox-port", p->sandbox_port);
+      json_object_end (j);
     }
-  char *fields = xasprintf (",%s\"network\": \"pasta\",%s\"address\": \"%s\","
-                            "%s\"prefix-length\": %d,%s\"gateway\": \"%s\","
-                            "%s\"dns\": \"%s\",%s\"host-loopback\": %s,%s\"published\": [%s]",
-                            sep, sep, PASTA_ADDRESS, sep, PASTA_PREFIX_LENGTH, sep,
-                            PASTA_GATEWAY, sep, dns_server ? dns_server : PASTA_DNS, sep,
-                            sb->net_host_loopback ? "true" : "false", sep, published);
-  free (published);
-  return fields;
+  json_array_end (j);
 }

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include "json.h"
 #include "sandbox.h"
 
 /* The fixed addresses of the sandbox's side of the link (README:
@@ -32,6 +33,6 @@ void pasta_start (const struct sandbox *sb, const struct run *run, pid_t child);
 /* In the monitor when the command is done: kill pasta and reap it. */
 void pasta_stop (void);
 
-/* The extra fields of the status reports: "" without --net pasta, else
- * `,SEP"network": "pasta",SEP"address": ...` (to be freed). */
-char *pasta_status_fields (const struct sandbox *sb, const char *sep);
+/* The extra members of the status reports, into the object j is writing:
+ * none without --net pasta, else "network": "pasta", "address": ... */
+void pasta_status_fields (const struct sandbox *sb, struct json *j);

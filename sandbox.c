@@ -30,7 +30,7 @@
 #include "network.h"
 #include "options.h"
 #include "pasta.h"
-#include "plan.h"
+#include "dry-run.h"
 #include "privilege.h"
 #include "sandbox.h"
 #include "setup.h"
@@ -182,7 +182,7 @@ main (int argc, char **argv)
 
   prepare_run (&sb, &run);
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
-  plan_dry_run (&sb, &run);    /* --dry-run: print the plan and exit */
+  dry_run_print (&sb, &run);   /* --dry-run: print the plan and exit */
   require_openat2 ();
   die_with_parent (&sb);
   signals_block (&sb);

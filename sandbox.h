@@ -173,7 +173,7 @@ struct sandbox
   bool quiet;            /* --quiet: no notes on stderr */
   bool verbose;          /* --verbose: say how the sandbox is built (the mount API used) */
 
-  /* Report instead of building: --diagnose (diagnose.c), --dry-run (plan.c). */
+  /* Report instead of building: --diagnose (diagnose.c), --dry-run (dry-run.c). */
   bool diagnose;
   enum { DRY_RUN_NONE, DRY_RUN_TEXT, DRY_RUN_JSON } dry_run;
 
@@ -251,6 +251,12 @@ struct run
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
   int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+  /* The rights the Landlock ruleset handles (landlock_check(): what is
+   * asked, less what the ABI lacks under --landlock-best-effort); all 0:
+   * no ruleset. */
+  uint64_t landlock_fs;     /* LANDLOCK_ACCESS_FS_* */
+  uint64_t landlock_net;    /* LANDLOCK_ACCESS_NET_* */
+  uint64_t landlock_scoped; /* LANDLOCK_SCOPE_* */
 
   /* The command's ids as it sees them (namespaces_prepare()); not known
    * when it runs in a user namespace of the caller's (--userns, --userns2)
@@ -265,6 +271,15 @@ struct run
   bool caps_ambient;    /* inheritable and ambient too (--cap-add/--cap-drop given) */
   bool caps_set_bound;  /* in a user namespace new to it: the bounding set becomes: */
   uint64_t caps_bound;  /* (else the caller's bounding set is left as it is) */
+
+  /* The namespaces, decided once by namespaces_prepare(): clone_flags is
+   * what clone() is given (CLONE_NEW*; --unshare-user-try without a user
+   * namespace the kernel refuses drops CLONE_NEWUSER); new_namespaces the
+   * namespaces the command ends up in that are new to it (clone_flags and
+   * the PID namespace made below a --pidns one, nest_pid_namespace()).
+   * The build uses them, --dry-run prints them. */
+  int clone_flags;
+  int new_namespaces;
 
   /* What setup_resolve_sources() found for each of sb->ops (setup.h),
    * before the build: the build, and a plan, read the same. */

@@ -9,11 +9,13 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "pasta.h"
 #include "utils.h"
 
@@ -21,35 +23,18 @@ struct ns_field
 {
   const char *json_name;
   const char *proc_name;
+  int flag; /* CLONE_NEW* */
 };
 
 /* In the order bubblewrap prints them. */
 static const struct ns_field ns_fields[] = {
-  { "cgroup-namespace", "cgroup" },
-  { "ipc-namespace", "ipc" },
-  { "mnt-namespace", "mnt" },
-  { "net-namespace", "net" },
-  { "pid-namespace", "pid" },
-  { "uts-namespace", "uts" },
+  { "cgroup-namespace", "cgroup", CLONE_NEWCGROUP },
+  { "ipc-namespace", "ipc", CLONE_NEWIPC },
+  { "mnt-namespace", "mnt", CLONE_NEWNS },
+  { "net-namespace", "net", CLONE_NEWNET },
+  { "pid-namespace", "pid", CLONE_NEWPID },
+  { "uts-namespace", "uts", CLONE_NEWUTS },
 };
-
-static bool
-ns_unshared (const struct sandbox *sb, const char *proc_name)
-{
-  if (strcmp (proc_name, "mnt") == 0)
-    return true;
-  if (strcmp (proc_name, "cgroup") == 0)
-    return sb->unshare_cgroup || sb->unshare_cgroup_try;
-  if (strcmp (proc_name, "ipc") == 0)
-    return sb->unshare_ipc;
-  if (strcmp (proc_name, "net") == 0)
-    return sb->unshare_net;
-  if (strcmp (proc_name, "pid") == 0)
-    return sb->unshare_pid;
-  if (strcmp (proc_name, "uts") == 0)
-    return sb->unshare_uts;
-  return false;
-}
 
 /* The ids as the child itself read them (see status_set_namespace_ids):
  * in the setuid mode the monitor may not look into the child's /proc. */
@@ -74,18 +59,16 @@ status_set_namespace_ids (const uint64_t *ids, size_t n)
   have_child_ns_ids = true;
 }
 
-/* Append ", "NAME": ID" pairs for the child's namespaces to buf. */
-static size_t
-format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const char *sep,
-                   char *buf, size_t size)
+/* The members "NAME": ID for the child's namespaces. */
+static void
+add_namespaces (struct json *j, const struct run *run, pid_t child)
 {
-  size_t n = 0;
   for (size_t i = 0; i < N_ELEMENTS (ns_fields); i++)
     {
       char path[64];
       struct stat st;
 
-      if (!ns_unshared (sb, ns_fields[i].proc_name))
+      if (!(run->new_namespaces & ns_fields[i].flag))
         continue;
       if (have_child_ns_ids)
         {
@@ -96,33 +79,40 @@ format_namespaces (const struct sandbox *sb, pid_t child, int proc_fd, const cha
       else
         {
           snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
-          if (fstatat (proc_fd, path, &st, 0) != 0)
+          if (fstatat (run->proc_fd, path, &st, 0) != 0)
             continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
         }
-      int r = snprintf (buf + n, size - n, ",%s\"%s\": %" PRIu64, sep, ns_fields[i].json_name,
-                        (uint64_t) st.st_ino);
-      if (r < 0 || (size_t) r >= size - n)
-        break;
-      n += (size_t) r;
+      json_member_uint (j, ns_fields[i].json_name, (uint64_t) st.st_ino);
     }
-  return n;
+}
+
+/* One "started" document, in the given style, written to fd. */
+static int
+write_started (int fd, enum json_style style, const struct sandbox *sb, const struct run *run,
+               pid_t child)
+{
+  struct json j;
+  json_init (&j);
+  json_object_begin (&j, style);
+  json_member_int (&j, "child-pid", child);
+  add_namespaces (&j, run, child);
+  pasta_status_fields (sb, &j); /* --net pasta: address, ports */
+  json_object_end (&j);
+  json_append (&j, "\n");
+  int r = write_all (fd, j.buf, j.len);
+  json_free (&j);
+  return r;
 }
 
 int
-status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const char **failed)
+status_report_started (const struct sandbox *sb, const struct run *run, pid_t child,
+                       const char **failed)
 {
-  char ns[1024];
   int r;
 
   if (sb->info_fd >= 0)
     {
-      format_namespaces (sb, child, proc_fd, "\n    ", ns, sizeof ns);
-      char *net = pasta_status_fields (sb, "\n    "); /* --net pasta: address, ports */
-      char *doc = xasprintf ("{\n    \"child-pid\": %d%s%s\n}\n", (int) child, ns,
-                             net ? net : "");
-      free (net);
-      r = write_all (sb->info_fd, doc, strlen (doc));
-      free (doc);
+      r = write_started (sb->info_fd, JSON_PRETTY, sb, run, child);
       close (sb->info_fd);
       if (r < 0)
         {
@@ -132,12 +122,7 @@ status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const
     }
   if (sb->json_status_fd >= 0)
     {
-      format_namespaces (sb, child, proc_fd, " ", ns, sizeof ns);
-      char *net = pasta_status_fields (sb, " ");
-      char *doc = xasprintf ("{ \"child-pid\": %d%s%s }\n", (int) child, ns, net ? net : "");
-      free (net);
-      r = write_all (sb->json_status_fd, doc, strlen (doc));
-      free (doc);
+      r = write_started (sb->json_status_fd, JSON_SPACED, sb, run, child);
       if (r < 0)
         {
           *failed = "--json-status-fd";
@@ -147,15 +132,30 @@ status_report_started (const struct sandbox *sb, pid_t child, int proc_fd, const
   return 0;
 }
 
+/* One line { "KEY": NUMBER } on --json-status-fd; the caller may have
+ * stopped reading, nothing useful to do then. */
+static void
+write_event (const struct sandbox *sb, const char *key, const char *number)
+{
+  struct json j;
+  json_init (&j);
+  json_object_begin (&j, JSON_SPACED);
+  json_key (&j, key);
+  json_number_text (&j, number);
+  json_object_end (&j);
+  json_append (&j, "\n");
+  (void) write_all (sb->json_status_fd, j.buf, j.len);
+  json_free (&j);
+}
+
 void
 status_report_exit (const struct sandbox *sb, int exit_code)
 {
   if (sb->json_status_fd < 0)
     return;
-  char doc[64];
-  int n = snprintf (doc, sizeof doc, "{ \"exit-code\": %d }\n", exit_code);
-  /* The caller may have stopped reading; nothing useful to do then. */
-  (void) write_all (sb->json_status_fd, doc, (size_t) n);
+  char num[32];
+  snprintf (num, sizeof num, "%d", exit_code);
+  write_event (sb, "exit-code", num);
 }
 
 void
@@ -163,7 +163,7 @@ status_report_timeout (const struct sandbox *sb)
 {
   if (sb->json_status_fd < 0)
     return;
-  char secs[32], doc[64];
+  char secs[32];
   uint64_t ms = sb->timeout_ms;
   int n = snprintf (secs, sizeof secs, "%" PRIu64 ".%03u", ms / 1000, (unsigned) (ms % 1000));
   /* "1.500" -> "1.5", "2.000" -> "2". */
@@ -171,6 +171,5 @@ status_report_timeout (const struct sandbox *sb)
     secs[--n] = '\0';
   if (n > 0 && secs[n - 1] == '.')
     secs[--n] = '\0';
-  n = snprintf (doc, sizeof doc, "{ \"timeout\": %s }\n", secs);
-  (void) write_all (sb->json_status_fd, doc, (size_t) n);
+  write_event (sb, "timeout", secs);
 }

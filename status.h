@@ -8,10 +8,12 @@
 #include "sandbox.h"
 
 /* After the child exists: write the child's PID and the ids of the
- * namespaces it was given to --info-fd (then closed) and as the first
- * document of --json-status-fd.  proc_fd is an fd of the host's /proc.
- * Returns 0, or -errno with *failed naming the option whose fd failed. */
-int status_report_started (const struct sandbox *sb, pid_t child, int proc_fd,
+ * namespaces it was given (run->new_namespaces, but for the user
+ * namespace, as bubblewrap) to --info-fd (then closed) and as the first
+ * document of --json-status-fd.  run->proc_fd is an fd of the host's
+ * /proc.  Returns 0, or -errno with *failed naming the option whose fd
+ * failed. */
+int status_report_started (const struct sandbox *sb, const struct run *run, pid_t child,
                            const char **failed);
 
 /* When the command has exited: `{ "exit-code": N }` on --json-status-fd. */

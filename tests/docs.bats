@@ -419,8 +419,10 @@ fish_complete() {
     assert_output_contains "  1. ro-bind /usr -> /usr"
     assert_output_contains "  2. symlink usr/bin -> /bin"
     assert_output_contains "  3. bind-try $T/missing -> /m (skipped: $T/missing does not exist)"
-    # The source is resolved, as a real run resolves it.
-    assert_output_contains "  4. ro-bind $T/src -> /src"
+    # The source as the build binds from it (setup_resolve_sources()):
+    # resolved with realpath by the mount(2) backend, as given (absolute)
+    # by the fd-based one, which looks it up again when it binds.
+    assert_output_matches "  4\. ro-bind $T/src(/\.)? -> /src"
     assert_output_contains "  5. dir /d mode 0700"
     assert_output_contains "hostname: box"
     assert_output_contains "  set A=1"
@@ -458,7 +460,14 @@ fish_complete() {
         fail "--dry-run failed under strace:" "$(cat "$T/out")"
         return 1
     }
-    [[ ! -s $T/trace ]] || fail "system calls made:" "$(cat "$T/trace")"
+    # The mount API is probed as the build probes it (setup_resolve_sources()
+    # chooses the backend the sources are checked with): calls made to fail,
+    # with invalid arguments.  None of them may succeed.
+    grep -v -e ' = -1 E[A-Z]* ' "$T/trace" >"$T/made" || true
+    [[ ! -s $T/made ]] || fail "system calls made:" "$(cat "$T/made")"
+    grep -q -e '^[0-9]* \(clone\|clone3\|fork\|vfork\|unshare\|setns\|mount\|pivot_root\)(' "$T/trace" &&
+        fail "namespace or mount calls tried:" "$(cat "$T/trace")"
+    return 0
 }
 
 # json FILTER : evaluate a python expression over the JSON in $output (j).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Drop-in for the programs that drive bwrap (issue 16): what they parse from
 # --version, failures before exec that must stop the run, the capabilities
-# bubblewrap gives (and --dry-run reports), --share-net alone, --netns FD.
+# bubblewrap gives, --share-net alone, --netns FD.
 
 setup() {
     load helpers
@@ -157,49 +157,7 @@ no_resource() {
     done
 }
 
-# --- --dry-run says what the run does ---------------------------------------------------
-
-@test "--dry-run=json: uid, gid, capabilities and hostname are those the command has" {
-    hutch_only "--dry-run is hutch's"
-    skip_unless_cmd python3
-    local has_subids=0
-    grep -q "^$(id -un):" /etc/subuid 2>/dev/null && grep -q "^$(id -un):" /etc/subgid 2>/dev/null &&
-        has_subids=1
-    local opts lines=(
-        "" "--unshare-user" "--unshare-user --uid 0" "--unshare-user --uid 1234 --gid 55"
-        "--unshare-user --uid 0 --cap-add CAP_NET_ADMIN"
-        "--unshare-user --uid 77 --cap-add CAP_NET_ADMIN --cap-add CAP_SYS_TIME"
-        "--cap-drop ALL" "--unshare-all --hostname box"
-        "--unshare-user --unshare-uts --hostname x1 --dev /dev --uid 5"
-        "--unshare-user --disable-userns" "--unshare-user-try --cap-drop CAP_SYS_ADMIN"
-        "--map-subids" "--map-subids --uid 7 --gid 8" "--map-subids --disable-userns" "--map-subids --dev /dev")
-    for opts in "${lines[@]}"; do
-        if [[ $opts == *--map-subids* ]] && { ((has_subids == 0)) || setuid_mode; }; then
-            continue
-        fi
-        if setuid_mode && [[ $opts == *--cap-add* ]]; then
-            continue
-        fi
-        local plan real
-        # shellcheck disable=SC2086
-        plan=$("$HUTCH" --dry-run=json $opts --ro-bind / / -- /bin/true | python3 -c '
-import json, sys
-j = json.load(sys.stdin)
-bits = {}
-for line in open("/usr/include/linux/capability.h"):
-    w = line.split()
-    if len(w) >= 3 and w[0] == "#define" and w[1].startswith("CAP_") and w[2].isdigit():
-        bits[w[1]] = int(w[2])
-mask = sum(1 << bits[c] for c in j["confinement"]["capabilities"])
-print(j["uid"], j["gid"], "%016x" % mask, j["hostname"] or "-")') || fail "$opts: no plan"
-        # shellcheck disable=SC2086
-        real=$("$HUTCH" $opts --ro-bind / / -- /bin/sh -c \
-            'echo "$(id -u) $(id -g) $(awk "/^CapEff:/ { print \$2 }" /proc/self/status) $(cat /proc/sys/kernel/hostname)"' 2>&1) ||
-            fail "$opts: the run failed: $real"
-        [[ ${real##* } != "$(</proc/sys/kernel/hostname)" ]] || real="${real% *} -"
-        [[ $plan == "$real" ]] || fail "'$opts':" "  plan $plan" "  run  $real"
-    done
-}
+# (--dry-run held against what the run does: tests/dry-run.bats.)
 
 # --- --share-net ------------------------------------------------------------------------
 

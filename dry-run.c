@@ -1,21 +1,25 @@
 /* hutch — --dry-run and --dry-run=json: print the checked plan, build nothing.
  *
- * The plan is worked out from what the check phase left: `struct sandbox`
- * and the prepared `struct run` (the ids namespaces_prepare() chose to map,
- * the PID 1 decision, the Landlock ABI, the compiled seccomp filter).  Bind
- * and overlay sources are resolved first, with realpath() in the caller's
- * view exactly as setup_resolve_sources() does, so a missing source dies
- * with the same message before anything is printed.
+ * Nothing here decides: every fact printed is one the run itself uses,
+ * from `struct sandbox` and the prepared `struct run` (the namespaces
+ * clone() creates, the ids mapped and the ids the command ends with, the
+ * capabilities kept and the bounding set: namespaces_prepare() and
+ * confine_caps_prepare(); the PID 1 decision; the Landlock ABI and the
+ * compiled seccomp filter: confine_prepare()).  The bind and overlay
+ * sources come from setup_resolve_sources(), the function the build
+ * calls, into run->resolved_ops (it only stats and resolves paths, as the
+ * caller), so a missing source dies with the same message and a skipped
+ * -try op is the one the build skips.
  *
- * The JSON form is one object; its shape is documented in hutch(1).
- * Strings that are not valid UTF-8 have each stray byte replaced by
- * U+FFFD, so that the output always parses.
+ * The JSON form is one object (json.h's writer); its shape is documented
+ * in hutch(1).
  */
 #include "config.h"
 
-#include "plan.h"
+#include "dry-run.h"
 
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -23,84 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
+#include "landlock.h"
 #include "limit.h"
 #include "privilege.h"
+#include "setup.h"
 #include "utils.h"
-
-/* ------------------------------------------------------------------------ */
-/* The facts, worked out once for both forms                                 */
-
-struct op_plan
-{
-  char *src;            /* resolved bind source / overlay upper dir; NULL: none or skipped */
-  char *workdir;        /* resolved overlay workdir */
-  char **layers;        /* resolved --overlay-src paths */
-  bool skipped;         /* a -try source is missing */
-};
 
 struct plan
 {
   const struct sandbox *sb;
   const struct run *run;
-  struct op_plan *ops;
-  bool cgroup;           /* a cgroup namespace is created */
 };
-
-static char *
-resolve (const char *path, bool may_be_missing, bool *missing)
-{
-  char *real = realpath (path, NULL);
-  if (real != NULL)
-    return real;
-  if (may_be_missing && errno == ENOENT)
-    {
-      *missing = true;
-      return NULL;
-    }
-  die_with_error ("Can't find source path %s", path);
-}
-
-static void
-resolve_ops (struct plan *p)
-{
-  const struct sandbox *sb = p->sb;
-
-  p->ops = xcalloc (sb->n_ops ? sb->n_ops : 1, sizeof *p->ops);
-  for (size_t i = 0; i < sb->n_ops; i++)
-    {
-      const struct setup_op *op = &sb->ops[i];
-      struct op_plan *o = &p->ops[i];
-      switch (op->type)
-        {
-        case OP_BIND:
-        case OP_RO_BIND:
-        case OP_DEV_BIND:
-          o->src = resolve (op->src, (op->flags & OPF_TRY) != 0, &o->skipped);
-          break;
-        case OP_OVERLAY:
-          o->src = resolve (op->src, false, NULL);
-          o->workdir = resolve (op->workdir, false, NULL);
-          /* fall through */
-        case OP_TMP_OVERLAY:
-        case OP_RO_OVERLAY:
-          o->layers = xcalloc (op->n_overlay_srcs + 1, sizeof (char *));
-          for (size_t j = 0; j < op->n_overlay_srcs; j++)
-            o->layers[j] = resolve (op->overlay_srcs[j], false, NULL);
-          break;
-        default:
-          break;
-        }
-    }
-}
-
-static bool
-has_namespace (const char *name)
-{
-  char path[64];
-  struct stat st;
-  snprintf (path, sizeof path, "/proc/self/ns/%s", name);
-  return stat (path, &st) == 0;
-}
 
 static const char *
 op_name (const struct setup_op *op)
@@ -181,15 +119,6 @@ errno_name (int e, char *buf, size_t size)
     return name;
   snprintf (buf, size, "%d", e);
   return buf;
-}
-
-static void
-format_limit (uint64_t v, char *buf, size_t size)
-{
-  if (v == UINT64_MAX)
-    snprintf (buf, size, "unlimited");
-  else
-    snprintf (buf, size, "%" PRIu64, v);
 }
 
 /* Milliseconds as seconds: "1.5", "2". */
@@ -275,20 +204,22 @@ text_namespaces (const struct plan *p)
   const struct sandbox *sb = p->sb;
   const struct run *run = p->run;
 
+  int ns = run->new_namespaces;
   printf ("namespaces:");
-  if (run->userns)
+  if (ns & CLONE_NEWUSER)
     printf (" user%s", sb->unshare_user_try && !sb->unshare_user ? " (if possible)" : "");
-  printf (" mount");
-  if (sb->unshare_pid)
+  if (ns & CLONE_NEWNS)
+    printf (" mount");
+  if (ns & CLONE_NEWPID)
     printf (" pid");
-  if (sb->unshare_net)
+  if (ns & CLONE_NEWNET)
     printf (" net");
-  if (sb->unshare_ipc)
+  if (ns & CLONE_NEWIPC)
     printf (" ipc");
-  if (sb->unshare_uts)
+  if (ns & CLONE_NEWUTS)
     printf (" uts");
-  if (p->cgroup)
-    printf (" cgroup%s", sb->unshare_cgroup ? "" : " (if possible)");
+  if (ns & CLONE_NEWCGROUP)
+    printf (" cgroup");
   printf ("\n");
   if (sb->userns_fd >= 0)
     printf ("join: the user namespace of fd %d\n", sb->userns_fd);
@@ -350,15 +281,15 @@ text_setup (const struct plan *p)
   for (size_t i = 0; i < sb->n_ops; i++)
     {
       const struct setup_op *op = &sb->ops[i];
-      const struct op_plan *o = &p->ops[i];
+      const struct resolved_op *o = &p->run->resolved_ops[i];
 
       printf ("  %zu. %s", i + 1, op_name (op));
       if (op_is_bind (op))
         {
-          if (o->skipped)
+          if (o->bind.missing)
             printf (" %s -> %s (skipped: %s does not exist)", op->src, op->dest, op->src);
           else
-            printf (" %s -> %s", o->src, op->dest);
+            printf (" %s -> %s", o->bind.path, op->dest);
         }
       else if (op_has_fd (op))
         printf (" fd %d -> %s", op->fd, op->dest);
@@ -370,9 +301,9 @@ text_setup (const struct plan *p)
         {
           printf (" %s, layers", op->dest);
           for (size_t j = 0; j < op->n_overlay_srcs; j++)
-            printf (" %s", o->layers[j]);
+            printf (" %s", o->overlay_srcs[j]);
           if (op->type == OP_OVERLAY)
-            printf (", writes to %s (workdir %s)", o->src, o->workdir);
+            printf (", writes to %s (workdir %s)", o->upper, o->workdir);
           else if (op->type == OP_TMP_OVERLAY)
             printf (", writes to an invisible tmpfs");
           else
@@ -509,30 +440,36 @@ text_confinement (const struct plan *p)
   if (sb->n_seccomp_fds == 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
     printf ("  seccomp: none\n");
 
+  struct landlock_summary ll;
+  landlock_summarize (p->run, &ll);
+  /* What is asked, and whether the ruleset the run builds enforces it
+   * (with --landlock-best-effort a right the kernel lacks is dropped). */
   bool landlock = sb->n_landlock_ro > 0 || sb->n_landlock_rw > 0 || sb->landlock_connect_given
                   || sb->landlock_bind_given || sb->scope_abstract_unix || sb->scope_signals;
+  const char *dropped = " (dropped: the kernel's Landlock ABI lacks it)";
   if (landlock)
     {
       printf ("  landlock (kernel ABI %d%s):\n", p->run->landlock_abi,
               sb->landlock_best_effort ? ", best effort" : "");
       for (size_t i = 0; i < sb->n_landlock_ro; i++)
-        printf ("    read and execute beneath %s\n", sb->landlock_ro[i]);
+        printf ("    read and execute beneath %s%s\n", sb->landlock_ro[i], ll.fs ? "" : dropped);
       for (size_t i = 0; i < sb->n_landlock_rw; i++)
-        printf ("    read, write and execute beneath %s\n", sb->landlock_rw[i]);
+        printf ("    read, write and execute beneath %s%s\n", sb->landlock_rw[i],
+                ll.fs ? "" : dropped);
       if (sb->landlock_connect_given)
         {
           format_ports (sb->landlock_connect, sb->n_landlock_connect, buf, sizeof buf);
-          printf ("    TCP connect to ports: %s\n", buf);
+          printf ("    TCP connect to ports: %s%s\n", buf, ll.connect_tcp ? "" : dropped);
         }
       if (sb->landlock_bind_given)
         {
           format_ports (sb->landlock_bind, sb->n_landlock_bind, buf, sizeof buf);
-          printf ("    TCP bind to ports: %s\n", buf);
+          printf ("    TCP bind to ports: %s%s\n", buf, ll.bind_tcp ? "" : dropped);
         }
       if (sb->scope_abstract_unix)
-        printf ("    no abstract unix sockets outside\n");
+        printf ("    no abstract unix sockets outside%s\n", ll.scope_abstract_unix ? "" : dropped);
       if (sb->scope_signals)
-        printf ("    no signals outside\n");
+        printf ("    no signals outside%s\n", ll.scope_signals ? "" : dropped);
     }
   else
     printf ("  landlock: none\n");
@@ -579,298 +516,175 @@ plan_text (const struct plan *p)
 /* ------------------------------------------------------------------------ */
 /* JSON                                                                      */
 
-/* Length of the valid UTF-8 sequence at s (0: not one). */
-static size_t
-utf8_len (const unsigned char *s)
-{
-  unsigned c = s[0];
-  size_t n;
-  unsigned min;
-  unsigned cp;
-
-  if (c < 0x80)
-    return 1;
-  if ((c & 0xe0) == 0xc0)
-    n = 2, min = 0x80, cp = c & 0x1f;
-  else if ((c & 0xf0) == 0xe0)
-    n = 3, min = 0x800, cp = c & 0x0f;
-  else if ((c & 0xf8) == 0xf0)
-    n = 4, min = 0x10000, cp = c & 0x07;
-  else
-    return 0;
-  for (size_t i = 1; i < n; i++)
-    {
-      if ((s[i] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i] & 0x3f);
-    }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
-}
-
+/* [{"inside":I,"outside":O,"count":1}] */
 static void
-json_str (const char *s)
+json_map (struct json *j, const char *key, unsigned inside, unsigned outside)
 {
-  const unsigned char *p = (const unsigned char *) s;
-
-  if (s == NULL)
-    {
-      fputs ("null", stdout);
-      return;
-    }
-  putchar ('"');
-  while (*p)
-    {
-      size_t n;
-      if (*p == '"' || *p == '\\')
-        printf ("\\%c", *p++);
-      else if (*p == '\n')
-        fputs ("\\n", stdout), p++;
-      else if (*p == '\t')
-        fputs ("\\t", stdout), p++;
-      else if (*p < 0x20 || *p == 0x7f)
-        printf ("\\u%04x", *p++);
-      else if ((n = utf8_len (p)) > 0)
-        {
-          fwrite (p, 1, n, stdout);
-          p += n;
-        }
-      else
-        {
-          fputs ("\\ufffd", stdout);
-          p++;
-        }
-    }
-  putchar ('"');
-}
-
-static void
-json_key (const char *key)
-{
-  json_str (key);
-  putchar (':');
-}
-
-static void
-json_fd (const char *key, int fd, bool comma)
-{
-  json_key (key);
-  if (fd >= 0)
-    printf ("%d", fd);
-  else
-    fputs ("null", stdout);
-  if (comma)
-    putchar (',');
-}
-
-static void
-json_bool (const char *key, bool v, bool comma)
-{
-  json_key (key);
-  fputs (v ? "true" : "false", stdout);
-  if (comma)
-    putchar (',');
-}
-
-static void
-json_map (const char *key, unsigned inside, unsigned outside)
-{
-  json_key (key);
-  printf ("[{\"inside\":%u,\"outside\":%u,\"count\":1}]", inside, outside);
+  json_key (j, key);
+  json_array_begin (j, JSON_COMPACT);
+  json_object_begin (j, JSON_COMPACT);
+  json_member_uint (j, "inside", inside);
+  json_member_uint (j, "outside", outside);
+  json_member_uint (j, "count", 1);
+  json_object_end (j);
+  json_array_end (j);
 }
 
 /* The lines newuidmap/newgidmap write, or else hutch's single line. */
 static void
-json_maps (const char *key, const struct id_map_entry *m, size_t n, unsigned inside,
-           unsigned outside)
+json_maps (struct json *j, const char *key, const struct id_map_entry *m, size_t n,
+           unsigned inside, unsigned outside)
 {
   if (n == 0)
     {
-      json_map (key, inside, outside);
+      json_map (j, key, inside, outside);
       return;
     }
-  json_key (key);
-  putchar ('[');
+  json_key (j, key);
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < n; i++)
-    printf ("%s{\"inside\":%u,\"outside\":%u,\"count\":%u}", i ? "," : "",
-            (unsigned) m[i].inside, (unsigned) m[i].outside, (unsigned) m[i].count);
-  putchar (']');
+    {
+      json_object_begin (j, JSON_COMPACT);
+      json_member_uint (j, "inside", m[i].inside);
+      json_member_uint (j, "outside", m[i].outside);
+      json_member_uint (j, "count", m[i].count);
+      json_object_end (j);
+    }
+  json_array_end (j);
 }
 
 static void
-json_network (const struct sandbox *sb)
+json_network (struct json *j, const struct sandbox *sb)
 {
-  json_key ("network");
-  putchar ('{');
-  json_key ("mode");
-  json_str (sb->net_pasta         ? "pasta"
-            : sb->netns_fd >= 0   ? "netns"
-            : sb->unshare_net     ? "loopback"
-                                  : "host");
-  putchar (',');
-  json_bool ("host_loopback", sb->net_host_loopback, true);
-  json_key ("publish");
-  putchar ('[');
+  json_key (j, "network");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_string (j, "mode",
+                      sb->net_pasta         ? "pasta"
+                      : sb->netns_fd >= 0   ? "netns"
+                      : sb->unshare_net     ? "loopback"
+                                            : "host");
+  json_member_bool (j, "host_loopback", sb->net_host_loopback);
+  json_key (j, "publish");
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < sb->n_publish; i++)
     {
-      printf ("%s{\"host_addr\":", i ? "," : "");
-      json_str (sb->publish[i].host_addr);
-      printf (",\"host_port\":%u,\"sandbox_port\":%u,\"protocol\":\"%s\"}",
-              (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
-              sb->publish[i].udp ? "udp" : "tcp");
+      json_object_begin (j, JSON_COMPACT);
+      json_member_string (j, "host_addr", sb->publish[i].host_addr);
+      json_member_uint (j, "host_port", sb->publish[i].host_port);
+      json_member_uint (j, "sandbox_port", sb->publish[i].sandbox_port);
+      json_member_string (j, "protocol", sb->publish[i].udp ? "udp" : "tcp");
+      json_object_end (j);
     }
-  fputs ("]}", stdout);
+  json_array_end (j);
+  json_object_end (j);
 }
 
 static void
-json_limit (uint64_t v)
+json_limit (struct json *j, const char *key, uint64_t v)
 {
+  json_key (j, key);
   if (v == UINT64_MAX)
-    fputs ("\"unlimited\"", stdout);
+    json_string (j, "unlimited");
   else
-    printf ("%" PRIu64, v);
+    json_uint (j, v);
 }
 
 static void
-json_ports (const char *key, bool given, const struct port_range *r, size_t n)
+json_ports (struct json *j, const char *key, bool given, const struct port_range *r, size_t n)
 {
-  json_key (key);
+  json_key (j, key);
   if (!given)
     {
-      fputs ("null", stdout);
+      json_null (j);
       return;
     }
-  putchar ('[');
-  for (size_t i = 0; i < n; i++)
-    printf ("%s[%u,%u]", i ? "," : "", (unsigned) r[i].lo, (unsigned) r[i].hi);
-  putchar (']');
-}
-
-static void
-json_str_array (const char *key, const char *const *v, size_t n)
-{
-  json_key (key);
-  putchar ('[');
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < n; i++)
     {
-      if (i)
-        putchar (',');
-      json_str (v[i]);
+      json_array_begin (j, JSON_COMPACT);
+      json_uint (j, r[i].lo);
+      json_uint (j, r[i].hi);
+      json_array_end (j);
     }
-  putchar (']');
+  json_array_end (j);
 }
 
 static void
-json_setup_op (const struct setup_op *op, const struct op_plan *o)
+json_str_array (struct json *j, const char *key, const char *const *v, size_t n)
+{
+  json_key (j, key);
+  json_array_begin (j, JSON_COMPACT);
+  for (size_t i = 0; i < n; i++)
+    json_string (j, v[i]);
+  json_array_end (j);
+}
+
+static void
+json_setup_op (struct json *j, const struct setup_op *op, const struct resolved_op *o)
 {
   char perms[16];
 
-  putchar ('{');
-  json_key ("op");
-  json_str (op_name (op));
+  json_object_begin (j, JSON_COMPACT);
+  json_member_string (j, "op", op_name (op));
   if (op_is_bind (op))
     {
-      putchar (',');
-      json_key ("src");
-      json_str (op->src);
-      putchar (',');
-      json_key ("source");
-      json_str (o->src);
-      putchar (',');
-      json_bool ("skipped", o->skipped, false);
+      json_member_string (j, "src", op->src);
+      json_member_string (j, "source", o->bind.path);
+      json_member_bool (j, "skipped", o->bind.missing);
     }
   else if (op_has_fd (op))
-    {
-      putchar (',');
-      json_fd ("fd", op->fd, false);
-    }
+    json_member_fd (j, "fd", op->fd);
   else if (op->type == OP_SYMLINK)
-    {
-      putchar (',');
-      json_key ("target");
-      json_str (op->src);
-    }
+    json_member_string (j, "target", op->src);
   else if (op_is_overlay (op))
     {
-      putchar (',');
-      json_str_array ("layers", (const char *const *) o->layers, op->n_overlay_srcs);
+      json_str_array (j, "layers", (const char *const *) o->overlay_srcs, op->n_overlay_srcs);
       if (op->type == OP_OVERLAY)
         {
-          putchar (',');
-          json_key ("rw_source");
-          json_str (o->src);
-          putchar (',');
-          json_key ("workdir");
-          json_str (o->workdir);
+          json_member_string (j, "rw_source", o->upper);
+          json_member_string (j, "workdir", o->workdir);
         }
     }
-  putchar (',');
-  json_key ("dest");
-  json_str (op->dest);
+  json_member_string (j, "dest", op->dest);
   if (op->flags & OPF_PERMS_SET)
     {
       snprintf (perms, sizeof perms, "%04o", (unsigned) op->perms);
-      putchar (',');
-      json_key ("perms");
-      json_str (perms);
+      json_member_string (j, "perms", perms);
     }
   if (op->flags & OPF_SIZE_SET)
-    printf (",\"size\":%zu", op->size);
-  putchar ('}');
+    json_member_uint (j, "size", op->size);
+  json_object_end (j);
 }
 
-/* An array of capability names (after "KEY": unless key is NULL). */
+/* An array of capability names. */
 static void
-json_caps (const char *key, uint64_t caps)
+json_caps (struct json *j, uint64_t caps)
 {
-  bool first = true;
-
-  if (key != NULL)
-    json_key (key);
-  putchar ('[');
+  json_array_begin (j, JSON_COMPACT);
   for (int cap = 0; cap <= 63; cap++)
     if (caps & (1ULL << cap))
       {
         _cleanup_free_ char *name = cap_upper_name (cap);
-        if (!first)
-          putchar (',');
-        json_str (name);
-        first = false;
+        json_string (j, name);
       }
-  putchar (']');
+  json_array_end (j);
 }
 
 static void
-json_confinement (const struct plan *p)
+json_seccomp (struct json *j, const struct plan *p)
 {
   const struct sandbox *sb = p->sb;
   char buf[64];
-  bool first;
 
-  json_key ("confinement");
-  putchar ('{');
-  json_caps ("capabilities", p->run->caps_keep);
-  putchar (',');
-  json_bool ("ambient", p->run->caps_ambient, true);
-  json_key ("bounding");
-  if (p->run->caps_set_bound)
-    json_caps (NULL, p->run->caps_bound);
-  else
-    fputs ("null", stdout);
-  putchar (',');
-  json_bool ("no_new_privs", true, true);
-
-  json_key ("seccomp");
-  putchar ('{');
-  json_key ("fds");
-  putchar ('[');
+  json_key (j, "seccomp");
+  json_object_begin (j, JSON_COMPACT);
+  json_key (j, "fds");
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < sb->n_seccomp_fds; i++)
-    printf ("%s%d", i ? "," : "", sb->seccomp_fds[i]);
-  fputs ("],", stdout);
-  json_key ("deny");
-  putchar ('[');
-  first = true;
+    json_int (j, sb->seccomp_fds[i]);
+  json_array_end (j);
+  json_key (j, "deny");
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < sb->n_seccomp_deny; i++)
     {
       const char *s = sb->seccomp_deny[i];
@@ -878,240 +692,284 @@ json_confinement (const struct plan *p)
         {
           size_t len = strcspn (s, ",");
           _cleanup_free_ char *name = xasprintf ("%.*s", (int) len, s);
-          if (!first)
-            putchar (',');
-          json_str (name);
-          first = false;
+          json_string (j, name);
           if (s[len] == '\0')
             break;
           s += len + 1;
         }
     }
-  fputs ("],", stdout);
-  json_key ("policy");
-  json_str (sb->seccomp_policy_default ? "default" : NULL);
-  putchar (',');
-  json_key ("errno");
-  json_str (errno_name (sb->seccomp_errno ? sb->seccomp_errno : EPERM, buf, sizeof buf));
-  printf (",\"filter_instructions\":%zu},", p->run->seccomp_bpf_len / 8);
+  json_array_end (j);
+  json_member_string (j, "policy", sb->seccomp_policy_default ? "default" : NULL);
+  json_member_string (j, "errno",
+                      errno_name (sb->seccomp_errno ? sb->seccomp_errno : EPERM, buf, sizeof buf));
+  json_member_uint (j, "filter_instructions", p->run->seccomp_bpf_len / 8);
+  json_object_end (j);
+}
 
-  json_key ("landlock");
-  putchar ('{');
-  json_str_array ("ro", sb->landlock_ro, sb->n_landlock_ro);
-  putchar (',');
-  json_str_array ("rw", sb->landlock_rw, sb->n_landlock_rw);
-  putchar (',');
-  json_ports ("connect_tcp", sb->landlock_connect_given, sb->landlock_connect,
+static void
+json_landlock (struct json *j, const struct plan *p)
+{
+  const struct sandbox *sb = p->sb;
+
+  json_key (j, "landlock");
+  json_object_begin (j, JSON_COMPACT);
+  json_str_array (j, "ro", sb->landlock_ro, sb->n_landlock_ro);
+  json_str_array (j, "rw", sb->landlock_rw, sb->n_landlock_rw);
+  json_ports (j, "connect_tcp", sb->landlock_connect_given, sb->landlock_connect,
               sb->n_landlock_connect);
-  putchar (',');
-  json_ports ("bind_tcp", sb->landlock_bind_given, sb->landlock_bind, sb->n_landlock_bind);
-  putchar (',');
-  json_bool ("scope_abstract_unix", sb->scope_abstract_unix, true);
-  json_bool ("scope_signals", sb->scope_signals, true);
-  json_bool ("best_effort", sb->landlock_best_effort, true);
-  printf ("\"kernel_abi\":%d},", p->run->landlock_abi);
+  json_ports (j, "bind_tcp", sb->landlock_bind_given, sb->landlock_bind, sb->n_landlock_bind);
+  json_member_bool (j, "scope_abstract_unix", sb->scope_abstract_unix);
+  json_member_bool (j, "scope_signals", sb->scope_signals);
+  json_member_bool (j, "best_effort", sb->landlock_best_effort);
+  json_member_int (j, "kernel_abi", p->run->landlock_abi);
+  /* What the ruleset the run builds enforces (landlock_check()). */
+  struct landlock_summary ll;
+  landlock_summarize (p->run, &ll);
+  json_key (j, "enforced");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_bool (j, "fs", ll.fs);
+  json_member_bool (j, "connect_tcp", ll.connect_tcp);
+  json_member_bool (j, "bind_tcp", ll.bind_tcp);
+  json_member_bool (j, "scope_abstract_unix", ll.scope_abstract_unix);
+  json_member_bool (j, "scope_signals", ll.scope_signals);
+  json_object_end (j);
+  json_object_end (j);
+}
 
-  json_key ("rlimits");
-  putchar ('[');
+static void
+json_confinement (struct json *j, const struct plan *p)
+{
+  const struct sandbox *sb = p->sb;
+
+  json_key (j, "confinement");
+  json_object_begin (j, JSON_COMPACT);
+  json_key (j, "capabilities");
+  json_caps (j, p->run->caps_keep);
+  json_member_bool (j, "ambient", p->run->caps_ambient);
+  json_key (j, "bounding");
+  if (p->run->caps_set_bound)
+    json_caps (j, p->run->caps_bound);
+  else
+    json_null (j);
+  json_member_bool (j, "no_new_privs", true);
+  json_seccomp (j, p);
+  json_landlock (j, p);
+
+  json_key (j, "rlimits");
+  json_array_begin (j, JSON_COMPACT);
   for (size_t i = 0; i < sb->n_rlimits; i++)
     {
-      printf ("%s{\"name\":", i ? "," : "");
-      json_str (rlimit_name_of (sb->rlimits[i].resource));
-      fputs (",\"soft\":", stdout);
-      json_limit (sb->rlimits[i].soft);
-      fputs (",\"hard\":", stdout);
-      json_limit (sb->rlimits[i].hard);
-      putchar ('}');
+      json_object_begin (j, JSON_COMPACT);
+      json_member_string (j, "name", rlimit_name_of (sb->rlimits[i].resource));
+      json_limit (j, "soft", sb->rlimits[i].soft);
+      json_limit (j, "hard", sb->rlimits[i].hard);
+      json_object_end (j);
     }
-  fputs ("],", stdout);
+  json_array_end (j);
 
-  json_key ("timeout");
+  json_key (j, "timeout");
   if (sb->timeout_ms > 0)
     {
       char s[32], g[32];
       format_seconds (sb->timeout_ms, s, sizeof s);
       format_seconds (sb->timeout_grace_ms, g, sizeof g);
-      printf ("{\"seconds\":%s,\"grace\":%s}", s, g);
+      json_object_begin (j, JSON_COMPACT);
+      json_key (j, "seconds");
+      json_number_text (j, s);
+      json_key (j, "grace");
+      json_number_text (j, g);
+      json_object_end (j);
     }
   else
-    fputs ("null", stdout);
-  putchar (',');
-  json_key ("exec_label");
-  json_str (sb->exec_label);
-  putchar (',');
-  json_key ("file_label");
-  json_str (sb->file_label);
-  putchar ('}');
+    json_null (j);
+  json_member_string (j, "exec_label", sb->exec_label);
+  json_member_string (j, "file_label", sb->file_label);
+  json_object_end (j);
 }
 
 /* A uid or gid, or null when it is not known. */
 static void
-json_id (bool known, unsigned id)
+json_id (struct json *j, const char *key, bool known, unsigned id)
 {
+  json_key (j, key);
   if (known)
-    printf ("%u", id);
+    json_uint (j, id);
   else
-    fputs ("null", stdout);
+    json_null (j);
+}
+
+static void
+json_namespaces (struct json *j, const struct plan *p)
+{
+  const struct sandbox *sb = p->sb;
+  const struct run *run = p->run;
+  int ns = run->new_namespaces;
+
+  json_key (j, "namespaces");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_bool (j, "user", (ns & CLONE_NEWUSER) != 0);
+  json_member_bool (j, "user_optional",
+                    (ns & CLONE_NEWUSER) && sb->unshare_user_try && !sb->unshare_user);
+  json_member_bool (j, "mount", (ns & CLONE_NEWNS) != 0);
+  json_member_bool (j, "pid", (ns & CLONE_NEWPID) != 0);
+  json_member_bool (j, "net", (ns & CLONE_NEWNET) != 0);
+  json_member_bool (j, "ipc", (ns & CLONE_NEWIPC) != 0);
+  json_member_bool (j, "uts", (ns & CLONE_NEWUTS) != 0);
+  json_member_bool (j, "cgroup", (ns & CLONE_NEWCGROUP) != 0);
+  json_member_bool (j, "cgroup_optional", (ns & CLONE_NEWCGROUP) && !sb->unshare_cgroup);
+  json_object_end (j);
+
+  json_key (j, "join");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_fd (j, "userns", sb->userns_fd);
+  json_member_fd (j, "userns2", sb->userns2_fd);
+  json_member_fd (j, "pidns", sb->pidns_fd);
+  json_member_fd (j, "netns", sb->netns_fd);
+  json_object_end (j);
+}
+
+static void
+json_ids (struct json *j, const struct plan *p)
+{
+  const struct sandbox *sb = p->sb;
+  const struct run *run = p->run;
+
+  if (run->userns)
+    {
+      json_maps (j, "uid_map", run->uid_map, run->n_uid_map, (unsigned) run->ns_uid,
+                 (unsigned) run->real_uid);
+      json_maps (j, "gid_map", run->gid_map, run->n_gid_map, (unsigned) run->ns_gid,
+                 (unsigned) run->real_gid);
+    }
+  else
+    {
+      json_key (j, "uid_map");
+      json_array_begin (j, JSON_COMPACT);
+      json_array_end (j);
+      json_key (j, "gid_map");
+      json_array_begin (j, JSON_COMPACT);
+      json_array_end (j);
+    }
+  json_key (j, "nested_userns");
+  if (run->nested_userns && sb->userns2_fd < 0)
+    {
+      json_object_begin (j, JSON_COMPACT);
+      json_map (j, "uid_map", (unsigned) sb->uid, (unsigned) run->ns_uid);
+      json_map (j, "gid_map", (unsigned) sb->gid, (unsigned) run->ns_gid);
+      json_member_bool (j, "disable_userns", sb->disable_userns);
+      json_object_end (j);
+    }
+  else
+    json_null (j);
+  json_member_bool (j, "maps_by_helper", run->n_uid_map > 0 || run->n_gid_map > 0);
+  json_key (j, "switch_ids");
+  if (run->switch_ids)
+    {
+      json_object_begin (j, JSON_COMPACT);
+      json_id (j, "uid", run->switch_uid != (uid_t) -1, run->switch_uid);
+      json_id (j, "gid", run->switch_gid != (gid_t) -1, run->switch_gid);
+      json_object_end (j);
+    }
+  else
+    json_null (j);
+  json_id (j, "uid", run->cmd_uid_known, run->cmd_uid);
+  json_id (j, "gid", run->cmd_gid_known, run->cmd_gid);
+}
+
+static void
+json_env (struct json *j, const struct sandbox *sb)
+{
+  json_key (j, "env");
+  json_array_begin (j, JSON_COMPACT);
+  for (size_t i = 0; i < sb->n_env_ops; i++)
+    {
+      const struct env_op *e = &sb->env_ops[i];
+      json_object_begin (j, JSON_COMPACT);
+      json_member_string (j, "op", e->type == ENV_CLEAR ? "clear"
+                                   : e->type == ENV_SET ? "set"
+                                                        : "unset");
+      if (e->type != ENV_CLEAR)
+        json_member_string (j, "name", e->name);
+      if (e->type == ENV_SET)
+        json_member_string (j, "value", e->value);
+      json_object_end (j);
+    }
+  json_array_end (j);
+}
+
+static void
+json_process (struct json *j, const struct plan *p)
+{
+  const struct sandbox *sb = p->sb;
+
+  json_key (j, "process");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_bool (j, "pid1_reaper", p->run->pid1);
+  json_member_bool (j, "as_pid_1", sb->as_pid_1);
+  json_member_bool (j, "new_session", sb->new_session);
+  json_member_bool (j, "die_with_parent", sb->die_with_parent);
+  json_object_end (j);
+
+  json_key (j, "fds");
+  json_object_begin (j, JSON_COMPACT);
+  json_member_fd (j, "info", sb->info_fd);
+  json_member_fd (j, "json_status", sb->json_status_fd);
+  json_member_fd (j, "sync", sb->sync_fd);
+  json_member_fd (j, "block", sb->block_fd);
+  json_member_fd (j, "userns_block", sb->userns_block_fd);
+  json_key (j, "keep");
+  json_array_begin (j, JSON_COMPACT);
+  for (size_t i = 0; i < sb->n_keep_fds; i++)
+    json_int (j, sb->keep_fds[i]);
+  json_array_end (j);
+  json_object_end (j);
 }
 
 static void
 plan_json (const struct plan *p)
 {
   const struct sandbox *sb = p->sb;
-  const struct run *run = p->run;
+  struct json j;
 
-  putchar ('{');
-  json_key ("mode");
-  json_str (privilege_is_setuid () ? "setuid" : "rootless");
-  putchar (',');
+  json_init (&j);
+  json_object_begin (&j, JSON_COMPACT);
+  json_member_string (&j, "mode", privilege_is_setuid () ? "setuid" : "rootless");
+  json_namespaces (&j, p);
+  json_ids (&j, p);
+  json_member_bool (&j, "assert_userns_disabled", sb->assert_userns_disabled);
+  json_member_string (&j, "hostname", sb->hostname);
+  json_network (&j, sb);
 
-  json_key ("namespaces");
-  putchar ('{');
-  json_bool ("user", run->userns, true);
-  json_bool ("user_optional", run->userns && sb->unshare_user_try && !sb->unshare_user, true);
-  json_bool ("mount", true, true);
-  json_bool ("pid", sb->unshare_pid, true);
-  json_bool ("net", sb->unshare_net, true);
-  json_bool ("ipc", sb->unshare_ipc, true);
-  json_bool ("uts", sb->unshare_uts, true);
-  json_bool ("cgroup", p->cgroup, true);
-  json_bool ("cgroup_optional", p->cgroup && !sb->unshare_cgroup, false);
-  fputs ("},", stdout);
-
-  json_key ("join");
-  putchar ('{');
-  json_fd ("userns", sb->userns_fd, true);
-  json_fd ("userns2", sb->userns2_fd, true);
-  json_fd ("pidns", sb->pidns_fd, true);
-  json_fd ("netns", sb->netns_fd, false);
-  fputs ("},", stdout);
-
-  if (run->userns)
-    {
-      json_maps ("uid_map", run->uid_map, run->n_uid_map, (unsigned) run->ns_uid,
-                 (unsigned) run->real_uid);
-      putchar (',');
-      json_maps ("gid_map", run->gid_map, run->n_gid_map, (unsigned) run->ns_gid,
-                 (unsigned) run->real_gid);
-    }
-  else
-    fputs ("\"uid_map\":[],\"gid_map\":[]", stdout);
-  putchar (',');
-  json_key ("nested_userns");
-  if (run->nested_userns && sb->userns2_fd < 0)
-    {
-      putchar ('{');
-      json_map ("uid_map", (unsigned) sb->uid, (unsigned) run->ns_uid);
-      putchar (',');
-      json_map ("gid_map", (unsigned) sb->gid, (unsigned) run->ns_gid);
-      putchar (',');
-      json_bool ("disable_userns", sb->disable_userns, false);
-      putchar ('}');
-    }
-  else
-    fputs ("null", stdout);
-  printf (",\"maps_by_helper\":%s", run->n_uid_map > 0 || run->n_gid_map > 0 ? "true" : "false");
-  fputs (",\"switch_ids\":", stdout);
-  if (run->switch_ids)
-    {
-      fputs ("{\"uid\":", stdout);
-      json_id (run->switch_uid != (uid_t) -1, run->switch_uid);
-      fputs (",\"gid\":", stdout);
-      json_id (run->switch_gid != (gid_t) -1, run->switch_gid);
-      putchar ('}');
-    }
-  else
-    fputs ("null", stdout);
-  fputs (",\"uid\":", stdout);
-  json_id (run->cmd_uid_known, run->cmd_uid);
-  fputs (",\"gid\":", stdout);
-  json_id (run->cmd_gid_known, run->cmd_gid);
-  putchar (',');
-  json_bool ("assert_userns_disabled", sb->assert_userns_disabled, true);
-  json_key ("hostname");
-  json_str (sb->hostname);
-  putchar (',');
-  json_network (sb);
-  putchar (',');
-
-  json_key ("setup");
-  putchar ('[');
+  json_key (&j, "setup");
+  json_array_begin (&j, JSON_COMPACT);
   for (size_t i = 0; i < sb->n_ops; i++)
-    {
-      if (i)
-        putchar (',');
-      json_setup_op (&sb->ops[i], &p->ops[i]);
-    }
-  fputs ("],", stdout);
+    json_setup_op (&j, &sb->ops[i], &p->run->resolved_ops[i]);
+  json_array_end (&j);
 
-  json_key ("env");
-  putchar ('[');
-  for (size_t i = 0; i < sb->n_env_ops; i++)
-    {
-      const struct env_op *e = &sb->env_ops[i];
-      if (i)
-        putchar (',');
-      if (e->type == ENV_CLEAR)
-        fputs ("{\"op\":\"clear\"}", stdout);
-      else
-        {
-          printf ("{\"op\":\"%s\",\"name\":", e->type == ENV_SET ? "set" : "unset");
-          json_str (e->name);
-          if (e->type == ENV_SET)
-            {
-              fputs (",\"value\":", stdout);
-              json_str (e->value);
-            }
-          putchar ('}');
-        }
-    }
-  fputs ("],", stdout);
-
-  json_key ("chdir");
-  json_str (sb->chdir_path);
-  putchar (',');
-  json_key ("argv0");
-  json_str (sb->argv0);
-  putchar (',');
-  json_str_array ("command", (const char *const *) sb->command, sb->n_command);
-  putchar (',');
-
-  json_key ("process");
-  putchar ('{');
-  json_bool ("pid1_reaper", run->pid1, true);
-  json_bool ("as_pid_1", sb->as_pid_1, true);
-  json_bool ("new_session", sb->new_session, true);
-  json_bool ("die_with_parent", sb->die_with_parent, false);
-  fputs ("},", stdout);
-
-  json_key ("fds");
-  putchar ('{');
-  json_fd ("info", sb->info_fd, true);
-  json_fd ("json_status", sb->json_status_fd, true);
-  json_fd ("sync", sb->sync_fd, true);
-  json_fd ("block", sb->block_fd, true);
-  json_fd ("userns_block", sb->userns_block_fd, true);
-  json_key ("keep");
-  putchar ('[');
-  for (size_t i = 0; i < sb->n_keep_fds; i++)
-    printf ("%s%d", i ? "," : "", sb->keep_fds[i]);
-  fputs ("]},", stdout);
-
-  json_confinement (p);
-  fputs ("}\n", stdout);
+  json_env (&j, sb);
+  json_member_string (&j, "chdir", sb->chdir_path);
+  json_member_string (&j, "argv0", sb->argv0);
+  json_str_array (&j, "command", (const char *const *) sb->command, sb->n_command);
+  json_process (&j, p);
+  json_confinement (&j, p);
+  json_object_end (&j);
+  json_append (&j, "\n");
+  fwrite (j.buf, 1, j.len, stdout);
+  json_free (&j);
 }
 
 /* ------------------------------------------------------------------------ */
 
 void
-plan_dry_run (const struct sandbox *sb, const struct run *run)
+dry_run_print (struct sandbox *sb, struct run *run)
 {
   struct plan p = { .sb = sb, .run = run };
 
   if (sb->dry_run == DRY_RUN_NONE)
     return;
-  resolve_ops (&p);
-  p.cgroup = sb->unshare_cgroup || (sb->unshare_cgroup_try && has_namespace ("cgroup"));
+  /* The sources as the build finds them (only stat and realpath, as the
+   * caller): a missing one dies here, a missing -try one is skipped. */
+  setup_resolve_sources (sb, run);
 
   if (sb->dry_run == DRY_RUN_JSON)
     plan_json (&p);

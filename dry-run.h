@@ -10,6 +10,7 @@
 
 #include "sandbox.h"
 
-/* Returns at once unless sb->dry_run; otherwise prints the plan on stdout
- * and exits. */
-void plan_dry_run (const struct sandbox *sb, const struct run *run);
+/* Returns at once unless sb->dry_run; otherwise resolves the sources with
+ * setup_resolve_sources() (into run->resolved_ops, as the build would),
+ * prints the plan on stdout and exits. */
+void dry_run_print (struct sandbox *sb, struct run *run);
