@@ -30,6 +30,7 @@
 #include "json.h"
 #include "landlock.h"
 #include "limit.h"
+#include "op-kinds.h"
 #include "privilege.h"
 #include "setup.h"
 #include "utils.h"
@@ -40,62 +41,23 @@ struct plan
   const struct run *run;
 };
 
-static const char *
-op_name (const struct setup_op *op)
-{
-  bool try_ = (op->flags & OPF_TRY) != 0;
-  switch (op->type)
-    {
-    case OP_BIND: return try_ ? "bind-try" : "bind";
-    case OP_RO_BIND: return try_ ? "ro-bind-try" : "ro-bind";
-    case OP_DEV_BIND: return try_ ? "dev-bind-try" : "dev-bind";
-    case OP_BIND_FD: return "bind-fd";
-    case OP_RO_BIND_FD: return "ro-bind-fd";
-    case OP_REMOUNT_RO: return "remount-ro";
-    case OP_PROC: return "proc";
-    case OP_DEV: return "dev";
-    case OP_TMPFS: return "tmpfs";
-    case OP_MQUEUE: return "mqueue";
-    case OP_DIR: return "dir";
-    case OP_SYMLINK: return "symlink";
-    case OP_CHMOD: return "chmod";
-    case OP_FILE: return "file";
-    case OP_BIND_DATA: return "bind-data";
-    case OP_RO_BIND_DATA: return "ro-bind-data";
-    case OP_OVERLAY: return "overlay";
-    case OP_TMP_OVERLAY: return "tmp-overlay";
-    case OP_RO_OVERLAY: return "ro-overlay";
-    case OP_LOCK_FILE: return "lock-file";
-    }
-  return "?";
-}
-
+/* What the plan says of each op comes from its kind's row (op-kinds.c). */
 static bool
 op_has_fd (const struct setup_op *op)
 {
-  switch (op->type)
-    {
-    case OP_BIND_FD:
-    case OP_RO_BIND_FD:
-    case OP_FILE:
-    case OP_BIND_DATA:
-    case OP_RO_BIND_DATA:
-      return true;
-    default:
-      return false;
-    }
+  return op_kind_of (op)->fd != OP_FD_NONE;
 }
 
 static bool
 op_is_bind (const struct setup_op *op)
 {
-  return op->type == OP_BIND || op->type == OP_RO_BIND || op->type == OP_DEV_BIND;
+  return op_kind_of (op)->source == OP_SRC_BIND;
 }
 
 static bool
 op_is_overlay (const struct setup_op *op)
 {
-  return op->type == OP_OVERLAY || op->type == OP_TMP_OVERLAY || op->type == OP_RO_OVERLAY;
+  return op_kind_of (op)->min_overlay_srcs > 0;
 }
 
 /* "CAP_SYS_ADMIN" for a capability number. */
@@ -283,7 +245,7 @@ text_setup (const struct plan *p)
       const struct setup_op *op = &sb->ops[i];
       const struct resolved_op *o = &p->run->resolved_ops[i];
 
-      printf ("  %zu. %s", i + 1, op_name (op));
+      printf ("  %zu. %s", i + 1, op_kind_name (op));
       if (op_is_bind (op))
         {
           if (o->bind.missing)
@@ -625,7 +587,7 @@ json_setup_op (struct json *j, const struct setup_op *op, const struct resolved_
   char perms[16];
 
   json_object_begin (j, JSON_COMPACT);
-  json_member_string (j, "op", op_name (op));
+  json_member_string (j, "op", op_kind_name (op));
   if (op_is_bind (op))
     {
       json_member_string (j, "src", op->src);
