@@ -300,11 +300,8 @@ write_uid_map (const struct run *run, pid_t child)
     die ("Can't write uid map %u->%u of the new user namespace: %s (run '%s --diagnose')",
          (unsigned) run->ns_uid, (unsigned) run->real_uid, strerror (-r), prog_name);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write uid map %u->%u of the new user namespace",
-                      (unsigned) run->ns_uid, (unsigned) run->real_uid);
-    }
+    die_with_errno (-r, "Can't write uid map %u->%u of the new user namespace",
+                    (unsigned) run->ns_uid, (unsigned) run->real_uid);
 }
 
 /* In the parent: the one-id gid map (the caller's gid). */
@@ -317,11 +314,8 @@ write_gid_map (const struct run *run, pid_t child)
   snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_gid, (unsigned) run->real_gid);
   r = write_proc_file (run->proc_fd, child, "gid_map", map);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write gid map %u->%u of the new user namespace",
-                      (unsigned) run->ns_gid, (unsigned) run->real_gid);
-    }
+    die_with_errno (-r, "Can't write gid map %u->%u of the new user namespace",
+                    (unsigned) run->ns_gid, (unsigned) run->real_gid);
 }
 
 /* In the parent: map the caller's ids into the child's user namespace. */
@@ -336,10 +330,7 @@ write_child_maps (const struct run *run, pid_t child)
       int r = write_proc_file (run->proc_fd, child, "setgroups", "deny\n");
       /* Kernels before 3.19 have no setgroups file. */
       if (r < 0 && r != -ENOENT)
-        {
-          errno = -r;
-          die_with_error ("Can't write /proc/%d/setgroups", (int) child);
-        }
+        die_with_errno (-r, "Can't write /proc/%d/setgroups", (int) child);
     }
   if (run->n_uid_map == 0)
     write_uid_map (run, child);
@@ -551,10 +542,8 @@ limit_user_namespaces (const struct run *run)
 {
   int r = write_file_at (run->proc_fd, "sys/user/max_user_namespaces", "1\n");
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't disable user namespaces: writing /proc/sys/user/max_user_namespaces");
-    }
+    die_with_errno (-r, "Can't disable user namespaces: "
+                        "writing /proc/sys/user/max_user_namespaces");
 }
 
 void
@@ -595,27 +584,18 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
         die_with_error ("Can't create the nested user namespace for --uid/--gid");
       r = write_file_at (run->proc_fd, "self/setgroups", "deny\n");
       if (r < 0 && r != -ENOENT)
-        {
-          errno = -r;
-          die_with_error ("Can't write /proc/self/setgroups");
-        }
+        die_with_errno (-r, "Can't write /proc/self/setgroups");
       /* The command's ids onto those this process has now. */
       snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_uid,
                 (unsigned) (run->switch_ids ? run->switch_uid : run->ns_uid));
       r = write_file_at (run->proc_fd, "self/uid_map", map);
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't write uid map of the nested user namespace");
-        }
+        die_with_errno (-r, "Can't write uid map of the nested user namespace");
       snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_gid,
                 (unsigned) (run->switch_ids ? run->switch_gid : run->ns_gid));
       r = write_file_at (run->proc_fd, "self/gid_map", map);
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't write gid map of the nested user namespace");
-        }
+        die_with_errno (-r, "Can't write gid map of the nested user namespace");
     }
 
   if (sb->assert_userns_disabled)

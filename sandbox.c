@@ -147,10 +147,7 @@ build_sandbox (struct sandbox *sb, struct run *run)
     {
       int r = network_loopback_up ();
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't bring up the loopback interface");
-        }
+        die_with_errno (-r, "Can't bring up the loopback interface");
     }
   setup_resolve_sources (sb, run); /* as the caller: no host privilege here */
   setup_build_root (sb, run);

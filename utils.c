@@ -141,6 +141,16 @@ die_with_error (const char *fmt, ...)
 }
 
 void
+die_with_errno (int err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  log_v (LOG_LVL_ERR, fmt, ap, err);
+  va_end (ap);
+  exit (1);
+}
+
+void
 die_oom (void)
 {
   static const char msg[] = ": out of memory\n";

@@ -40,6 +40,9 @@ void log_msg (enum log_level level, const char *fmt, ...) PRINTF (2, 3);
 #define warn_msg(...) log_msg (LOG_LVL_WARNING, __VA_ARGS__)
 void die (const char *fmt, ...) NORETURN PRINTF (1, 2);
 void die_with_error (const char *fmt, ...) NORETURN PRINTF (1, 2);
+/* die_with_error() for a saved error number (a positive errno: pass -r for
+ * a function's -errno result). */
+void die_with_errno (int err, const char *fmt, ...) NORETURN PRINTF (2, 3);
 void die_oom (void) NORETURN;
 
 void *xmalloc (size_t size);
