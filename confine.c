@@ -521,8 +521,8 @@ confine_exec (const struct sandbox *sb, struct run *run)
     die_with_error ("setsid");
   join_new_session_keyring (sb); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
-  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->die_with_parent)
+    set_parent_death_signal (0); /* again: the credentials changed */
   int landlock_fd = landlock_prepare (sb, run);
   limit_apply_rlimits (sb);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -355,8 +355,7 @@ nest_pid_namespace (const struct sandbox *sb, struct run *run)
   if (pid == 0)
     {
       /* The sandbox does not outlive the process the monitor waits for. */
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        die_with_error ("prctl(PR_SET_PDEATHSIG)");
+      set_parent_death_signal (0);
       return;
     }
   /* Only the child sends the namespace ids, waits for the maps and
@@ -371,8 +370,8 @@ nest_pid_namespace (const struct sandbox *sb, struct run *run)
     close (sb->info_fd);
   if (sb->json_status_fd > STDERR_FILENO)
     close (sb->json_status_fd);
-  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->die_with_parent)
+    set_parent_death_signal (0); /* again: clone cleared it */
   /* Nothing in the --pidns namespace may ptrace this process. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");

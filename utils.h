@@ -100,6 +100,12 @@ void release_program_pages (void);
  * listing's own), from "self/fd" below proc_fd, read with getdents64(2)
  * (a stdio DIR costs three more calls).  fn may close fd.  0, or -1 with
  * errno set when the directory can't be read. */
+/* SIGKILL for this process when its parent dies (see utils.c for when it
+ * must be asked again).  With expected_parent > 0, also checks the parent
+ * is still that one: -ESRCH if it is already gone; else 0 or -errno. */
+int parent_death_signal_set (pid_t expected_parent);
+/* The same, dying with a message on failure. */
+void set_parent_death_signal (pid_t expected_parent);
 int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
 int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
