@@ -393,7 +393,8 @@ int
 for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
 {
   _Alignas (struct dirent64) char buf[4096];
-  int dfd = openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = proc_fd >= 0 ? openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ssize_t n;
 
   if (dfd < 0)

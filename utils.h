@@ -106,6 +106,8 @@ void release_program_pages (void);
 int parent_death_signal_set (pid_t expected_parent);
 /* The same, dying with a message on failure. */
 void set_parent_death_signal (pid_t expected_parent);
+/* Calls fn for each open fd above 2, listed through proc_fd (an fd of
+ * /proc), or /proc by its path when proc_fd < 0.  0, or -1 with errno. */
 int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
 int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
