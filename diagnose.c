@@ -554,8 +554,12 @@ probe_userns (bool privileged)
       /* As namespaces.c does it: through an fd of /proc. */
       int proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
       const struct one_id_map map = {
-        .uid = true, .uid_inside = uid, .uid_outside = uid,
-        .gid = true, .gid_inside = gid, .gid_outside = gid,
+        .uid = true,
+        .uid_inside = uid,
+        .uid_outside = uid,
+        .gid = true,
+        .gid_inside = gid,
+        .gid_outside = gid,
       };
       enum idmap_file bad = IDMAP_SETGROUPS;
       int r = proc_fd < 0 ? -errno : idmap_write_one_id (proc_fd, pid, uid != 0, &map, &bad);

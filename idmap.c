@@ -61,12 +61,12 @@ idmap_write_one_id (int proc_fd, pid_t pid, bool deny_setgroups, const struct on
         return r;
     }
   *failed = IDMAP_UID_MAP;
-  if (map->uid && (r = write_one_id_map (proc_fd, pid, "uid_map", map->uid_inside,
-                                         map->uid_outside)) < 0)
+  if (map->uid
+      && (r = write_one_id_map (proc_fd, pid, "uid_map", map->uid_inside, map->uid_outside)) < 0)
     return r;
   *failed = IDMAP_GID_MAP;
-  if (map->gid && (r = write_one_id_map (proc_fd, pid, "gid_map", map->gid_inside,
-                                         map->gid_outside)) < 0)
+  if (map->gid
+      && (r = write_one_id_map (proc_fd, pid, "gid_map", map->gid_inside, map->gid_outside)) < 0)
     return r;
   return 0;
 }
