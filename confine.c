@@ -381,10 +381,7 @@ load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
              "most 4096 instructions, 32768 bytes)",
              sb->seccomp_fds[i], SECCOMP_DATA_MAX);
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't read seccomp data");
-        }
+        die_with_errno (-r, "Can't read seccomp data");
       close (sb->seccomp_fds[i]);
       if (len % 8 != 0)
         die ("Invalid seccomp data, must be multiple of 8");
@@ -441,16 +438,15 @@ apply_seccomp (const struct run *run, int report_fd)
     {
       if (report_fd >= 0)
         (void) write_all (report_fd, "F", 1);
-      errno = -r;
-      die_with_error ("Can't load hutch's keyring filter (no new session keyring could be joined)");
+      die_with_errno (-r, "Can't load hutch's keyring filter "
+                          "(no new session keyring could be joined)");
     }
   r = hutch_seccomp_load (run);
   if (r < 0)
     {
       if (report_fd >= 0)
         (void) write_all (report_fd, "F", 1);
-      errno = -r;
-      die_with_error ("Can't load hutch's seccomp filter");
+      die_with_errno (-r, "Can't load hutch's seccomp filter");
     }
 }
 
@@ -525,8 +521,8 @@ confine_exec (const struct sandbox *sb, struct run *run)
     die_with_error ("setsid");
   join_new_session_keyring (sb); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
-  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->die_with_parent)
+    set_parent_death_signal (0); /* again: the credentials changed */
   int landlock_fd = landlock_prepare (sb, run);
   limit_apply_rlimits (sb);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -543,10 +539,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   int r = landlock_restrict (landlock_fd);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't enforce the Landlock ruleset");
-    }
+    die_with_errno (-r, "Can't enforce the Landlock ruleset");
 
   /* Not before PID 1 is confined (reaper.c); if it failed, it said why
    * and is gone: the command must not start. */

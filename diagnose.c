@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "bind-mount.h"
+#include "idmap.h"
 #include "privilege.h"
 
 #ifndef __NR_landlock_create_ruleset
@@ -513,14 +514,6 @@ probe_child (int to_parent, int from_parent, bool privileged)
   _exit (0);
 }
 
-static int
-write_proc (pid_t pid, const char *file, const char *content)
-{
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  return write_file_at (AT_FDCWD, path, content);
-}
-
 /* Try what namespaces_clone() does: in setuid mode (`privileged`), with
  * root ids for the unshare and the map writes, as hutch does. */
 static struct userns_probe
@@ -530,7 +523,6 @@ probe_userns (bool privileged)
   int up[2], down[2], v;
   uid_t uid = getuid ();
   gid_t gid = getgid ();
-  char map[64];
 
   if (pipe2 (up, O_CLOEXEC) < 0 || pipe2 (down, O_CLOEXEC) < 0)
     die_with_error ("Can't create pipe");
@@ -557,26 +549,25 @@ probe_userns (bool privileged)
     res.err = v;
   else
     {
-      int r = 0;
       if (privileged)
         privilege_raise ();
-      res.stage = STAGE_SETGROUPS;
-      if (uid != 0)
-        r = write_proc (pid, "setgroups", "deny\n");
-      if (r == -ENOENT)
-        r = 0;
-      if (r == 0)
-        {
-          res.stage = STAGE_UID_MAP;
-          snprintf (map, sizeof map, "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-          r = write_proc (pid, "uid_map", map);
-        }
-      if (r == 0)
-        {
-          res.stage = STAGE_GID_MAP;
-          snprintf (map, sizeof map, "%u %u 1\n", (unsigned) gid, (unsigned) gid);
-          r = write_proc (pid, "gid_map", map);
-        }
+      /* As namespaces.c does it: through an fd of /proc. */
+      int proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      const struct one_id_map map = {
+        .uid = true,
+        .uid_inside = uid,
+        .uid_outside = uid,
+        .gid = true,
+        .gid_inside = gid,
+        .gid_outside = gid,
+      };
+      enum idmap_file bad = IDMAP_SETGROUPS;
+      int r = proc_fd < 0 ? -errno : idmap_write_one_id (proc_fd, pid, uid != 0, &map, &bad);
+      if (proc_fd >= 0)
+        close (proc_fd);
+      res.stage = bad == IDMAP_SETGROUPS ? STAGE_SETGROUPS
+                  : bad == IDMAP_UID_MAP ? STAGE_UID_MAP
+                                         : STAGE_GID_MAP;
       if (privileged)
         privilege_lower ();
       write_int (down[1], r == 0 ? 1 : 0);

@@ -6,6 +6,9 @@
  * lines explicitly.  Either way the lines go to the setuid helpers, which
  * decide whether the caller is allowed them: hutch writes no such map
  * itself, with or without privilege.
+ *
+ * The one-id maps (the caller's own uid and gid, nothing else) hutch
+ * writes itself, here only: idmap_write_one_id().
  */
 #include "config.h"
 
@@ -23,6 +26,50 @@
 #include "utils.h"
 
 #define MAX_MAP_LINES 340 /* the kernel's limit on lines in a map */
+
+static int
+write_proc_file (int proc_fd, pid_t pid, const char *name, const char *content)
+{
+  char path[64];
+  if (pid == 0)
+    snprintf (path, sizeof path, "self/%s", name);
+  else
+    snprintf (path, sizeof path, "%d/%s", (int) pid, name);
+  return write_file_at (proc_fd, path, content);
+}
+
+static int
+write_one_id_map (int proc_fd, pid_t pid, const char *name, unsigned inside, unsigned outside)
+{
+  char map[64];
+  snprintf (map, sizeof map, "%u %u 1\n", inside, outside);
+  return write_proc_file (proc_fd, pid, name, map);
+}
+
+int
+idmap_write_one_id (int proc_fd, pid_t pid, bool deny_setgroups, const struct one_id_map *map,
+                    enum idmap_file *failed)
+{
+  int r = 0;
+
+  *failed = IDMAP_SETGROUPS;
+  if (deny_setgroups)
+    {
+      r = write_proc_file (proc_fd, pid, "setgroups", "deny\n");
+      /* Kernels before 3.19 have no setgroups file. */
+      if (r < 0 && r != -ENOENT)
+        return r;
+    }
+  *failed = IDMAP_UID_MAP;
+  if (map->uid
+      && (r = write_one_id_map (proc_fd, pid, "uid_map", map->uid_inside, map->uid_outside)) < 0)
+    return r;
+  *failed = IDMAP_GID_MAP;
+  if (map->gid
+      && (r = write_one_id_map (proc_fd, pid, "gid_map", map->gid_inside, map->gid_outside)) < 0)
+    return r;
+  return 0;
+}
 
 void
 idmap_parse_entry (const char *option, const char *text, struct id_map_entry *out)

@@ -55,8 +55,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   if (report < 0)
     {
       namespaces_abandon_child (child);
-      errno = -report;
-      die_with_error ("Write to %s failed", failed);
+      die_with_errno (-report, "Write to %s failed", failed);
     }
   namespaces_release_child ();
   release_program_pages (); /* only waiting from here on */

@@ -285,51 +285,6 @@ die_clone_failed (int flags, int err)
   die_with_error ("Creating new namespace failed");
 }
 
-static int
-write_proc_file (int proc_fd, pid_t pid, const char *name, const char *content)
-{
-  char path[64];
-  snprintf (path, sizeof path, "%d/%s", (int) pid, name);
-  return write_file_at (proc_fd, path, content);
-}
-
-/* In the parent: the one-id uid map (the caller's uid). */
-static void
-write_uid_map (const struct run *run, pid_t child)
-{
-  char map[64];
-  int r;
-
-  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_uid, (unsigned) run->real_uid);
-  r = write_proc_file (run->proc_fd, child, "uid_map", map);
-  if (r == -EPERM || r == -EACCES)
-    die ("Can't write uid map %u->%u of the new user namespace: %s (run '%s --diagnose')",
-         (unsigned) run->ns_uid, (unsigned) run->real_uid, strerror (-r), prog_name);
-  if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write uid map %u->%u of the new user namespace",
-                      (unsigned) run->ns_uid, (unsigned) run->real_uid);
-    }
-}
-
-/* In the parent: the one-id gid map (the caller's gid). */
-static void
-write_gid_map (const struct run *run, pid_t child)
-{
-  char map[64];
-  int r;
-
-  snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->ns_gid, (unsigned) run->real_gid);
-  r = write_proc_file (run->proc_fd, child, "gid_map", map);
-  if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write gid map %u->%u of the new user namespace",
-                      (unsigned) run->ns_gid, (unsigned) run->real_gid);
-    }
-}
-
 /* In the parent: map the caller's ids into the child's user namespace. */
 static void
 write_child_maps (const struct run *run, pid_t child)
@@ -337,20 +292,34 @@ write_child_maps (const struct run *run, pid_t child)
   /* Many ids: the setuid helpers write those maps (newgidmap needs
    * setgroups left as it is). */
   idmap_write (run, child);
-  if (run->real_uid != 0 && run->n_gid_map == 0)
+  /* Else the caller's own ids. */
+  const struct one_id_map map = {
+    .uid = run->n_uid_map == 0,
+    .uid_inside = run->ns_uid,
+    .uid_outside = run->real_uid,
+    .gid = run->n_gid_map == 0,
+    .gid_inside = run->ns_gid,
+    .gid_outside = run->real_gid,
+  };
+  enum idmap_file failed;
+  int r = idmap_write_one_id (run->proc_fd, child, run->real_uid != 0 && run->n_gid_map == 0,
+                              &map, &failed);
+  if (r == 0)
+    return;
+  switch (failed)
     {
-      int r = write_proc_file (run->proc_fd, child, "setgroups", "deny\n");
-      /* Kernels before 3.19 have no setgroups file. */
-      if (r < 0 && r != -ENOENT)
-        {
-          errno = -r;
-          die_with_error ("Can't write /proc/%d/setgroups", (int) child);
-        }
+    case IDMAP_SETGROUPS:
+      die_with_errno (-r, "Can't write /proc/%d/setgroups", (int) child);
+    case IDMAP_UID_MAP:
+      if (r == -EPERM || r == -EACCES)
+        die ("Can't write uid map %u->%u of the new user namespace: %s (run '%s --diagnose')",
+             map.uid_inside, map.uid_outside, strerror (-r), prog_name);
+      die_with_errno (-r, "Can't write uid map %u->%u of the new user namespace",
+                      map.uid_inside, map.uid_outside);
+    case IDMAP_GID_MAP:
+      die_with_errno (-r, "Can't write gid map %u->%u of the new user namespace",
+                      map.gid_inside, map.gid_outside);
     }
-  if (run->n_uid_map == 0)
-    write_uid_map (run, child);
-  if (run->n_gid_map == 0)
-    write_gid_map (run, child);
 }
 
 /* In the child, with --pidns and --unshare-pid: the child was cloned into
@@ -370,8 +339,7 @@ nest_pid_namespace (const struct sandbox *sb, struct run *run)
   if (pid == 0)
     {
       /* The sandbox does not outlive the process the monitor waits for. */
-      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        die_with_error ("prctl(PR_SET_PDEATHSIG)");
+      set_parent_death_signal (0);
       return;
     }
   /* Only the child sends the namespace ids, waits for the maps and
@@ -386,8 +354,8 @@ nest_pid_namespace (const struct sandbox *sb, struct run *run)
     close (sb->info_fd);
   if (sb->json_status_fd > STDERR_FILENO)
     close (sb->json_status_fd);
-  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->die_with_parent)
+    set_parent_death_signal (0); /* again: clone cleared it */
   /* Nothing in the --pidns namespace may ptrace this process. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
@@ -559,18 +527,13 @@ limit_user_namespaces (const struct run *run)
 {
   int r = write_file_at (run->proc_fd, "sys/user/max_user_namespaces", "1\n");
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't disable user namespaces: writing /proc/sys/user/max_user_namespaces");
-    }
+    die_with_errno (-r, "Can't disable user namespaces: "
+                        "writing /proc/sys/user/max_user_namespaces");
 }
 
 void
 namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
 {
-  char map[64];
-  int r;
-
   if (run->switch_ids)
     {
       /* Many ids are mapped: take the command's ids in this namespace,
@@ -601,29 +564,23 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
         limit_user_namespaces (run);
       if (unshare (CLONE_NEWUSER) < 0)
         die_with_error ("Can't create the nested user namespace for --uid/--gid");
-      r = write_file_at (run->proc_fd, "self/setgroups", "deny\n");
-      if (r < 0 && r != -ENOENT)
-        {
-          errno = -r;
-          die_with_error ("Can't write /proc/self/setgroups");
-        }
       /* The command's ids onto those this process has now. */
-      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_uid,
-                (unsigned) (run->switch_ids ? run->switch_uid : run->ns_uid));
-      r = write_file_at (run->proc_fd, "self/uid_map", map);
+      const struct one_id_map map = {
+        .uid = true,
+        .uid_inside = run->cmd_uid,
+        .uid_outside = run->switch_ids ? run->switch_uid : run->ns_uid,
+        .gid = true,
+        .gid_inside = run->cmd_gid,
+        .gid_outside = run->switch_ids ? run->switch_gid : run->ns_gid,
+      };
+      enum idmap_file failed;
+      int r = idmap_write_one_id (run->proc_fd, 0, true, &map, &failed);
+      if (r < 0 && failed == IDMAP_SETGROUPS)
+        die_with_errno (-r, "Can't write /proc/self/setgroups");
+      if (r < 0 && failed == IDMAP_UID_MAP)
+        die_with_errno (-r, "Can't write uid map of the nested user namespace");
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't write uid map of the nested user namespace");
-        }
-      snprintf (map, sizeof map, "%u %u 1\n", (unsigned) run->cmd_gid,
-                (unsigned) (run->switch_ids ? run->switch_gid : run->ns_gid));
-      r = write_file_at (run->proc_fd, "self/gid_map", map);
-      if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't write gid map of the nested user namespace");
-        }
+        die_with_errno (-r, "Can't write gid map of the nested user namespace");
     }
 
   if (sb->assert_userns_disabled)

@@ -436,7 +436,7 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
     if (sig != SIGKILL && sig != SIGSTOP)
       (void) signal (sig, SIG_DFL); /* (EINVAL for the numbers no signal has) */
   /* pasta must not outlive hutch, however hutch ends. */
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
+  if (parent_death_signal_set (parent) < 0)
     _exit (1);
   /* Out of the terminal's reach: a ^C for the command is not for pasta. */
   (void) setsid ();

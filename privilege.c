@@ -27,7 +27,6 @@
 
 #include "privilege.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -142,25 +141,21 @@ privilege_check (const struct sandbox *sb)
     }
 }
 
+static void
+close_unnamed_fd (int fd, void *data)
+{
+  if (!options_fd_is_named (data, fd))
+    close (fd);
+}
+
 void
 privilege_close_unnamed_fds (const struct sandbox *sb)
 {
   if (!setuid_mode)
     return;
-  DIR *dir = opendir ("/proc/self/fd");
-  if (dir == NULL)
+  /* Before /proc is opened for the run: through the path. */
+  if (for_each_open_fd (-1, close_unnamed_fd, (void *) sb) < 0)
     die_with_error ("Can't list /proc/self/fd");
-  int dfd = dirfd (dir);
-  struct dirent *de;
-  while ((de = readdir (dir)) != NULL)
-    {
-      int fd;
-      if (parse_fd (de->d_name, &fd) < 0 || fd <= STDERR_FILENO || fd == dfd)
-        continue;
-      if (!options_fd_is_named (sb, fd))
-        close (fd);
-    }
-  closedir (dir);
 }
 
 void

@@ -75,12 +75,7 @@ die_with_parent (const struct sandbox *sb)
 {
   if (!sb->die_with_parent)
     return;
-  pid_t parent = getppid ();
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
-  /* The parent may have died before the prctl took effect. */
-  if (getppid () != parent)
-    die ("The parent process is gone");
+  set_parent_death_signal (getppid ());
 }
 
 /* Wait for the caller's go-ahead on an fd (--block-fd, --userns-block-fd). */
@@ -139,18 +134,15 @@ build_sandbox (struct sandbox *sb, struct run *run)
     close (run->status_pipe[0]);
   close_status_fds (sb);
   block_on_fd (sb->userns_block_fd, "--userns-block-fd");
-  if (sb->die_with_parent && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_PDEATHSIG)");
+  if (sb->die_with_parent)
+    set_parent_death_signal (0); /* again: clone cleared it */
   if (sb->hostname != NULL && sethostname (sb->hostname, strlen (sb->hostname)) < 0)
     die_with_error ("Can't set hostname to %s", sb->hostname);
   if (sb->unshare_net)
     {
       int r = network_loopback_up ();
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't bring up the loopback interface");
-        }
+        die_with_errno (-r, "Can't bring up the loopback interface");
     }
   setup_resolve_sources (sb, run); /* as the caller: no host privilege here */
   setup_build_root (sb, run);

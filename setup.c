@@ -495,10 +495,7 @@ data_file_in_base (struct build *b, const struct setup_op *op, size_t i, mode_t 
     die_with_error ("Can't create file at %s", op->dest);
   r = copy_fd (op->fd, fd);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write data to file %s", op->dest);
-    }
+    die_with_errno (-r, "Can't write data to file %s", op->dest);
   (void) close (op->fd);
   return fd;
 }
@@ -547,10 +544,7 @@ op_file (struct build *b, const struct setup_op *op)
 
   r = copy_fd (op->fd, fd);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't write data to file %s", op->dest);
-    }
+    die_with_errno (-r, "Can't write data to file %s", op->dest);
   (void) close (op->fd);
 }
 

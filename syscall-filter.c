@@ -263,10 +263,7 @@ check_rule (int r, const char *what)
 {
   /* -EDOM: a call this ABI lacks, so nothing to refuse. */
   if (r < 0 && r != -EDOM)
-    {
-      errno = -r;
-      die_with_error ("Can't add the seccomp rule for %s", what);
-    }
+    die_with_errno (-r, "Can't add the seccomp rule for %s", what);
 }
 
 static void
@@ -352,10 +349,7 @@ arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set
       if (r == 0)
         r = seccomp_arch_remove (ctx, SCMP_ARCH_NATIVE);
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't add an architecture to the seccomp filter");
-        }
+        die_with_errno (-r, "Can't add an architecture to the seccomp filter");
     }
   /* Smaller and faster for long lists; libseccomp < 2.5 lacks it. */
   (void) seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
@@ -468,10 +462,7 @@ hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
       scmp_filter_ctx other = arch_filter (compat[i], sb, &set, err);
       int r = seccomp_merge (ctx, other);
       if (r < 0)
-        {
-          errno = -r;
-          die_with_error ("Can't merge the seccomp filters of each ABI");
-        }
+        die_with_errno (-r, "Can't merge the seccomp filters of each ABI");
     }
 
   _cleanup_close_ int fd = memfd_create ("hutch-seccomp", MFD_CLOEXEC);
@@ -479,10 +470,7 @@ hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
     die_with_error ("Can't create a memfd for the seccomp filter");
   int r = seccomp_export_bpf (ctx, fd);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't compile the seccomp filter");
-    }
+    die_with_errno (-r, "Can't compile the seccomp filter");
   seccomp_release (ctx);
   if (lseek (fd, 0, SEEK_SET) < 0)
     die_with_error ("lseek");
@@ -490,10 +478,7 @@ hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
   size_t len;
   r = read_all (fd, &data, &len);
   if (r < 0)
-    {
-      errno = -r;
-      die_with_error ("Can't read the compiled seccomp filter");
-    }
+    die_with_errno (-r, "Can't read the compiled seccomp filter");
   if (len == 0 || len % sizeof (struct sock_filter) != 0
       || len / sizeof (struct sock_filter) > BPF_MAXINSNS)
     die ("The compiled seccomp filter is malformed or too long (%zu bytes)", len);

@@ -9,7 +9,9 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 const char *prog_name = "hutch";
 const char *prog_invoked_as = "hutch";
@@ -136,6 +138,16 @@ die_with_error (const char *fmt, ...)
   va_list ap;
   va_start (ap, fmt);
   log_v (LOG_LVL_ERR, fmt, ap, errnum);
+  va_end (ap);
+  exit (1);
+}
+
+void
+die_with_errno (int err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  log_v (LOG_LVL_ERR, fmt, ap, err);
   va_end (ap);
   exit (1);
 }
@@ -381,7 +393,8 @@ int
 for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
 {
   _Alignas (struct dirent64) char buf[4096];
-  int dfd = openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = proc_fd >= 0 ? openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ssize_t n;
 
   if (dfd < 0)
@@ -400,6 +413,36 @@ for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
   close (dfd);
   errno = saved;
   return n < 0 ? -1 : 0;
+}
+
+/* Every process of hutch's that must not outlive its parent asks for
+ * SIGKILL at the parent's death here, and asks again after each change
+ * of credentials: the kernel clears the request in the child of a fork,
+ * at the exec of a set-user-ID, set-group-ID or file-capability program,
+ * and whenever the effective or filesystem uid or gid changes or the new
+ * credentials are not a subset of the old ones (more permitted
+ * capabilities, or a user namespace joined that is not one of the
+ * caller's own below its current one). */
+int
+parent_death_signal_set (pid_t expected_parent)
+{
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return -errno;
+  /* A parent that died before the request took effect sends nothing:
+   * this process has then been handed to another one. */
+  if (expected_parent > 0 && getppid () != expected_parent)
+    return -ESRCH;
+  return 0;
+}
+
+void
+set_parent_death_signal (pid_t expected_parent)
+{
+  int r = parent_death_signal_set (expected_parent);
+  if (r == -ESRCH)
+    die ("The parent process is gone");
+  if (r < 0)
+    die_with_errno (-r, "prctl(PR_SET_PDEATHSIG)");
 }
 
 static void

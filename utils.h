@@ -40,6 +40,9 @@ void log_msg (enum log_level level, const char *fmt, ...) PRINTF (2, 3);
 #define warn_msg(...) log_msg (LOG_LVL_WARNING, __VA_ARGS__)
 void die (const char *fmt, ...) NORETURN PRINTF (1, 2);
 void die_with_error (const char *fmt, ...) NORETURN PRINTF (1, 2);
+/* die_with_error() for a saved error number (a positive errno: pass -r for
+ * a function's -errno result). */
+void die_with_errno (int err, const char *fmt, ...) NORETURN PRINTF (2, 3);
 void die_oom (void) NORETURN;
 
 void *xmalloc (size_t size);
@@ -97,6 +100,14 @@ void release_program_pages (void);
  * listing's own), from "self/fd" below proc_fd, read with getdents64(2)
  * (a stdio DIR costs three more calls).  fn may close fd.  0, or -1 with
  * errno set when the directory can't be read. */
+/* SIGKILL for this process when its parent dies (see utils.c for when it
+ * must be asked again).  With expected_parent > 0, also checks the parent
+ * is still that one: -ESRCH if it is already gone; else 0 or -errno. */
+int parent_death_signal_set (pid_t expected_parent);
+/* The same, dying with a message on failure. */
+void set_parent_death_signal (pid_t expected_parent);
+/* Calls fn for each open fd above 2, listed through proc_fd (an fd of
+ * /proc), or /proc by its path when proc_fd < 0.  0, or -1 with errno. */
 int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
 int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
