@@ -192,10 +192,6 @@ namespaces_prepare (const struct sandbox *sb, struct run *run)
   run->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (run->proc_fd < 0)
     die_with_error ("Can't open /proc");
-  /* Like --userns and --pidns (privilege_check()): the caller could enter
-   * a namespace with root's rights over it. */
-  if (sb->netns_fd >= 0 && privilege_is_setuid ())
-    die ("--netns is not permitted in setuid mode");
 
   /* A caller who is not root can only build a sandbox in a user namespace
    * of its own; options_check() has already implied --unshare-user.

@@ -845,7 +845,7 @@ const struct option_def option_table[] = {
         "Fail unless creating user namespaces inside the sandbox is forbidden"),
   OPT_NOSUID ("--pidns", 1, "FD", h_pidns,
        "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
-  OPT ("--netns", 1, "FD", h_netns,
+  OPT_NOSUID ("--netns", 1, "FD", h_netns,
        "Enter the network namespace FD (instead of the host's or a new one)"),
   OPT ("--uid", 1, "UID", h_uid,
        "User id inside the sandbox (requires --unshare-user or --userns)"),

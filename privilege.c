@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "op-kinds.h"
 #include "options.h"
 #include "utils.h"
 
@@ -109,6 +110,8 @@ privilege_check (const struct sandbox *sb)
     die ("--userns2 is not permitted in setuid mode");
   if (sb->pidns_fd >= 0)
     die ("--pidns is not permitted in setuid mode");
+  if (sb->netns_fd >= 0)
+    die ("--netns is not permitted in setuid mode");
   if (sb->userns_block_fd >= 0)
     die ("--userns-block-fd is not permitted in setuid mode");
   /* newuidmap/newgidmap check the caller's allowance, but a map written
@@ -127,17 +130,8 @@ privilege_check (const struct sandbox *sb)
       const struct setup_op *op = &sb->ops[i];
       if (op->flags & OPF_SIZE_SET)
         die ("--size is not permitted in setuid mode");
-      switch (op->type)
-        {
-        case OP_OVERLAY:
-          die ("--overlay is not permitted in setuid mode");
-        case OP_TMP_OVERLAY:
-          die ("--tmp-overlay is not permitted in setuid mode");
-        case OP_RO_OVERLAY:
-          die ("--ro-overlay is not permitted in setuid mode");
-        default:
-          break;
-        }
+      if (op_kind_of (op)->setuid_refused)
+        die ("%s is not permitted in setuid mode", op_kind_of (op)->option);
     }
 }
 

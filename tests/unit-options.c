@@ -1403,9 +1403,10 @@ test_op_kinds (void)
   size_t refused = 0;
   for (size_t i = 0; i < option_table_len; i++)
     refused += options_setuid_refused (&option_table[i]);
-  ok (refused == 13 && options_setuid_refused (options_lookup ("--ro-overlay"))
+  ok (refused == 14 && options_setuid_refused (options_lookup ("--ro-overlay"))
+          && options_setuid_refused (options_lookup ("--netns"))
           && !options_setuid_refused (options_lookup ("--bind")),
-      "op kinds: the setuid refusals are the 13 options privilege.c refuses");
+      "op kinds: the setuid refusals are the 14 options privilege.c refuses (--netns among them)");
 }
 
 int
