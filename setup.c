@@ -30,6 +30,7 @@
 
 #include "bind-mount.h"
 #include "diagnose.h"
+#include "op-kinds.h"
 #include "privilege.h"
 #include "setup-private.h"
 #include "utils.h"
@@ -61,26 +62,23 @@ setup_resolve_sources (struct sandbox *sb, struct run *run)
       const struct setup_op *op = &sb->ops[i];
       struct resolved_op *r = &ops[i];
 
-      switch (op->type)
+      switch (op_kind_of (op)->source)
         {
-        case OP_BIND:
-        case OP_RO_BIND:
-        case OP_DEV_BIND:
+        case OP_SRC_BIND:
           bind_source_check (op->src, run->old_cwd, (op->flags & OPF_TRY) != 0, &r->bind);
           break;
 
-        case OP_OVERLAY:
+        case OP_SRC_OVERLAY:
           r->upper = bind_source_realpath (op->src, false, NULL);
           r->workdir = bind_source_realpath (op->workdir, false, NULL);
           /* fall through */
-        case OP_TMP_OVERLAY:
-        case OP_RO_OVERLAY:
+        case OP_SRC_LAYERS:
           r->overlay_srcs = xcalloc (op->n_overlay_srcs + 1, sizeof (char *));
           for (size_t j = 0; j < op->n_overlay_srcs; j++)
             r->overlay_srcs[j] = bind_source_realpath (op->overlay_srcs[j], false, NULL);
           break;
 
-        default:
+        case OP_SRC_NONE:
           break;
         }
     }
@@ -107,24 +105,10 @@ setup_resolved (const struct build *b, size_t i)
 static bool
 op_mode (const struct setup_op *op, mode_t *mode)
 {
-  mode_t def;
+  mode_t def = op_kind_of (op)->default_mode;
 
-  switch (op->type)
-    {
-    case OP_DIR:
-    case OP_TMPFS:
-      def = 0755;
-      break;
-    case OP_FILE:
-      def = 0666;
-      break;
-    case OP_BIND_DATA:
-    case OP_RO_BIND_DATA:
-      def = 0600;
-      break;
-    default:
-      return false;
-    }
+  if (def == 0)
+    return false;
   *mode = (op->flags & OPF_PERMS_SET) ? op->perms : def;
   return true;
 }
@@ -399,9 +383,9 @@ op_bind (struct build *b, size_t i, const struct setup_op *op)
   if (r->bind.missing)
     return;
 
-  if (op->type == OP_RO_BIND)
+  if (op_kind_of (op)->read_only)
     flags |= BIND_READONLY;
-  if (op->type == OP_DEV_BIND)
+  if (op_kind_of (op)->devices)
     flags |= BIND_DEVICES;
 
   /* The source's kind (and, for the backend that copies from an fd, that
@@ -462,7 +446,7 @@ op_bind_fd (struct build *b, const struct setup_op *op)
 
   dest = setup_open_dest (b, op, op->dest, S_ISDIR (st_src.st_mode) ? DEST_DIR : DEST_FILE,
                     S_ISDIR (st_src.st_mode) ? 0755 : 0444);
-  res = bind_mount_fd (src, dest, op->type == OP_RO_BIND_FD ? BIND_READONLY : 0);
+  res = bind_mount_fd (src, dest, op_kind_of (op)->read_only ? BIND_READONLY : 0);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", path, op->dest);
   (void) close (op->fd);
@@ -511,7 +495,7 @@ op_bind_data (struct build *b, size_t i, const struct setup_op *op)
   (void) op_mode (op, &mode);
   data = data_file_in_base (b, op, i, mode);
   dest = setup_open_dest (b, op, op->dest, DEST_FILE, 0444);
-  res = bind_mount_fd (data, dest, op->type == OP_RO_BIND_DATA ? BIND_READONLY : 0);
+  res = bind_mount_fd (data, dest, op_kind_of (op)->read_only ? BIND_READONLY : 0);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount data on %s", op->dest);
 }
