@@ -31,7 +31,7 @@
 
 #include "label.h"
 #include "landlock.h"
-#include "limit.h"
+#include "resource-limits.h"
 #include "signals.h"
 #include "options.h"
 #include "privilege.h"

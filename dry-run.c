@@ -29,7 +29,7 @@
 
 #include "json.h"
 #include "landlock.h"
-#include "limit.h"
+#include "resource-limits.h"
 #include "op-kinds.h"
 #include "privilege.h"
 #include "setup.h"

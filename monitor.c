@@ -1,6 +1,6 @@
 /* hutch — the monitor: hutch's own process, outside the sandbox.  It
  * reports the start (--info-fd, --json-status-fd), passes signals on,
- * runs the --timeout steps (limit.c), and exits with the command's status
+ * runs the --timeout steps (resource-limits.c), and exits with the command's status
  * (from PID 1's report, or its own wait). */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "limit.h"
+#include "resource-limits.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"

@@ -20,7 +20,7 @@
 #include "idmap.h"
 #include "landlock.h"
 #include "op-kinds.h"
-#include "limit.h"
+#include "resource-limits.h"
 #include "pasta.h"
 #include "presets.h"
 #include "syscall-filter.h"

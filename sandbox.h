@@ -177,7 +177,7 @@ struct sandbox
   bool diagnose;
   enum { DRY_RUN_NONE, DRY_RUN_TEXT, DRY_RUN_JSON } dry_run;
 
-  /* confinement beyond bubblewrap (syscall-filter.c, landlock.c, limit.c) */
+  /* confinement beyond bubblewrap (syscall-filter.c, landlock.c, resource-limits.c) */
   const char **seccomp_deny;      /* --seccomp-deny: syscall names and @groups, checked */
   size_t n_seccomp_deny;
   int seccomp_errno;              /* --seccomp-errno; 0: EPERM */

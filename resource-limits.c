@@ -15,7 +15,7 @@
  */
 #include "config.h"
 
-#include "limit.h"
+#include "resource-limits.h"
 
 #include <dirent.h>
 #include <fcntl.h>
