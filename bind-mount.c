@@ -17,8 +17,8 @@ int
 open_in_root (int rootfd, const char *path, int flags, mode_t mode)
 {
   struct hutch_open_how how = {
-    .flags = (uint64_t) (unsigned) (flags | O_CLOEXEC),
-    .mode = (flags & O_CREAT) ? (uint64_t) mode : 0,
+    .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
+    .mode = (flags & O_CREAT) ? (uint64_t)mode : 0,
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
 
@@ -97,10 +97,10 @@ mount_api_probe (unsigned *missing, unsigned *refused)
   do                                                                                               \
     {                                                                                              \
       errno = 0;                                                                                   \
-      r[n] = (long) (expr);                                                                        \
+      r[n] = (long)(expr);                                                                         \
       err[n] = errno;                                                                              \
       if ((returns_fd) && r[n] >= 0)                                                               \
-        close ((int) r[n]);                                                                        \
+        close ((int)r[n]);                                                                         \
       n++;                                                                                         \
     }                                                                                              \
   while (0)
@@ -155,8 +155,8 @@ mount_api_call_names (unsigned mask, const char *sep, char *buf, size_t size)
     if (mask & (1u << i))
       {
         int w = snprintf (buf + len, size - len, "%s%s", len ? sep : "", mount_api_calls[i]);
-        if (w > 0 && (size_t) w < size - len)
-          len += (size_t) w;
+        if (w > 0 && (size_t)w < size - len)
+          len += (size_t)w;
       }
 }
 
@@ -201,8 +201,10 @@ void
 mount_api_log (void)
 {
   if (chosen.api != MOUNT_API_NEW)
-    log_msg (LOG_LVL_INFO, "mount API unavailable (%s): falling back to mount(2), "
-             "reading mountinfo once", chosen.reason);
+    log_msg (LOG_LVL_INFO,
+             "mount API unavailable (%s): falling back to mount(2), "
+             "reading mountinfo once",
+             chosen.reason);
   else
     log_msg (LOG_LVL_INFO, "mount API: open_tree, move_mount and mount_setattr");
 }
@@ -282,8 +284,7 @@ bind_source_realpath (const char *path, bool may_be_missing, bool *missing)
 /* To the chosen backend                                                     */
 
 void
-bind_source_check (const char *path, const char *cwd, bool may_be_missing,
-                   struct bind_source *out)
+bind_source_check (const char *path, const char *cwd, bool may_be_missing, struct bind_source *out)
 {
   chosen.be->source_check (path, cwd, may_be_missing, out);
 }
@@ -350,15 +351,14 @@ bind_remount_ro (int destfd)
 }
 
 int
-mount_new_fs (const char *fstype, const struct fs_param *params, size_t n_params,
-              unsigned attrs)
+mount_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs)
 {
   return chosen.be->new_fs (fstype, params, n_params, attrs);
 }
 
 int
-mount_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params,
-                 unsigned attrs, const char *path, bool *created)
+mount_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs,
+                 const char *path, bool *created)
 {
   *created = false;
   return chosen.be->new_fs_at (fstype, params, n_params, attrs, path, created);

@@ -65,10 +65,10 @@ bool mount_api_test_forced (bool honoured);
 
 enum mount_api
 {
-  MOUNT_API_NEW = 0,  /* open_tree, move_mount, fsopen..., mount_setattr */
-  MOUNT_API_MISSING,  /* fallback: the kernel lacks some call (ENOSYS) */
-  MOUNT_API_REFUSED,  /* fallback: some call is refused (EPERM, EACCES) */
-  MOUNT_API_FORCED,   /* fallback: HUTCH_TEST_LEGACY_MOUNT=1 */
+  MOUNT_API_NEW = 0, /* open_tree, move_mount, fsopen..., mount_setattr */
+  MOUNT_API_MISSING, /* fallback: the kernel lacks some call (ENOSYS) */
+  MOUNT_API_REFUSED, /* fallback: some call is refused (EPERM, EACCES) */
+  MOUNT_API_FORCED,  /* fallback: HUTCH_TEST_LEGACY_MOUNT=1 */
 };
 
 /* Once per run, first thing in the build (in the child, with every
@@ -158,8 +158,7 @@ enum bind_result bind_mount_fd (int srcfd, int destfd, unsigned flags);
 enum bind_result bind_cover_ro (int dirfd, const char *name);
 
 /* Same, with the source opened as open_in_root (src_root_fd, src). */
-enum bind_result bind_mount_in_root (int src_root_fd, const char *src, int destfd,
-                                     unsigned flags);
+enum bind_result bind_mount_in_root (int src_root_fd, const char *src, int destfd, unsigned flags);
 
 /* ---- The source of a bind op (--bind, --ro-bind, --dev-bind). ---- */
 
@@ -191,8 +190,8 @@ void bind_source_check (const char *path, const char *cwd, bool may_be_missing,
  * (the caller closes it).  fd-based: nothing to open.  mount(2): opened
  * below the host's tree oldroot_fd (BIND_OPEN_SOURCE, errno set; dies
  * with "Can't get type of source NAME" if it can't be stat'ed). */
-enum bind_result bind_source_open (const struct bind_source *src, const char *name,
-                                   int oldroot_fd, int *fd_out, bool *is_dir);
+enum bind_result bind_source_open (const struct bind_source *src, const char *name, int oldroot_fd,
+                                   int *fd_out, bool *is_dir);
 
 /* Then: a detached, flagged copy of the source's tree, as
  * bind_clone_tree(), from what bind_source_open() gave.  fd-based: looked

@@ -15,13 +15,13 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/keyctl.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -31,10 +31,10 @@
 
 #include "label.h"
 #include "landlock.h"
-#include "resource-limits.h"
-#include "signals.h"
 #include "options.h"
 #include "privilege.h"
+#include "resource-limits.h"
+#include "signals.h"
 #include "syscall-filter.h"
 
 void
@@ -69,7 +69,7 @@ static int kernel_last = -1;
 static bool
 cap_exists (int cap)
 {
-  int r = prctl (PR_CAPBSET_READ, (unsigned long) cap, 0, 0, 0);
+  int r = prctl (PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
   if (r == 0 || r == 1)
     return true;
   if (r < 0 && errno == EINVAL)
@@ -98,9 +98,9 @@ last_cap (void)
     }
   /* libcap counted them too, when it was loaded: a failure there (that it
    * could not report) would make it disagree. */
-  if ((int) cap_max_bits () != lo + 1)
+  if ((int)cap_max_bits () != lo + 1)
     die ("Can't count the kernel's capabilities: libcap found %d, prctl(PR_CAPBSET_READ) %d",
-         (int) cap_max_bits (), lo + 1);
+         (int)cap_max_bits (), lo + 1);
   kernel_last = lo;
   return kernel_last;
 }
@@ -109,7 +109,7 @@ static uint64_t
 all_caps (void)
 {
   int last = last_cap ();
-  return last >= 63 ? ~(uint64_t) 0 : ((uint64_t) 1 << (last + 1)) - 1;
+  return last >= 63 ? ~(uint64_t)0 : ((uint64_t)1 << (last + 1)) - 1;
 }
 
 /* Set once the bounding set is empty (confine_empty_bounding_set()):
@@ -146,9 +146,9 @@ current_caps (void)
   if (capget (&hdr, data) < 0)
     die_with_error ("Can't read this process's capabilities (capget)");
   return (struct cap_sets){
-    .eff = (uint64_t) data[0].effective | ((uint64_t) data[1].effective << 32),
-    .prm = (uint64_t) data[0].permitted | ((uint64_t) data[1].permitted << 32),
-    .inh = (uint64_t) data[0].inheritable | ((uint64_t) data[1].inheritable << 32),
+    .eff = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32),
+    .prm = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32),
+    .inh = (uint64_t)data[0].inheritable | ((uint64_t)data[1].inheritable << 32),
   };
 }
 
@@ -207,7 +207,8 @@ set_caps (uint64_t keep, bool ambient)
 
   set_process_caps (keep, ambient);
   /* EINVAL: a kernel without ambient capabilities (before 4.3). */
-  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && !(errno == EINVAL && !ambient))
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0
+      && !(errno == EINVAL && !ambient))
     die_with_error ("Can't clear ambient capabilities");
   if (ambient)
     for (int cap = 0; cap <= last; cap++)
@@ -239,8 +240,7 @@ void
 confine_caps_prepare (const struct sandbox *sb, struct run *run)
 {
   struct cap_sets caller = current_caps ();
-  bool own_userns = run->userns || run->nested_userns || sb->userns_fd >= 0
-                    || sb->userns2_fd >= 0;
+  bool own_userns = run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
   bool uid0 = !run->cmd_uid_known || run->cmd_uid == 0;
   uint64_t asked;
 
@@ -364,8 +364,10 @@ join_new_session_keyring (const struct sandbox *sb)
     die_with_error ("Can't join a new session keyring");
   keyring_state = KEYRING_CLOSED;
   if (sb->verbose)
-    log_msg (LOG_LVL_INFO, "no new session keyring (%s): add_key, keyctl and request_key fail "
-             "with ENOSYS in the sandbox instead", strerror (err));
+    log_msg (LOG_LVL_INFO,
+             "no new session keyring (%s): add_key, keyctl and request_key fail "
+             "with ENOSYS in the sandbox instead",
+             strerror (err));
 }
 
 static void
@@ -387,8 +389,8 @@ load_seccomp_programs (const struct sandbox *sb, struct sock_fprog *progs)
         die ("Invalid seccomp data, must be multiple of 8");
       if (len / 8 > USHRT_MAX)
         die ("Invalid seccomp data, the program is too long");
-      progs[i].len = (unsigned short) (len / 8);
-      progs[i].filter = (struct sock_filter *) data;
+      progs[i].len = (unsigned short)(len / 8);
+      progs[i].filter = (struct sock_filter *)data;
     }
   /* Every fd is read (and closed) before an empty program is refused, as
    * bubblewrap does: the same fd given twice is EBADF the second time. */
@@ -430,14 +432,14 @@ apply_seccomp (const struct run *run, int report_fd)
     if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &run->seccomp_progs[i], 0, 0) < 0)
       {
         if (report_fd >= 0)
-          (void) write_all (report_fd, "F", 1);
+          (void)write_all (report_fd, "F", 1);
         die_with_error ("Can't load seccomp filter");
       }
   int r = keyring_state == KEYRING_CLOSED ? hutch_seccomp_load_keyring_filter () : 0;
   if (r < 0)
     {
       if (report_fd >= 0)
-        (void) write_all (report_fd, "F", 1);
+        (void)write_all (report_fd, "F", 1);
       die_with_errno (-r, "Can't load hutch's keyring filter "
                           "(no new session keyring could be joined)");
     }
@@ -445,7 +447,7 @@ apply_seccomp (const struct run *run, int report_fd)
   if (r < 0)
     {
       if (report_fd >= 0)
-        (void) write_all (report_fd, "F", 1);
+        (void)write_all (report_fd, "F", 1);
       die_with_errno (-r, "Can't load hutch's seccomp filter");
     }
 }
@@ -456,7 +458,7 @@ confine_pid1_before_fork (const struct sandbox *sb, struct run *run)
   /* PID 1 is confined like the command (it becomes dumpable, so the
    * command could otherwise act through it): its session, its keyring,
    * the same seccomp programs. */
-  if (sb->new_session && setsid () == (pid_t) -1)
+  if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
   join_new_session_keyring (sb); /* the command's too */
   read_seccomp_programs (sb, run);
@@ -491,7 +493,7 @@ wipe_environ (int proc_fd)
     }
   if (field < 51 || v[50] > v[51])
     die ("Can't find the environment in /proc/self/stat");
-  memset ((void *) (uintptr_t) v[50], 0, (size_t) (v[51] - v[50]));
+  memset ((void *)(uintptr_t)v[50], 0, (size_t)(v[51] - v[50]));
 }
 
 void
@@ -507,7 +509,7 @@ confine_pid1 (const struct run *run, int proc_fd)
    * setuid mode (set up with privileges), and not if a filter of the
    * caller's refuses prctl: it then stays non-dumpable, the safe way. */
   if (!setuid)
-    (void) prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+    (void)prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
 void
@@ -517,7 +519,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   read_seccomp_programs (sb, run);
 
-  if (sb->new_session && setsid () == (pid_t) -1)
+  if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
   join_new_session_keyring (sb); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
@@ -533,7 +535,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
   signals_restore ();
 
   if (sb->argv0 != NULL)
-    sb->command[0] = (char *) sb->argv0;
+    sb->command[0] = (char *)sb->argv0;
 
   label_exec (sb->exec_label);
 
@@ -565,7 +567,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   execvp (file, sb->command);
   int err = errno;
-  (void) write_all (run->exec_pipe[1], "F", 1);
+  (void)write_all (run->exec_pipe[1], "F", 1);
   errno = err;
   die_with_error ("execvp %s", file);
 }

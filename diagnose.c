@@ -134,7 +134,7 @@ mi_unescape (char *s)
     if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
         && s[3] <= '7')
       {
-        *out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+        *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
         s += 3;
       }
     else
@@ -210,7 +210,7 @@ diagnose_proc_masks (int mountinfo_fd, struct proc_masks *out)
           || strcmp (root, "/") != 0)
         continue;
       procs = xgrow (procs, &cap, n, sizeof *procs);
-      procs[n++] = (struct mi_proc) { id, mnt, false };
+      procs[n++] = (struct mi_proc){ id, mnt, false };
     }
   save = NULL;
   for (line = strtok_r (copy, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
@@ -231,7 +231,7 @@ diagnose_proc_masks (int mountinfo_fd, struct proc_masks *out)
             first_is_part = first_is_part || part;
           }
     }
-  out->n_proc = (unsigned) n;
+  out->n_proc = (unsigned)n;
   for (size_t i = 0; i < n; i++)
     out->n_masked += procs[i].masked;
   return 0;
@@ -260,9 +260,9 @@ diagnose_die_proc_refused (int proc_fd, const char *dest, int errnum)
   die_with_error ("Can't mount proc on %s", dest);
 }
 
-#define PROC_WAYS_OUT                                                                        \
-  "run the container with /proc unmasked (podman run --security-opt unmask=/proc/*, docker " \
-  "run --security-opt systempaths=unconfined), or use no new PID namespace (no "             \
+#define PROC_WAYS_OUT                                                                              \
+  "run the container with /proc unmasked (podman run --security-opt unmask=/proc/*, docker "       \
+  "run --security-opt systempaths=unconfined), or use no new PID namespace (no "                   \
   "--unshare-pid, --unshare-all or --pidns) so that the outer /proc is bound"
 
 char *
@@ -315,21 +315,23 @@ check_mount_api (bool in_userns, unsigned missing, unsigned refused)
   if (refused != 0 && (in_userns || getuid () == 0))
     {
       mount_api_call_names (refused, " ", names, sizeof names);
-      report ("warn", "mount API", "refused (EPERM), probably by a seccomp filter: %s: " FALLBACK_TEXT,
-              names);
+      report ("warn", "mount API",
+              "refused (EPERM), probably by a seccomp filter: %s: " FALLBACK_TEXT, names);
       fix ("allow these system calls in the container's seccomp profile");
       return true;
     }
   if (refused != 0)
     {
-      report ("info", "mount API", "the kernel has open_tree, move_mount, fsopen, fsconfig, "
+      report ("info", "mount API",
+              "the kernel has open_tree, move_mount, fsopen, fsconfig, "
               "fsmount and mount_setattr (whether they may be used could not be tried "
               "without a user namespace; where they may not, " FALLBACK_TEXT ")");
       return true;
     }
   if (mount_api_test_forced (!privilege_is_setuid ()))
     {
-      report ("warn", "mount API", "available, but HUTCH_TEST_LEGACY_MOUNT=1 (a switch for the "
+      report ("warn", "mount API",
+              "available, but HUTCH_TEST_LEGACY_MOUNT=1 (a switch for the "
               "tests) forces the fallback: " FALLBACK_TEXT);
       return true;
     }
@@ -363,11 +365,11 @@ diagnose_userns_blocker (void)
 enum userns_stage
 {
   STAGE_FORK,
-  STAGE_UNSHARE,  /* unshare (CLONE_NEWUSER) */
+  STAGE_UNSHARE, /* unshare (CLONE_NEWUSER) */
   STAGE_SETGROUPS,
   STAGE_UID_MAP,
   STAGE_GID_MAP,
-  STAGE_CAPS,     /* no capability inside: mount-private in a new mount namespace */
+  STAGE_CAPS, /* no capability inside: mount-private in a new mount namespace */
   STAGE_DONE,
 };
 
@@ -395,23 +397,23 @@ struct userns_probe
 {
   enum userns_stage stage; /* STAGE_DONE: it all worked */
   int err;
-  unsigned missing_ns;     /* bit i: other_ns[i] could not be created */
-  unsigned api_missing;    /* mount_api_probe() inside, at STAGE_DONE */
+  unsigned missing_ns;  /* bit i: other_ns[i] could not be created */
+  unsigned api_missing; /* mount_api_probe() inside, at STAGE_DONE */
   unsigned api_refused;
-  int proc_err;            /* a new procfs in a new PID namespace: 0, an errno, -1 not tried */
+  int proc_err; /* a new procfs in a new PID namespace: 0, an errno, -1 not tried */
 };
 
 static int
 read_int (int fd, int *v)
 {
   ssize_t r = TEMP_FAILURE_RETRY_INT (read (fd, v, sizeof *v));
-  return r == (ssize_t) sizeof *v ? 0 : -1;
+  return r == (ssize_t)sizeof *v ? 0 : -1;
 }
 
 static void
 write_int (int fd, int v)
 {
-  (void) write_all (fd, &v, sizeof v);
+  (void)write_all (fd, &v, sizeof v);
 }
 
 /* In the probe's namespaces, after unshare (CLONE_NEWPID): a process in
@@ -431,8 +433,8 @@ probe_procfs (void)
       int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC), mnt = -1;
 
       if (fs >= 0 && sys_fsconfig (fs, HUTCH_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-        mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-                                                    | MOUNT_ATTR_NOEXEC);
+        mnt = sys_fsmount (fs, FSMOUNT_CLOEXEC,
+                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
       if (mnt >= 0)
         _exit (0);
       if (fs >= 0 || (errno != ENOSYS && errno != EPERM))
@@ -508,8 +510,8 @@ probe_child (int to_parent, int from_parent, bool privileged)
   write_int (to_parent, mask);
   unsigned missing, refused;
   mount_api_probe (&missing, &refused);
-  write_int (to_parent, (int) missing);
-  write_int (to_parent, (int) refused);
+  write_int (to_parent, (int)missing);
+  write_int (to_parent, (int)refused);
   write_int (to_parent, (mask & 1) ? -1 : probe_procfs ());
   _exit (0);
 }
@@ -587,9 +589,9 @@ probe_userns (bool privileged)
                   && read_int (up[0], &refused) == 0 && read_int (up[0], &proc_err) == 0)
                 {
                   res.stage = STAGE_DONE;
-                  res.missing_ns = (unsigned) v;
-                  res.api_missing = (unsigned) missing;
-                  res.api_refused = (unsigned) refused;
+                  res.missing_ns = (unsigned)v;
+                  res.api_missing = (unsigned)missing;
+                  res.api_refused = (unsigned)refused;
                   res.proc_err = proc_err;
                 }
               else
@@ -709,14 +711,16 @@ check_userns (struct userns_probe *out)
         if (p.missing_ns & (1u << i))
           {
             int r = snprintf (missing + n, sizeof missing - n, " %s", other_ns[i].name);
-            if (r > 0 && (size_t) r < sizeof missing - n)
-              n += (size_t) r;
+            if (r > 0 && (size_t)r < sizeof missing - n)
+              n += (size_t)r;
           }
       if (n == 0)
         report ("ok", "namespaces", "mount, pid, net, ipc, uts and cgroup can be created inside");
       else
-        report ("warn", "namespaces", "can't be created inside:%s (the --unshare-* options for "
-                "them fail; --unshare-all leaves cgroup out when it can't)", missing);
+        report ("warn", "namespaces",
+                "can't be created inside:%s (the --unshare-* options for "
+                "them fail; --unshare-all leaves cgroup out when it can't)",
+                missing);
     }
   *out = p;
   return ok;
@@ -751,17 +755,20 @@ check_proc (const struct userns_probe *p)
     report ("ok", "proc", "a sandbox with its own PID namespace can mount a new /proc");
   else if (why != NULL && diagnose_proc_all_masked (&m))
     {
-      report ("warn", "proc", "/proc is masked by the surrounding container (a mount on %s%s), so the "
-              "kernel refuses a new procfs%s: --proc with a new PID namespace fails", m.first,
-              m.n_covers > 1 ? " and others" : "", only);
+      report ("warn", "proc",
+              "/proc is masked by the surrounding container (a mount on %s%s), so the "
+              "kernel refuses a new procfs%s: --proc with a new PID namespace fails",
+              m.first, m.n_covers > 1 ? " and others" : "", only);
       fix ("%s", PROC_WAYS_OUT);
     }
   else if (why != NULL)
     report ("warn", "proc", "%s%s", why,
             err == -1 ? "" : " (--proc with a new PID namespace fails)");
   else if (err > 0)
-    report ("warn", "proc", "a new procfs in a new PID namespace is refused%s (%s): --proc "
-            "with --unshare-pid fails", only, strerror (err));
+    report ("warn", "proc",
+            "a new procfs in a new PID namespace is refused%s (%s): --proc "
+            "with --unshare-pid fails",
+            only, strerror (err));
 }
 
 static void
@@ -780,10 +787,12 @@ check_setuid (void)
   if (setuid_bit && getuid () == 0)
     report ("info", "setuid mode", "installed setuid root; you are root, so it does not apply");
   else if (built)
-    report ("info", "setuid mode", "built with --enable-setuid but not installed setuid root "
+    report ("info", "setuid mode",
+            "built with --enable-setuid but not installed setuid root "
             "(make install as root does: chmod 4755)");
   else
-    report ("info", "setuid mode", "rootless build (configure --enable-setuid builds the "
+    report ("info", "setuid mode",
+            "rootless build (configure --enable-setuid builds the "
             "setuid-optional mode, for hosts that block unprivileged user namespaces)");
 }
 
@@ -802,17 +811,21 @@ check_landlock (void)
   else if (abi >= 1)
     report ("warn", "landlock",
             "ABI %ld: --landlock-connect-tcp and --landlock-bind-tcp need ABI 4 (Linux 6.7), "
-            "the --scope-* options ABI 6 (Linux 6.12)", abi);
+            "the --scope-* options ABI 6 (Linux 6.12)",
+            abi);
   else if (errno == EOPNOTSUPP)
     {
-      report ("warn", "landlock", "built into the kernel but not enabled at boot: the "
+      report ("warn", "landlock",
+              "built into the kernel but not enabled at boot: the "
               "--landlock-* and --scope-* options are refused");
       fix ("add landlock to the kernel's lsm= boot parameter (e.g. lsm=landlock,lockdown,"
            "yama,integrity,apparmor)");
     }
   else
-    report ("warn", "landlock", "not in this kernel (%s): the --landlock-* and --scope-* options "
-            "are refused", strerror (errno));
+    report ("warn", "landlock",
+            "not in this kernel (%s): the --landlock-* and --scope-* options "
+            "are refused",
+            strerror (errno));
 }
 
 static void
@@ -830,7 +843,8 @@ check_seccomp (void)
 #endif
 
   if (r < 0 && errno == ENOSYS)
-    report ("no", "seccomp", "the kernel has no seccomp(2): --seccomp, --add-seccomp-fd and "
+    report ("no", "seccomp",
+            "the kernel has no seccomp(2): --seccomp, --add-seccomp-fd and "
             "hutch's own filters are refused");
   else if (r < 0)
     report ("warn", "seccomp", "filters with an errno action are not available (%s)",
@@ -838,10 +852,12 @@ check_seccomp (void)
   else
     report ("ok", "seccomp", "filters can be loaded; %s", lib);
   if (mode == 2)
-    report ("info", "seccomp", "this process already runs under a seccomp filter (a container "
+    report ("info", "seccomp",
+            "this process already runs under a seccomp filter (a container "
             "or service manager's): the sandbox's filters stack on it");
   if (nnp == 1)
-    report ("info", "no_new_privs", "already set on this process: a setuid hutch can't gain "
+    report ("info", "no_new_privs",
+            "already set on this process: a setuid hutch can't gain "
             "root here, and a program in the sandbox can't gain privileges either");
 }
 
@@ -856,11 +872,13 @@ check_selinux (void)
 #endif
 
   if (enforce < 0)
-    report ("info", "selinux", "not enabled on this host: --exec-label and --file-label are "
+    report ("info", "selinux",
+            "not enabled on this host: --exec-label and --file-label are "
             "refused");
   else if (!built)
     {
-      report ("warn", "selinux", "%s, but this hutch was built without libselinux: "
+      report ("warn", "selinux",
+              "%s, but this hutch was built without libselinux: "
               "--exec-label and --file-label are refused",
               enforce ? "enforcing" : "permissive");
       fix ("rebuild with configure --with-selinux=yes (libselinux1-dev)");
@@ -883,14 +901,15 @@ check_cgroup (void)
     {
       struct statfs u;
       if (statfs ("/sys/fs/cgroup/unified", &u) == 0 && u.f_type == CGROUP2_SUPER_MAGIC)
-        report ("info", "cgroups", "hybrid: version 1 controllers, version 2 at "
+        report ("info", "cgroups",
+                "hybrid: version 1 controllers, version 2 at "
                 "/sys/fs/cgroup/unified");
       else
         report ("info", "cgroups", "version 1 (or none: a tmpfs at /sys/fs/cgroup)");
     }
   else
     report ("info", "cgroups", "unknown file system at /sys/fs/cgroup (0x%lx)",
-            (unsigned long) fs.f_type);
+            (unsigned long)fs.f_type);
 }
 
 void
@@ -911,7 +930,7 @@ diagnose_run (const struct sandbox *sb)
         rel[strcspn (rel, "\n")] = '\0';
         close (fd);
       }
-    printf ("%s, uid %u\n", rel, (unsigned) getuid ());
+    printf ("%s, uid %u\n", rel, (unsigned)getuid ());
   }
 
   struct userns_probe probe;
@@ -928,9 +947,9 @@ diagnose_run (const struct sandbox *sb)
 
   if (failed)
     printf ("result: no sandbox can be built here by uid %u (see the \"no\" lines above)\n",
-            (unsigned) getuid ());
+            (unsigned)getuid ());
   else
-    printf ("result: a sandbox can be built here by uid %u\n", (unsigned) getuid ());
+    printf ("result: a sandbox can be built here by uid %u\n", (unsigned)getuid ());
   fflush (stdout);
   exit (failed ? EXIT_FAILURE : EXIT_SUCCESS);
 }

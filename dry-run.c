@@ -29,9 +29,9 @@
 
 #include "json.h"
 #include "landlock.h"
-#include "resource-limits.h"
 #include "op-kinds.h"
 #include "privilege.h"
+#include "resource-limits.h"
 #include "setup.h"
 #include "utils.h"
 
@@ -64,12 +64,12 @@ op_is_overlay (const struct setup_op *op)
 static char *
 cap_upper_name (int cap)
 {
-  char *name = cap_to_name ((cap_value_t) cap);
+  char *name = cap_to_name ((cap_value_t)cap);
   char *out = xstrdup (name ? name : "?");
   cap_free (name);
   for (char *c = out; *c; c++)
     if (*c >= 'a' && *c <= 'z')
-      *c = (char) (*c - 'a' + 'A');
+      *c = (char)(*c - 'a' + 'A');
   return out;
 }
 
@@ -109,13 +109,13 @@ format_ports (const struct port_range *r, size_t n, char *buf, size_t size)
     {
       int w;
       if (r[i].lo == r[i].hi)
-        w = snprintf (buf + len, size - len, "%s%u", i ? "," : "", (unsigned) r[i].lo);
+        w = snprintf (buf + len, size - len, "%s%u", i ? "," : "", (unsigned)r[i].lo);
       else
-        w = snprintf (buf + len, size - len, "%s%u-%u", i ? "," : "", (unsigned) r[i].lo,
-                      (unsigned) r[i].hi);
+        w = snprintf (buf + len, size - len, "%s%u-%u", i ? "," : "", (unsigned)r[i].lo,
+                      (unsigned)r[i].hi);
       if (w < 0)
         break;
-      len += (size_t) w;
+      len += (size_t)w;
     }
 }
 
@@ -134,8 +134,8 @@ text_map (const char *kind, const struct id_map_entry *m, size_t n, unsigned ins
     }
   printf ("%s map (written by new%smap):", kind, kind);
   for (size_t i = 0; i < n; i++)
-    printf ("%s %u -> %u (%u)", i ? "," : "", (unsigned) m[i].inside, (unsigned) m[i].outside,
-            (unsigned) m[i].count);
+    printf ("%s %u -> %u (%u)", i ? "," : "", (unsigned)m[i].inside, (unsigned)m[i].outside,
+            (unsigned)m[i].count);
   printf ("\n");
 }
 
@@ -149,7 +149,7 @@ text_network (const struct sandbox *sb)
       for (size_t i = 0; i < sb->n_publish; i++)
         printf ("  publish %s%s%s:%u -> %u/%s\n", sb->publish[i].host_ipv6 ? "[" : "",
                 sb->publish[i].host_addr, sb->publish[i].host_ipv6 ? "]" : "",
-                (unsigned) sb->publish[i].host_port, (unsigned) sb->publish[i].sandbox_port,
+                (unsigned)sb->publish[i].host_port, (unsigned)sb->publish[i].sandbox_port,
                 sb->publish[i].udp ? "udp" : "tcp");
     }
   else if (sb->netns_fd >= 0)
@@ -197,36 +197,34 @@ text_namespaces (const struct plan *p)
       text_map ("gid", run->gid_map, run->n_gid_map, run->ns_gid, run->real_gid);
     }
   else
-    printf ("user namespace: none; ids stay uid %u, gid %u\n", (unsigned) run->real_uid,
-            (unsigned) run->real_gid);
+    printf ("user namespace: none; ids stay uid %u, gid %u\n", (unsigned)run->real_uid,
+            (unsigned)run->real_gid);
   if (sb->userns2_fd >= 0)
     printf ("after setup: switch to the user namespace of fd %d\n", sb->userns2_fd);
   else if (run->nested_userns)
     printf ("after setup: a nested user namespace maps uid %u -> %u, gid %u -> %u%s%s\n",
-            (unsigned) sb->uid, (unsigned) run->ns_uid, (unsigned) sb->gid,
-            (unsigned) run->ns_gid,
-            run->ns_uid != sb->uid || run->ns_gid != sb->gid ? " (root was mapped for --dev)"
-                                                              : "",
+            (unsigned)sb->uid, (unsigned)run->ns_uid, (unsigned)sb->gid, (unsigned)run->ns_gid,
+            run->ns_uid != sb->uid || run->ns_gid != sb->gid ? " (root was mapped for --dev)" : "",
             sb->disable_userns ? "; no user namespace can be created inside it" : "");
   if (run->switch_ids)
     {
       printf ("after setup: switch to");
-      if (run->switch_uid != (uid_t) -1)
-        printf (" uid %u", (unsigned) run->switch_uid);
-      if (run->switch_gid != (gid_t) -1)
-        printf ("%s gid %u", run->switch_uid != (uid_t) -1 ? "," : "", (unsigned) run->switch_gid);
+      if (run->switch_uid != (uid_t)-1)
+        printf (" uid %u", (unsigned)run->switch_uid);
+      if (run->switch_gid != (gid_t)-1)
+        printf ("%s gid %u", run->switch_uid != (uid_t)-1 ? "," : "", (unsigned)run->switch_gid);
       printf (" inside the namespace\n");
     }
   if (sb->assert_userns_disabled)
     printf ("check: creating a user namespace inside must fail\n");
   printf ("ids: ");
   if (run->cmd_uid_known)
-    printf ("uid %u", (unsigned) run->cmd_uid);
+    printf ("uid %u", (unsigned)run->cmd_uid);
   else
     printf ("uid as the caller's is mapped in the user namespace of fd %d",
             sb->userns2_fd >= 0 ? sb->userns2_fd : sb->userns_fd);
   if (run->cmd_gid_known)
-    printf (", gid %u\n", (unsigned) run->cmd_gid);
+    printf (", gid %u\n", (unsigned)run->cmd_gid);
   else
     printf (", gid as the caller's is mapped there\n");
   if (sb->hostname != NULL)
@@ -258,7 +256,7 @@ text_setup (const struct plan *p)
       else if (op->type == OP_SYMLINK)
         printf (" %s -> %s", op->src, op->dest);
       else if (op->type == OP_CHMOD)
-        printf (" %04o %s", (unsigned) op->perms, op->dest);
+        printf (" %04o %s", (unsigned)op->perms, op->dest);
       else if (op_is_overlay (op))
         {
           printf (" %s, layers", op->dest);
@@ -274,7 +272,7 @@ text_setup (const struct plan *p)
       else
         printf (" %s", op->dest);
       if (op->type != OP_CHMOD && (op->flags & OPF_PERMS_SET))
-        printf (" mode %04o", (unsigned) op->perms);
+        printf (" mode %04o", (unsigned)op->perms);
       if (op->flags & OPF_SIZE_SET)
         printf (" size %zu", op->size);
       printf ("\n");
@@ -323,9 +321,8 @@ text_process (const struct plan *p)
     const char *name;
     int fd;
   } fds[] = {
-    { "info", sb->info_fd },   { "json-status", sb->json_status_fd },
-    { "sync", sb->sync_fd },   { "block", sb->block_fd },
-    { "userns-block", sb->userns_block_fd },
+    { "info", sb->info_fd },   { "json-status", sb->json_status_fd },   { "sync", sb->sync_fd },
+    { "block", sb->block_fd }, { "userns-block", sb->userns_block_fd },
   };
   bool any = false;
   for (size_t i = 0; i < N_ELEMENTS (fds); i++)
@@ -494,8 +491,8 @@ json_map (struct json *j, const char *key, unsigned inside, unsigned outside)
 
 /* The lines newuidmap/newgidmap write, or else hutch's single line. */
 static void
-json_maps (struct json *j, const char *key, const struct id_map_entry *m, size_t n,
-           unsigned inside, unsigned outside)
+json_maps (struct json *j, const char *key, const struct id_map_entry *m, size_t n, unsigned inside,
+           unsigned outside)
 {
   if (n == 0)
     {
@@ -521,10 +518,10 @@ json_network (struct json *j, const struct sandbox *sb)
   json_key (j, "network");
   json_object_begin (j, JSON_COMPACT);
   json_member_string (j, "mode",
-                      sb->net_pasta         ? "pasta"
-                      : sb->netns_fd >= 0   ? "netns"
-                      : sb->unshare_net     ? "loopback"
-                                            : "host");
+                      sb->net_pasta       ? "pasta"
+                      : sb->netns_fd >= 0 ? "netns"
+                      : sb->unshare_net   ? "loopback"
+                                          : "host");
   json_member_bool (j, "host_loopback", sb->net_host_loopback);
   json_key (j, "publish");
   json_array_begin (j, JSON_COMPACT);
@@ -600,7 +597,7 @@ json_setup_op (struct json *j, const struct setup_op *op, const struct resolved_
     json_member_string (j, "target", op->src);
   else if (op_is_overlay (op))
     {
-      json_str_array (j, "layers", (const char *const *) o->overlay_srcs, op->n_overlay_srcs);
+      json_str_array (j, "layers", (const char *const *)o->overlay_srcs, op->n_overlay_srcs);
       if (op->type == OP_OVERLAY)
         {
           json_member_string (j, "rw_source", o->upper);
@@ -610,7 +607,7 @@ json_setup_op (struct json *j, const struct setup_op *op, const struct resolved_
   json_member_string (j, "dest", op->dest);
   if (op->flags & OPF_PERMS_SET)
     {
-      snprintf (perms, sizeof perms, "%04o", (unsigned) op->perms);
+      snprintf (perms, sizeof perms, "%04o", (unsigned)op->perms);
       json_member_string (j, "perms", perms);
     }
   if (op->flags & OPF_SIZE_SET)
@@ -653,7 +650,7 @@ json_seccomp (struct json *j, const struct plan *p)
       for (;;)
         {
           size_t len = strcspn (s, ",");
-          _cleanup_free_ char *name = xasprintf ("%.*s", (int) len, s);
+          _cleanup_free_ char *name = xasprintf ("%.*s", (int)len, s);
           json_string (j, name);
           if (s[len] == '\0')
             break;
@@ -798,10 +795,10 @@ json_ids (struct json *j, const struct plan *p)
 
   if (run->userns)
     {
-      json_maps (j, "uid_map", run->uid_map, run->n_uid_map, (unsigned) run->ns_uid,
-                 (unsigned) run->real_uid);
-      json_maps (j, "gid_map", run->gid_map, run->n_gid_map, (unsigned) run->ns_gid,
-                 (unsigned) run->real_gid);
+      json_maps (j, "uid_map", run->uid_map, run->n_uid_map, (unsigned)run->ns_uid,
+                 (unsigned)run->real_uid);
+      json_maps (j, "gid_map", run->gid_map, run->n_gid_map, (unsigned)run->ns_gid,
+                 (unsigned)run->real_gid);
     }
   else
     {
@@ -816,8 +813,8 @@ json_ids (struct json *j, const struct plan *p)
   if (run->nested_userns && sb->userns2_fd < 0)
     {
       json_object_begin (j, JSON_COMPACT);
-      json_map (j, "uid_map", (unsigned) sb->uid, (unsigned) run->ns_uid);
-      json_map (j, "gid_map", (unsigned) sb->gid, (unsigned) run->ns_gid);
+      json_map (j, "uid_map", (unsigned)sb->uid, (unsigned)run->ns_uid);
+      json_map (j, "gid_map", (unsigned)sb->gid, (unsigned)run->ns_gid);
       json_member_bool (j, "disable_userns", sb->disable_userns);
       json_object_end (j);
     }
@@ -828,8 +825,8 @@ json_ids (struct json *j, const struct plan *p)
   if (run->switch_ids)
     {
       json_object_begin (j, JSON_COMPACT);
-      json_id (j, "uid", run->switch_uid != (uid_t) -1, run->switch_uid);
-      json_id (j, "gid", run->switch_gid != (gid_t) -1, run->switch_gid);
+      json_id (j, "uid", run->switch_uid != (uid_t)-1, run->switch_uid);
+      json_id (j, "gid", run->switch_gid != (gid_t)-1, run->switch_gid);
       json_object_end (j);
     }
   else
@@ -847,9 +844,10 @@ json_env (struct json *j, const struct sandbox *sb)
     {
       const struct env_op *e = &sb->env_ops[i];
       json_object_begin (j, JSON_COMPACT);
-      json_member_string (j, "op", e->type == ENV_CLEAR ? "clear"
-                                   : e->type == ENV_SET ? "set"
-                                                        : "unset");
+      json_member_string (j, "op",
+                          e->type == ENV_CLEAR ? "clear"
+                          : e->type == ENV_SET ? "set"
+                                               : "unset");
       if (e->type != ENV_CLEAR)
         json_member_string (j, "name", e->name);
       if (e->type == ENV_SET)
@@ -911,7 +909,7 @@ plan_json (const struct plan *p)
   json_env (&j, sb);
   json_member_string (&j, "chdir", sb->chdir_path);
   json_member_string (&j, "argv0", sb->argv0);
-  json_str_array (&j, "command", (const char *const *) sb->command, sb->n_command);
+  json_str_array (&j, "command", (const char *const *)sb->command, sb->n_command);
   json_process (&j, p);
   json_confinement (&j, p);
   json_object_end (&j);

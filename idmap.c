@@ -34,7 +34,7 @@ write_proc_file (int proc_fd, pid_t pid, const char *name, const char *content)
   if (pid == 0)
     snprintf (path, sizeof path, "self/%s", name);
   else
-    snprintf (path, sizeof path, "%d/%s", (int) pid, name);
+    snprintf (path, sizeof path, "%d/%s", (int)pid, name);
   return write_file_at (proc_fd, path, content);
 }
 
@@ -91,7 +91,7 @@ idmap_parse_entry (const char *option, const char *text, struct id_map_entry *ou
   for (int i = 0; i < 3; i++)
     if (parse_uint32 (fields[i], &v[i]) < 0)
       die ("%s: invalid map \"%s\": expected INSIDE:OUTSIDE:COUNT", option, text);
-  if (v[2] == 0 || (uint64_t) v[0] + v[2] > UINT32_MAX || (uint64_t) v[1] + v[2] > UINT32_MAX)
+  if (v[2] == 0 || (uint64_t)v[0] + v[2] > UINT32_MAX || (uint64_t)v[1] + v[2] > UINT32_MAX)
     die ("%s: invalid map \"%s\": the count must be at least 1 and the ranges fit in 32 bits",
          option, text);
   out->inside = v[0];
@@ -211,7 +211,7 @@ prepare_side (const struct sandbox *sb, const char *kind, const char *file,
   if (!find_subid_range (file, pw ? pw->pw_name : NULL, real, &start, &count))
     die ("--map-subids: no subordinate %s range for %s (%s %lu) in %s; "
          "add one with usermod --add-sub%ss",
-         kind, pw ? pw->pw_name : "this user", kind, (unsigned long) real, file, kind);
+         kind, pw ? pw->pw_name : "this user", kind, (unsigned long)real, file, kind);
   *n_map = subid_map (*map, self, real, start, count);
 }
 
@@ -236,10 +236,10 @@ idmap_prepare (const struct sandbox *sb, struct run *run)
 
   uint32_t uid_self = sb->uid_set ? sb->uid : 0;
   uint32_t gid_self = sb->gid_set ? sb->gid : 0;
-  prepare_side (sb, "uid", "/etc/subuid", sb->uid_maps, sb->n_uid_maps, uid_self,
-                run->real_uid, &run->uid_map, &run->n_uid_map);
-  prepare_side (sb, "gid", "/etc/subgid", sb->gid_maps, sb->n_gid_maps, gid_self,
-                run->real_gid, &run->gid_map, &run->n_gid_map);
+  prepare_side (sb, "uid", "/etc/subuid", sb->uid_maps, sb->n_uid_maps, uid_self, run->real_uid,
+                &run->uid_map, &run->n_uid_map);
+  prepare_side (sb, "gid", "/etc/subgid", sb->gid_maps, sb->n_gid_maps, gid_self, run->real_gid,
+                &run->gid_map, &run->n_gid_map);
 
   /* The child's ids once the maps are written, and where it must go. */
   if (run->n_uid_map > 0)
@@ -267,8 +267,8 @@ idmap_format (const struct id_map_entry *map, size_t n)
   char *s = xmalloc (cap);
   s[0] = '\0';
   for (size_t i = 0; i < n; i++)
-    len += (size_t) snprintf (s + len, cap - len, "%s%u %u %u", i ? " " : "", map[i].inside,
-                              map[i].outside, map[i].count);
+    len += (size_t)snprintf (s + len, cap - len, "%s%u %u %u", i ? " " : "", map[i].inside,
+                             map[i].outside, map[i].count);
   return s;
 }
 
@@ -280,8 +280,8 @@ run_helper (const char *helper, pid_t child, const struct id_map_entry *map, siz
   int err_pipe[2];
   size_t k = 0;
 
-  argv[k++] = (char *) helper;
-  argv[k++] = xasprintf ("%d", (int) child);
+  argv[k++] = (char *)helper;
+  argv[k++] = xasprintf ("%d", (int)child);
   for (size_t i = 0; i < n; i++)
     {
       argv[k++] = xasprintf ("%u", map[i].inside);
@@ -321,8 +321,7 @@ run_helper (const char *helper, pid_t child, const struct id_map_entry *map, siz
       char *m = idmap_format (map, n);
       message[strcspn (message, "\n")] = '\0';
       kill (child, SIGKILL);
-      die ("%s refused the map \"%s\": %s", helper, m,
-           message[0] ? message : "(no message)");
+      die ("%s refused the map \"%s\": %s", helper, m, message[0] ? message : "(no message)");
     }
   free (message);
   for (size_t i = 1; i < k; i++)

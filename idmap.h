@@ -36,7 +36,12 @@ struct one_id_map
   bool uid, gid;
   unsigned uid_inside, uid_outside, gid_inside, gid_outside;
 };
-enum idmap_file { IDMAP_SETGROUPS, IDMAP_UID_MAP, IDMAP_GID_MAP };
+enum idmap_file
+{
+  IDMAP_SETGROUPS,
+  IDMAP_UID_MAP,
+  IDMAP_GID_MAP
+};
 
 /* The one writer of setgroups, uid_map and gid_map: for process pid (0:
  * the caller itself, "self") through proc_fd, an fd of /proc.  Writes

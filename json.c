@@ -171,7 +171,7 @@ utf8_len (const unsigned char *s)
 static void
 put_quoted (struct json *j, const char *s)
 {
-  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char *p = (const unsigned char *)s;
   char esc[8];
 
   put (j, "\"");
@@ -180,7 +180,7 @@ put_quoted (struct json *j, const char *s)
       size_t n;
       if (*p == '"' || *p == '\\')
         {
-          esc[0] = '\\', esc[1] = (char) *p++, esc[2] = '\0';
+          esc[0] = '\\', esc[1] = (char)*p++, esc[2] = '\0';
           put (j, esc);
         }
       else if (*p == '\n')
@@ -194,7 +194,7 @@ put_quoted (struct json *j, const char *s)
         }
       else if ((n = utf8_len (p)) > 0)
         {
-          put_bytes (j, (const char *) p, n);
+          put_bytes (j, (const char *)p, n);
           p += n;
         }
       else

@@ -156,11 +156,11 @@ parse_port (const char *s, size_t len, uint16_t *out)
     {
       if (s[i] < '0' || s[i] > '9')
         return false;
-      v = v * 10 + (uint32_t) (s[i] - '0');
+      v = v * 10 + (uint32_t)(s[i] - '0');
     }
   if (v > 65535)
     return false;
-  *out = (uint16_t) v;
+  *out = (uint16_t)v;
   return true;
 }
 
@@ -190,8 +190,8 @@ landlock_parse_ports (struct sandbox *sb, const char *option, const char *list, 
           r.hi = r.lo;
         }
       else
-        ok = parse_port (p, (size_t) (dash - p), &r.lo)
-             && parse_port (dash + 1, len - (size_t) (dash - p) - 1, &r.hi) && r.lo <= r.hi;
+        ok = parse_port (p, (size_t)(dash - p), &r.lo)
+             && parse_port (dash + 1, len - (size_t)(dash - p) - 1, &r.hi) && r.lo <= r.hi;
       if (!ok)
         die ("%s: invalid port list \"%s\" (ports 0-65535 and ranges, e.g. 80,443,8000-8080)",
              option, list);
@@ -210,7 +210,7 @@ static int
 probe_abi (void)
 {
   long abi = syscall (__NR_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  return abi < 0 ? 0 : (int) abi; /* ENOSYS: not built; EOPNOTSUPP: disabled at boot */
+  return abi < 0 ? 0 : (int)abi; /* ENOSYS: not built; EOPNOTSUPP: disabled at boot */
 }
 
 /* The rights the ruleset handles, from what is asked and what the
@@ -258,11 +258,9 @@ landlock_check (const struct sandbox *sb, struct run *run)
   const struct requested req[] = {
     { sb->n_landlock_ro > 0, "--landlock-ro", "LANDLOCK_ACCESS_FS_READ_FILE", 1 },
     { sb->n_landlock_rw > 0, "--landlock-rw", "LANDLOCK_ACCESS_FS_WRITE_FILE", 1 },
-    { sb->landlock_connect_given, "--landlock-connect-tcp", "LANDLOCK_ACCESS_NET_CONNECT_TCP",
-      4 },
+    { sb->landlock_connect_given, "--landlock-connect-tcp", "LANDLOCK_ACCESS_NET_CONNECT_TCP", 4 },
     { sb->landlock_bind_given, "--landlock-bind-tcp", "LANDLOCK_ACCESS_NET_BIND_TCP", 4 },
-    { sb->scope_abstract_unix, "--scope-abstract-unix", "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET",
-      6 },
+    { sb->scope_abstract_unix, "--scope-abstract-unix", "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET", 6 },
     { sb->scope_signals, "--scope-signals", "LANDLOCK_SCOPE_SIGNAL", 6 },
   };
   bool any = false;
@@ -340,7 +338,7 @@ landlock_prepare (const struct sandbox *sb, const struct run *run)
   if (attr.handled_access_fs == 0 && attr.handled_access_net == 0 && attr.scoped == 0)
     return -1;
 
-  int fd = (int) syscall (__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
+  int fd = (int)syscall (__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (fd < 0)
     die_with_error ("Can't create the Landlock ruleset");
 
@@ -366,7 +364,7 @@ landlock_restrict (int ruleset_fd)
 {
   if (ruleset_fd < 0)
     return 0;
-  int r = (int) syscall (__NR_landlock_restrict_self, ruleset_fd, 0);
+  int r = (int)syscall (__NR_landlock_restrict_self, ruleset_fd, 0);
   int err = errno;
   close (ruleset_fd);
   return r < 0 ? -err : 0;

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "resource-limits.h"
 #include "namespaces.h"
 #include "pasta.h"
+#include "resource-limits.h"
 #include "signals.h"
 #include "status.h"
 #include "utils.h"
@@ -27,7 +27,7 @@ command_started (int exec_fd)
 {
   char buf[8];
   ssize_t n = read (exec_fd, buf, sizeof buf);
-  return n >= 1 && buf[0] == 'R' && memchr (buf, 'F', (size_t) n) == NULL;
+  return n >= 1 && buf[0] == 'R' && memchr (buf, 'F', (size_t)n) == NULL;
 }
 
 int
@@ -82,7 +82,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
         {
           int code;
           ssize_t n = read (run->status_pipe[0], &code, sizeof code);
-          if (n == (ssize_t) sizeof code)
+          if (n == (ssize_t)sizeof code)
             exit_code = code;
           else
             {
@@ -108,4 +108,3 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
     status_report_exit (sb, exit_code);
   return exit_code;
 }
-

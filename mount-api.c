@@ -133,8 +133,8 @@ api_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, 
 }
 
 static int
-api_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params,
-               unsigned attrs, const char *path, bool *created)
+api_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs,
+               const char *path, bool *created)
 {
   _cleanup_close_ int fd = api_new_fs (fstype, params, n_params, attrs);
 
@@ -152,8 +152,7 @@ api_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_param
  * noted.  A relative path is made absolute (as realpath() would, from the
  * cwd's path) so that it means the same when bound. */
 static void
-api_source_check (const char *path, const char *cwd, bool may_be_missing,
-                  struct bind_source *out)
+api_source_check (const char *path, const char *cwd, bool may_be_missing, struct bind_source *out)
 {
   struct stat st;
 
@@ -188,8 +187,8 @@ static enum bind_result
 api_source_open (const struct bind_source *src, const char *name, int oldroot_fd, int *fd_out,
                  bool *is_dir)
 {
-  (void) name;
-  (void) oldroot_fd;
+  (void)name;
+  (void)oldroot_fd;
   *fd_out = -1;
   *is_dir = src->is_dir;
   return BIND_OK;
@@ -200,7 +199,7 @@ api_source_clone (const struct bind_source *src, int fd, unsigned flags, int *tr
 {
   enum bind_result r;
 
-  (void) fd;
+  (void)fd;
   mount_view_host ();
   r = clone_path (src->path, flags, tree_out);
   if (r == BIND_CLONE && errno == EINVAL)
@@ -224,7 +223,7 @@ api_host_path_at (int oldroot_fd, const char *host_path, unsigned flags, int dir
   _cleanup_close_ int tree = -1;
   enum bind_result r;
 
-  (void) oldroot_fd;
+  (void)oldroot_fd;
   mount_view_host (); /* looked up by path, as a bind's source */
   r = clone_path (host_path, flags, &tree);
   if (r == BIND_OK && api_attach_at (tree, dirfd, name) < 0)
@@ -235,7 +234,7 @@ api_host_path_at (int oldroot_fd, const char *host_path, unsigned flags, int dir
 static int
 api_build_begin (int base_fd)
 {
-  (void) base_fd;
+  (void)base_fd;
   return 0;
 }
 

@@ -17,8 +17,8 @@ struct mount_backend
 
   void (*source_check) (const char *path, const char *cwd, bool may_be_missing,
                         struct bind_source *out);
-  enum bind_result (*source_open) (const struct bind_source *src, const char *name,
-                                   int oldroot_fd, int *fd_out, bool *is_dir);
+  enum bind_result (*source_open) (const struct bind_source *src, const char *name, int oldroot_fd,
+                                   int *fd_out, bool *is_dir);
   enum bind_result (*source_clone) (const struct bind_source *src, int fd, unsigned flags,
                                     int *tree_out);
   enum bind_result (*host_path_at) (int oldroot_fd, const char *host_path, unsigned flags,

@@ -117,49 +117,48 @@ struct hutch_mount_attr
 static inline int
 sys_open_tree (int dfd, const char *path, unsigned flags)
 {
-  return (int) syscall (__NR_open_tree, dfd, path, flags);
+  return (int)syscall (__NR_open_tree, dfd, path, flags);
 }
 
 static inline int
 sys_move_mount (int from_dfd, const char *from_path, int to_dfd, const char *to_path,
                 unsigned flags)
 {
-  return (int) syscall (__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+  return (int)syscall (__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
 
 static inline int
 sys_mount_setattr (int dfd, const char *path, unsigned flags, struct hutch_mount_attr *attr)
 {
-  return (int) syscall (__NR_mount_setattr, dfd, path, flags, attr, sizeof *attr);
+  return (int)syscall (__NR_mount_setattr, dfd, path, flags, attr, sizeof *attr);
 }
 
 static inline int
 sys_fsopen (const char *fstype, unsigned flags)
 {
-  return (int) syscall (__NR_fsopen, fstype, flags);
+  return (int)syscall (__NR_fsopen, fstype, flags);
 }
 
 static inline int
 sys_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux)
 {
-  return (int) syscall (__NR_fsconfig, fd, cmd, key, value, aux);
+  return (int)syscall (__NR_fsconfig, fd, cmd, key, value, aux);
 }
 
 static inline int
 sys_fsmount (int fd, unsigned flags, unsigned attr_flags)
 {
-  return (int) syscall (__NR_fsmount, fd, flags, attr_flags);
+  return (int)syscall (__NR_fsmount, fd, flags, attr_flags);
 }
 
 static inline int
 sys_openat2 (int dfd, const char *path, struct hutch_open_how *how)
 {
-  return (int) syscall (__NR_openat2, dfd, path, how, sizeof *how);
+  return (int)syscall (__NR_openat2, dfd, path, how, sizeof *how);
 }
 
 static inline int
 sys_pivot_root (const char *new_root, const char *put_old)
 {
-  return (int) syscall (__NR_pivot_root, new_root, put_old);
+  return (int)syscall (__NR_pivot_root, new_root, put_old);
 }
-

@@ -97,10 +97,10 @@ flags_of_mount (int fd, unsigned long *flags)
   {
     unsigned long st, ms;
   } map[] = {
-    { 0x0001 /* ST_RDONLY */, MS_RDONLY },       { 0x0002 /* ST_NOSUID */, MS_NOSUID },
-    { 0x0004 /* ST_NODEV */, MS_NODEV },         { 0x0008 /* ST_NOEXEC */, MS_NOEXEC },
-    { 0x0400 /* ST_NOATIME */, MS_NOATIME },     { 0x0800 /* ST_NODIRATIME */, MS_NODIRATIME },
-    { 0x1000 /* ST_RELATIME */, MS_RELATIME },   { 0x2000 /* ST_NOSYMFOLLOW */, MS_NOSYMFOLLOW },
+    { 0x0001 /* ST_RDONLY */, MS_RDONLY },     { 0x0002 /* ST_NOSUID */, MS_NOSUID },
+    { 0x0004 /* ST_NODEV */, MS_NODEV },       { 0x0008 /* ST_NOEXEC */, MS_NOEXEC },
+    { 0x0400 /* ST_NOATIME */, MS_NOATIME },   { 0x0800 /* ST_NODIRATIME */, MS_NODIRATIME },
+    { 0x1000 /* ST_RELATIME */, MS_RELATIME }, { 0x2000 /* ST_NOSYMFOLLOW */, MS_NOSYMFOLLOW },
   };
   struct statfs sfs;
 
@@ -108,7 +108,7 @@ flags_of_mount (int fd, unsigned long *flags)
     return -1;
   *flags = 0;
   for (size_t i = 0; i < N_ELEMENTS (map); i++)
-    if ((unsigned long) sfs.f_flags & map[i].st)
+    if ((unsigned long)sfs.f_flags & map[i].st)
       *flags |= map[i].ms;
   return 0;
 }
@@ -176,7 +176,7 @@ fd_path (int fd)
   n = readlinkat (mount_backend_proc_fd (), link, buf, sizeof buf);
   if (n < 0)
     return NULL;
-  if ((size_t) n >= sizeof buf)
+  if ((size_t)n >= sizeof buf)
     {
       errno = ENAMETOOLONG;
       return NULL;
@@ -254,7 +254,8 @@ legacy_clone_tree (int srcfd, unsigned long add, int *tree_out)
 
   if (fstat (srcfd, &st) < 0 || (src = fd_path (srcfd)) == NULL)
     return BIND_CLONE;
-  if (!mount_model_containing (fb.model, src, &root_flags) && flags_of_mount (srcfd, &root_flags) < 0)
+  if (!mount_model_containing (fb.model, src, &root_flags)
+      && flags_of_mount (srcfd, &root_flags) < 0)
     return BIND_CLONE;
   subs = mount_model_below (fb.model, src, &n_subs);
   stage = S_ISDIR (st.st_mode) ? STAGE_DIR : STAGE_FILE;
@@ -267,7 +268,7 @@ legacy_clone_tree (int srcfd, unsigned long add, int *tree_out)
   if (r != BIND_OK)
     {
       saved = errno;
-      (void) umount2 (stage, MNT_DETACH);
+      (void)umount2 (stage, MNT_DETACH);
       errno = saved;
       return r;
     }
@@ -366,7 +367,7 @@ legacy_new_fs (const char *fstype, const struct fs_param *params, size_t n, unsi
   if (fd < 0)
     {
       saved = errno;
-      (void) umount2 (STAGE_DIR, MNT_DETACH);
+      (void)umount2 (STAGE_DIR, MNT_DETACH);
       errno = saved;
       return -1;
     }
@@ -379,7 +380,8 @@ legacy_new_fs (const char *fstype, const struct fs_param *params, size_t n, unsi
 static int
 read_mountinfo (void)
 {
-  _cleanup_close_ int fd = openat (mount_backend_proc_fd (), "self/mountinfo", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int fd
+      = openat (mount_backend_proc_fd (), "self/mountinfo", O_RDONLY | O_CLOEXEC);
   _cleanup_free_ char *text = NULL;
   size_t size;
   int r;
@@ -405,7 +407,8 @@ legacy_build_begin (int base_fd)
   fb.base_fd = base_fd;
   if (mkdirat (base_fd, STAGE_DIR + 1, 0700) < 0)
     return -1;
-  file = openat (base_fd, STAGE_FILE + 1, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  file = openat (base_fd, STAGE_FILE + 1, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 0600);
   if (file < 0)
     return -1;
   return read_mountinfo ();
@@ -487,7 +490,7 @@ static void
 legacy_source_check (const char *path, const char *cwd, bool may_be_missing,
                      struct bind_source *out)
 {
-  (void) cwd; /* realpath() knows it */
+  (void)cwd; /* realpath() knows it */
   out->path = bind_source_realpath (path, may_be_missing, &out->missing);
 }
 
@@ -515,7 +518,7 @@ legacy_source_open (const struct bind_source *src, const char *name, int oldroot
 static enum bind_result
 legacy_source_clone (const struct bind_source *src, int fd, unsigned flags, int *tree_out)
 {
-  (void) src;
+  (void)src;
   return legacy_clone_bind (fd, flags, tree_out);
 }
 

@@ -19,7 +19,7 @@
 
 struct mnode
 {
-  char *path;          /* as seen from our root: "/", "/oldroot/proc" */
+  char *path; /* as seen from our root: "/", "/oldroot/proc" */
   size_t len;
   struct mnode *parent; /* the directory above; NULL for "/" */
   struct mnode *child;  /* the first entry below */
@@ -44,8 +44,8 @@ path_hash (const char *path, size_t len)
   uint64_t h = 14695981039346656037ULL; /* FNV-1a */
 
   for (size_t i = 0; i < len; i++)
-    h = (h ^ (unsigned char) path[i]) * 1099511628211ULL;
-  return (size_t) h;
+    h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
+  return (size_t)h;
 }
 
 static struct mnode *
@@ -190,7 +190,7 @@ mount_model_below (const struct mount_model *m, const char *path, size_t *n_out)
     if (x->is_mount)
       {
         subs = xgrow (subs, &cap, n, sizeof *subs);
-        subs[n++] = (struct mount_sub) { x->path + skip, x->flags };
+        subs[n++] = (struct mount_sub){ x->path + skip, x->flags };
       }
   *n_out = n;
   return subs;
@@ -221,7 +221,7 @@ mount_model_unescape (char *s)
     if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
         && s[3] <= '7')
       {
-        *out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+        *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
         s += 3;
       }
     else
@@ -238,8 +238,8 @@ mount_model_parse_options (char *opts)
     const char *name;
     unsigned long flag;
   } known[] = {
-    { "ro", MS_RDONLY },       { "nosuid", MS_NOSUID },         { "nodev", MS_NODEV },
-    { "noexec", MS_NOEXEC },   { "noatime", MS_NOATIME },       { "nodiratime", MS_NODIRATIME },
+    { "ro", MS_RDONLY },         { "nosuid", MS_NOSUID },           { "nodev", MS_NODEV },
+    { "noexec", MS_NOEXEC },     { "noatime", MS_NOATIME },         { "nodiratime", MS_NODIRATIME },
     { "relatime", MS_RELATIME }, { "nosymfollow", MS_NOSYMFOLLOW },
   };
   unsigned long flags = 0;
@@ -256,7 +256,7 @@ mount_model_parse_options (char *opts)
 struct mi_entry
 {
   int id, parent;
-  struct mnode *node;         /* its mount point */
+  struct mnode *node; /* its mount point */
   unsigned long flags;
   int reachable;              /* mi_reachable (); -1: not worked out yet */
   struct mi_entry *same_path; /* the next entry on the same mount point */
@@ -265,7 +265,7 @@ struct mi_entry
 static int
 mi_cmp_id (const void *a, const void *b)
 {
-  const struct mi_entry *x = *(struct mi_entry *const *) a, *y = *(struct mi_entry *const *) b;
+  const struct mi_entry *x = *(struct mi_entry *const *)a, *y = *(struct mi_entry *const *)b;
   return (x->id > y->id) - (x->id < y->id);
 }
 
@@ -340,7 +340,7 @@ mount_model_parse (struct mount_model *m, char *text)
       if (field[4][0] != '/')
         continue;
       entries = xgrow (entries, &cap, n, sizeof *entries);
-      entries[n] = (struct mi_entry) {
+      entries[n] = (struct mi_entry){
         .id = atoi (field[0]),
         .parent = atoi (field[1]),
         .node = model_get (m, field[4], strlen (field[4])),
@@ -369,7 +369,6 @@ mount_model_parse (struct mount_model *m, char *text)
   for (size_t i = 0; i < n; i++)
     entries[i].node->mi = NULL;
 }
-
 
 void
 mount_model_set_flags (struct mount_model *m, const char *path, unsigned long flags)

@@ -52,14 +52,12 @@ bool mount_model_mount_at (const struct mount_model *m, const char *path, unsign
 
 /* The flags of the mount that holds `path` (the deepest mount point at or
  * above it); false when the model knows none. */
-bool mount_model_containing (const struct mount_model *m, const char *path,
-                             unsigned long *flags);
+bool mount_model_containing (const struct mount_model *m, const char *path, unsigned long *flags);
 
 /* The mounts strictly below `path`, parents first (the order in which a
  * copy of them is found and remounted); NULL and 0 when there are none.
  * The array is the caller's to free. */
-struct mount_sub *mount_model_below (const struct mount_model *m, const char *path,
-                                     size_t *n_out);
+struct mount_sub *mount_model_below (const struct mount_model *m, const char *path, size_t *n_out);
 
 /* A copy of a tree is now at `dest`: its root with root_flags, and subs
  * (relative to dest) with theirs. */

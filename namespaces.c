@@ -18,16 +18,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "confine.h"
 #include "diagnose.h"
 #include "idmap.h"
-#include "signals.h"
 #include "pasta.h"
 #include "privilege.h"
+#include "signals.h"
 #include "status.h"
 #include "utils.h"
 
@@ -68,14 +68,14 @@ receive_namespace_ids (void)
   size_t want = n * sizeof ids[0], got = 0;
   while (got < want)
     {
-      ssize_t r = read (ns_pipe[0], (char *) ids + got, want - got);
+      ssize_t r = read (ns_pipe[0], (char *)ids + got, want - got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         die_with_error ("Can't read the namespace ids from the sandbox process");
       if (r == 0)
         break;
-      got += (size_t) r;
+      got += (size_t)r;
     }
   close (ns_pipe[0]);
   if (got == want)
@@ -161,8 +161,8 @@ prepare_ids (const struct sandbox *sb, struct run *run)
       if (sb->userns_fd >= 0 && sb->userns2_fd < 0 && (sb->uid_set || sb->gid_set))
         {
           run->switch_ids = true;
-          run->switch_uid = sb->uid_set ? sb->uid : (uid_t) -1;
-          run->switch_gid = sb->gid_set ? sb->gid : (gid_t) -1;
+          run->switch_uid = sb->uid_set ? sb->uid : (uid_t)-1;
+          run->switch_gid = sb->gid_set ? sb->gid : (gid_t)-1;
         }
     }
   else
@@ -276,7 +276,8 @@ die_clone_failed (int flags, int err)
     {
       const char *why = diagnose_userns_blocker ();
       die ("Creating new namespace failed: %s (user namespaces are blocked here%s%s; run '%s "
-           "--diagnose')", strerror (err), why ? ": " : "", why ? why : "", prog_name);
+           "--diagnose')",
+           strerror (err), why ? ": " : "", why ? why : "", prog_name);
     }
   die_with_error ("Creating new namespace failed");
 }
@@ -298,23 +299,23 @@ write_child_maps (const struct run *run, pid_t child)
     .gid_outside = run->real_gid,
   };
   enum idmap_file failed;
-  int r = idmap_write_one_id (run->proc_fd, child, run->real_uid != 0 && run->n_gid_map == 0,
-                              &map, &failed);
+  int r = idmap_write_one_id (run->proc_fd, child, run->real_uid != 0 && run->n_gid_map == 0, &map,
+                              &failed);
   if (r == 0)
     return;
   switch (failed)
     {
     case IDMAP_SETGROUPS:
-      die_with_errno (-r, "Can't write /proc/%d/setgroups", (int) child);
+      die_with_errno (-r, "Can't write /proc/%d/setgroups", (int)child);
     case IDMAP_UID_MAP:
       if (r == -EPERM || r == -EACCES)
         die ("Can't write uid map %u->%u of the new user namespace: %s (run '%s --diagnose')",
              map.uid_inside, map.uid_outside, strerror (-r), prog_name);
-      die_with_errno (-r, "Can't write uid map %u->%u of the new user namespace",
-                      map.uid_inside, map.uid_outside);
+      die_with_errno (-r, "Can't write uid map %u->%u of the new user namespace", map.uid_inside,
+                      map.uid_outside);
     case IDMAP_GID_MAP:
-      die_with_errno (-r, "Can't write gid map %u->%u of the new user namespace",
-                      map.gid_inside, map.gid_outside);
+      die_with_errno (-r, "Can't write gid map %u->%u of the new user namespace", map.gid_inside,
+                      map.gid_outside);
     }
 }
 
@@ -380,7 +381,7 @@ find_child_of (int proc_fd, pid_t parent)
       char path[64], buf[512];
       if (parse_uint32 (de->d_name, &pid) < 0)
         continue;
-      snprintf (path, sizeof path, "%u/stat", (unsigned) pid);
+      snprintf (path, sizeof path, "%u/stat", (unsigned)pid);
       int fd = openat (proc_fd, path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         continue;
@@ -393,7 +394,7 @@ find_child_of (int proc_fd, pid_t parent)
       const char *p = strrchr (buf, ')');
       int ppid;
       if (p != NULL && sscanf (p + 1, " %*c %d", &ppid) == 1 && ppid == parent)
-        found = (pid_t) pid;
+        found = (pid_t)pid;
     }
   closedir (dir);
   return found;
@@ -422,7 +423,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   privilege_raise ();
 
   /* fork() semantics with namespace flags: no stack, SIGCHLD to the parent. */
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
   /* --unshare-user-try goes on without a user namespace only when the
    * kernel refuses one (as die_clone_failed says), not when it is out of
    * memory or processes. */
@@ -435,7 +436,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
       flags &= ~CLONE_NEWUSER;
       run->clone_flags = flags;
       run->new_namespaces &= ~CLONE_NEWUSER;
-      pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+      pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
     }
   if (pid < 0)
     die_clone_failed (flags, errno);
@@ -508,7 +509,7 @@ namespaces_abandon_child (pid_t child)
   int status;
 
   /* EOF on the pipe makes the child exit before it does anything. */
-  (void) kill (child, SIGKILL);
+  (void)kill (child, SIGKILL);
   if (map_pipe[1] >= 0)
     close (map_pipe[1]);
   map_pipe[1] = -1;
@@ -539,12 +540,14 @@ namespaces_switch_ids (const struct sandbox *sb, const struct run *run)
       if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         die_with_error ("prctl(PR_SET_KEEPCAPS)");
       /* (gid first: changing the uid from 0 first would take the right to) */
-      if (gid != (gid_t) -1 && setresgid (gid, gid, gid) < 0)
-        die_with_error ("Can't switch to gid %u%s", (unsigned) gid,
-                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)" : "");
-      if (uid != (uid_t) -1 && setresuid (uid, uid, uid) < 0)
-        die_with_error ("Can't switch to uid %u%s", (unsigned) uid,
-                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)" : "");
+      if (gid != (gid_t)-1 && setresgid (gid, gid, gid) < 0)
+        die_with_error ("Can't switch to gid %u%s", (unsigned)gid,
+                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)"
+                                           : "");
+      if (uid != (uid_t)-1 && setresuid (uid, uid, uid) < 0)
+        die_with_error ("Can't switch to uid %u%s", (unsigned)uid,
+                        sb->userns_fd >= 0 ? " in the --userns namespace (is it mapped there?)"
+                                           : "");
       confine_regain_effective ();
     }
 

@@ -26,8 +26,9 @@ netlink_transact (int sock, struct nlmsghdr *request)
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
   char reply[1024];
 
-  if (TEMP_FAILURE_RETRY_INT (sendto (sock, request, request->nlmsg_len, 0,
-                                      (struct sockaddr *) &kernel, sizeof kernel)) < 0)
+  if (TEMP_FAILURE_RETRY_INT (
+          sendto (sock, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel))
+      < 0)
     return -errno;
 
   for (;;)
@@ -35,7 +36,7 @@ netlink_transact (int sock, struct nlmsghdr *request)
       ssize_t len = TEMP_FAILURE_RETRY_INT (recv (sock, reply, sizeof reply, 0));
       if (len < 0)
         return -errno;
-      for (struct nlmsghdr *h = (struct nlmsghdr *) reply; NLMSG_OK (h, (size_t) len);
+      for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK (h, (size_t)len);
            h = NLMSG_NEXT (h, len))
         {
           if (h->nlmsg_seq != request->nlmsg_seq)
@@ -64,7 +65,7 @@ network_loopback_up (void)
   sock = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (sock < 0)
     return -errno;
-  if (bind (sock, (struct sockaddr *) &local, sizeof local) < 0)
+  if (bind (sock, (struct sockaddr *)&local, sizeof local) < 0)
     {
       r = -errno;
       close (sock);

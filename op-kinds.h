@@ -33,9 +33,9 @@ enum op_source
 
 struct op_kind
 {
-  const char *name;          /* "bind": --dry-run's word for it */
-  const char *try_name;      /* "bind-try": with OPF_TRY; NULL: no -try variant */
-  const char *option;        /* "--bind": the option that makes it, for messages */
+  const char *name;     /* "bind": --dry-run's word for it */
+  const char *try_name; /* "bind-try": with OPF_TRY; NULL: no -try variant */
+  const char *option;   /* "--bind": the option that makes it, for messages */
   enum op_fd fd;
   enum op_source source;
   bool takes_perms;          /* a pending --perms applies to it */

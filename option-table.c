@@ -20,9 +20,9 @@
 #include "idmap.h"
 #include "landlock.h"
 #include "op-kinds.h"
-#include "resource-limits.h"
 #include "pasta.h"
 #include "presets.h"
+#include "resource-limits.h"
 #include "syscall-filter.h"
 
 /* A tmpfs bigger than half the address space trips kernel limits. */
@@ -316,7 +316,7 @@ HANDLER (h_list_options)
       const struct option_def *o = &option_table[i];
       const char *help = o->help ? o->help : "";
       printf ("%s\t%s\t%.*s\t%s\n", o->name, o->arg_names ? o->arg_names : "",
-              (int) strcspn (help, "\n"), help, options_setuid_refused (o) ? "setuid-refused" : "");
+              (int)strcspn (help, "\n"), help, options_setuid_refused (o) ? "setuid-refused" : "");
     }
   exit (fflush (stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
@@ -636,7 +636,7 @@ HANDLER (h_chmod)
 HANDLER (h_overlay_src)
 {
   pc->overlay_srcs = xgrow (pc->overlay_srcs, &pc->overlay_srcs_cap, pc->n_overlay_srcs,
-                               sizeof *pc->overlay_srcs);
+                            sizeof *pc->overlay_srcs);
   pc->overlay_srcs[pc->n_overlay_srcs++] = args[0];
 }
 
@@ -803,11 +803,11 @@ const struct option_def option_table[] = {
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
   OPT0_NOSUID ("--map-subids", h_map_subids,
-        "Map your subordinate uid/gid ranges (/etc/subuid, /etc/subgid) inside"),
+               "Map your subordinate uid/gid ranges (/etc/subuid, /etc/subgid) inside"),
   OPT_NOSUID ("--uid-map", 1, "I:O:COUNT", h_uid_map,
-       "Map COUNT uids from O outside to I inside, checked by newuidmap"),
+              "Map COUNT uids from O outside to I inside, checked by newuidmap"),
   OPT_NOSUID ("--gid-map", 1, "I:O:COUNT", h_gid_map,
-       "Map COUNT gids from O outside to I inside, checked by newgidmap"),
+              "Map COUNT gids from O outside to I inside, checked by newgidmap"),
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
   OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),
@@ -825,7 +825,7 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-pid", h_unshare_pid, "Create a new PID namespace"),
   OPT0 ("--unshare-net", h_unshare_net, "Create a new network namespace"),
   OPT_NOSUID ("--net", 1, "MODE", h_net,
-       "Network: pasta, a new network namespace with outbound access through pasta"),
+              "Network: pasta, a new network namespace with outbound access through pasta"),
   OPT0 ("--net-host-loopback", h_net_host_loopback,
         "With --net pasta: let the sandbox reach the host's loopback services"),
   OPT ("--publish", 1, "[ADDR:]PORT:PORT", h_publish,
@@ -836,17 +836,17 @@ const struct option_def option_table[] = {
   OPT0 ("--unshare-cgroup-try", h_unshare_cgroup_try,
         "Create a new cgroup namespace if possible, else go on without one"),
   OPT_NOSUID ("--userns", 1, "FD", h_userns,
-       "Enter the user namespace FD (cannot combine with --unshare-user)"),
+              "Enter the user namespace FD (cannot combine with --unshare-user)"),
   OPT_NOSUID ("--userns2", 1, "FD", h_userns2,
-       "Switch to the user namespace FD after setup (only useful with --userns)"),
+              "Switch to the user namespace FD after setup (only useful with --userns)"),
   OPT0 ("--disable-userns", h_disable_userns,
         "Forbid creating more user namespaces inside the sandbox"),
   OPT0 ("--assert-userns-disabled", h_assert_userns_disabled,
         "Fail unless creating user namespaces inside the sandbox is forbidden"),
   OPT_NOSUID ("--pidns", 1, "FD", h_pidns,
-       "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
+              "Enter the PID namespace FD (as the parent one with --unshare-pid)"),
   OPT_NOSUID ("--netns", 1, "FD", h_netns,
-       "Enter the network namespace FD (instead of the host's or a new one)"),
+              "Enter the network namespace FD (instead of the host's or a new one)"),
   OPT ("--uid", 1, "UID", h_uid,
        "User id inside the sandbox (requires --unshare-user or --userns)"),
   OPT ("--gid", 1, "GID", h_gid,
@@ -923,7 +923,7 @@ const struct option_def option_table[] = {
        "After SECONDS, SIGTERM the sandbox, SIGKILL after GRACE (2); exit 124"),
   OPT ("--block-fd", 1, "FD", h_block_fd, "Wait until FD has data to read before running COMMAND"),
   OPT_NOSUID ("--userns-block-fd", 1, "FD", h_userns_block_fd,
-       "Wait until FD has data to read once the user namespace exists"),
+              "Wait until FD has data to read once the user namespace exists"),
   OPT ("--info-fd", 1, "FD", h_info_fd, "Write information about the running sandbox to FD"),
   OPT ("--json-status-fd", 1, "FD", h_json_status_fd,
        "Write the sandbox status to FD as a series of JSON documents"),
@@ -943,7 +943,7 @@ const struct option_def option_table[] = {
 };
 
 const size_t option_table_len = N_ELEMENTS (option_table);
-_Static_assert (N_ELEMENTS (option_table) <= OPTIONS_MAX, "raise OPTIONS_MAX");
+_Static_assert(N_ELEMENTS (option_table) <= OPTIONS_MAX, "raise OPTIONS_MAX");
 
 /* ------------------------------------------------------------------------ */
 /* Between options                                                           */

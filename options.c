@@ -21,10 +21,10 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <malloc.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
@@ -192,7 +192,7 @@ h_args (struct parse_ctx *pc, const struct option_def *opt UNUSED, char **args)
   (void)close (fd);
 
   sb->args_buffers = xgrow (sb->args_buffers, &sb->args_buffers_cap, sb->n_args_buffers,
-                           sizeof *sb->args_buffers);
+                            sizeof *sb->args_buffers);
   sb->args_buffers[sb->n_args_buffers++] = data;
 
   /* NUL-separated words; the last one may lack its NUL. */
@@ -248,8 +248,7 @@ lookup_in_run (struct parse_ctx *pc, const char *name)
       qsort (pc->sorted, option_table_len, sizeof *pc->sorted, compare_option_names);
       pc->sorted_ready = true;
     }
-  found = bsearch (name, pc->sorted, option_table_len, sizeof *pc->sorted,
-                   compare_name_to_option);
+  found = bsearch (name, pc->sorted, option_table_len, sizeof *pc->sorted, compare_name_to_option);
   return found ? *found : NULL;
 }
 
@@ -445,9 +444,9 @@ options_check (struct sandbox *sb)
 bool
 options_fd_is_named (const struct sandbox *sb, int fd)
 {
-  const int singles[] = { sb->info_fd, sb->json_status_fd, sb->sync_fd, sb->block_fd,
-                          sb->userns_block_fd, sb->userns_fd, sb->userns2_fd, sb->pidns_fd,
-                          sb->netns_fd };
+  const int singles[]
+      = { sb->info_fd,   sb->json_status_fd, sb->sync_fd,  sb->block_fd, sb->userns_block_fd,
+          sb->userns_fd, sb->userns2_fd,     sb->pidns_fd, sb->netns_fd };
   for (size_t i = 0; i < N_ELEMENTS (singles); i++)
     if (singles[i] == fd)
       return true;
@@ -466,12 +465,12 @@ options_fd_is_named (const struct sandbox *sb, int fd)
 /* What a named fd must be. */
 enum fd_need
 {
-  FD_OPEN,     /* anything open, O_PATH included */
-  FD_READ,     /* readable */
-  FD_WRITE,    /* writable */
-  FD_USERNS,   /* a user namespace */
-  FD_PIDNS,    /* a PID namespace */
-  FD_NETNS,    /* a network namespace */
+  FD_OPEN,   /* anything open, O_PATH included */
+  FD_READ,   /* readable */
+  FD_WRITE,  /* writable */
+  FD_USERNS, /* a user namespace */
+  FD_PIDNS,  /* a PID namespace */
+  FD_NETNS,  /* a network namespace */
 };
 
 static void
@@ -500,7 +499,9 @@ check_fd (const char *option, int fd, enum fd_need need)
     case FD_PIDNS:
     case FD_NETNS:
       {
-        int want = need == FD_USERNS ? CLONE_NEWUSER : need == FD_PIDNS ? CLONE_NEWPID : CLONE_NEWNET;
+        int want = need == FD_USERNS  ? CLONE_NEWUSER
+                   : need == FD_PIDNS ? CLONE_NEWPID
+                                      : CLONE_NEWNET;
         const char *kind = need == FD_USERNS ? "user" : need == FD_PIDNS ? "PID" : "network";
         struct statfs fs;
         /* Only nsfs files get the ioctl: on a device it could mean something. */

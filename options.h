@@ -12,10 +12,10 @@ struct parse_ctx; /* options-private.h: one options_parse() run */
  * --help, the completions and the man page are checked against it. */
 struct option_def
 {
-  const char *name;       /* "--ro-bind" */
-  int n_args;             /* 0, 1, 2 or 3 */
-  const char *arg_names;  /* "SRC DEST", shown by --help; NULL when n_args == 0 */
-  const char *help;       /* one line for --help */
+  const char *name;      /* "--ro-bind" */
+  int n_args;            /* 0, 1, 2 or 3 */
+  const char *arg_names; /* "SRC DEST", shown by --help; NULL when n_args == 0 */
+  const char *help;      /* one line for --help */
   /* Apply the option to pc's sandbox: args holds n_args strings.  Dies
    * on a bad value. */
   void (*handler) (struct parse_ctx *pc, const struct option_def *opt, char **args);

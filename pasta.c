@@ -78,7 +78,7 @@ publish_port (const char *spec, const char *s)
   uint32_t port;
   if (s[0] < '0' || s[0] > '9' || parse_uint32 (s, &port) < 0 || port == 0 || port > 65535)
     die ("--publish \"%s\": invalid port \"%s\" (1-65535)", spec, s);
-  return (uint16_t) port;
+  return (uint16_t)port;
 }
 
 /* [HOSTADDR:]HOSTPORT:SANDBOXPORT[/tcp|/udp]; HOSTADDR is numeric, IPv6 in
@@ -137,7 +137,7 @@ pasta_parse_publish (struct sandbox *sb, const char *spec)
   p.host_port = publish_port (spec, rest);
 
   if (addr == NULL)
-    addr = (char *) "127.0.0.1";
+    addr = (char *)"127.0.0.1";
   unsigned char bin[sizeof (struct in6_addr)];
   p.host_ipv6 = bracketed;
   if (inet_pton (bracketed ? AF_INET6 : AF_INET, addr, bin) != 1)
@@ -152,7 +152,7 @@ pasta_parse_publish (struct sandbox *sb, const char *spec)
       const struct net_publish *q = &sb->publish[i];
       if (q->udp == p.udp && q->host_port == p.host_port && strcmp (q->host_addr, p.host_addr) == 0)
         die ("--publish \"%s\": host port %s%s%s:%u/%s is already published", spec,
-             p.host_ipv6 ? "[" : "", p.host_addr, p.host_ipv6 ? "]" : "", (unsigned) p.host_port,
+             p.host_ipv6 ? "[" : "", p.host_addr, p.host_ipv6 ? "]" : "", (unsigned)p.host_port,
              p.udp ? "udp" : "tcp");
     }
   sb->publish = xrealloc (sb->publish, (sb->n_publish + 1) * sizeof *sb->publish);
@@ -172,7 +172,7 @@ find_in_path (const char *name)
   for (const char *p = path;; p++)
     {
       size_t len = strcspn (p, ":");
-      char *candidate = xasprintf ("%.*s%s%s", (int) len, len ? p : ".", "/", name);
+      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
       struct stat st;
       if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
         return candidate;
@@ -343,7 +343,7 @@ static void
 arg (struct argv_builder *a, const char *word)
 {
   a->v = xgrow (a->v, &a->cap, a->n + 1, sizeof *a->v);
-  a->v[a->n++] = (char *) word;
+  a->v[a->n++] = (char *)word;
   a->v[a->n] = NULL;
 }
 
@@ -379,8 +379,8 @@ pasta_argv (const struct sandbox *sb, bool join_userns)
     {
       const struct net_publish *p = &sb->publish[i];
       arg (&a, p->udp ? "--udp-ports" : "--tcp-ports");
-      arg (&a, xasprintf ("%s/%u:%u", p->host_addr, (unsigned) p->host_port,
-                          (unsigned) p->sandbox_port));
+      arg (&a,
+           xasprintf ("%s/%u:%u", p->host_addr, (unsigned)p->host_port, (unsigned)p->sandbox_port));
       if (p->udp)
         udp = true;
       else
@@ -434,12 +434,12 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
    * handlers"): pasta gets the default dispositions. */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      (void) signal (sig, SIG_DFL); /* (EINVAL for the numbers no signal has) */
+      (void)signal (sig, SIG_DFL); /* (EINVAL for the numbers no signal has) */
   /* pasta must not outlive hutch, however hutch ends. */
   if (parent_death_signal_set (parent) < 0)
     _exit (1);
   /* Out of the terminal's reach: a ^C for the command is not for pasta. */
-  (void) setsid ();
+  (void)setsid ();
 
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0)
@@ -474,7 +474,7 @@ static int
 open_ns (const struct run *run, pid_t pid, const char *name)
 {
   char path[64];
-  snprintf (path, sizeof path, "%d/ns/%s", (int) pid, name);
+  snprintf (path, sizeof path, "%d/ns/%s", (int)pid, name);
   return openat (run->proc_fd, path, O_RDONLY | O_CLOEXEC);
 }
 
@@ -490,7 +490,7 @@ now_ms (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* pasta's messages that say nothing about the failure. */
@@ -550,7 +550,7 @@ probe_published_port (const struct net_publish *p)
     return -errno;
   /* TCP: only a listener (or a bound socket) is in the way, not TIME_WAIT. */
   if (!p->udp)
-    (void) setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    (void)setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind (fd, &addr.sa, len) < 0)
     r = -errno;
   close (fd);
@@ -558,8 +558,7 @@ probe_published_port (const struct net_publish *p)
 }
 
 /* Stop pasta and the child, then die with one line. */
-NORETURN PRINTF (2, 3) static void
-fail (pid_t child, const char *fmt, ...)
+NORETURN PRINTF (2, 3) static void fail (pid_t child, const char *fmt, ...)
 {
   char msg[1024];
   va_list ap;
@@ -568,8 +567,8 @@ fail (pid_t child, const char *fmt, ...)
   va_end (ap);
   pasta_stop ();
   /* The child is still waiting for the go-ahead: it has done nothing. */
-  (void) kill (child, SIGKILL);
-  (void) TEMP_FAILURE_RETRY_INT (waitpid (child, NULL, 0));
+  (void)kill (child, SIGKILL);
+  (void)TEMP_FAILURE_RETRY_INT (waitpid (child, NULL, 0));
   die ("%s", msg);
 }
 
@@ -587,7 +586,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
   int userns = open_ns (run, child, "user");
   int own_userns = openat (run->proc_fd, "self/ns/user", O_RDONLY | O_CLOEXEC);
   if (netns < 0 || userns < 0 || own_userns < 0)
-    fail (child, "--net pasta: Can't open the namespaces of process %d: %s", (int) child,
+    fail (child, "--net pasta: Can't open the namespaces of process %d: %s", (int)child,
           strerror (errno));
   /* Without a user namespace of its own (root), the child's is hutch's. */
   bool join_userns = !same_ns (userns, own_userns);
@@ -605,7 +604,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (r < 0)
         fail (child, "--publish: can't use the host's port %s%s%s:%u/%s: %s",
               p->host_ipv6 ? "[" : "", p->host_addr, p->host_ipv6 ? "]" : "",
-              (unsigned) p->host_port, p->udp ? "udp" : "tcp", strerror (-r));
+              (unsigned)p->host_port, p->udp ? "udp" : "tcp", strerror (-r));
     }
 
   char **argv = pasta_argv (sb, join_userns);
@@ -627,8 +626,8 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
   free (argv);
 
   /* Ready once the PID line is there; failed at EOF before it. */
-  struct pollfd fds[2] = { { .fd = ready[0], .events = POLLIN },
-                           { .fd = err[0], .events = POLLIN } };
+  struct pollfd fds[2]
+      = { { .fd = ready[0], .events = POLLIN }, { .fd = err[0], .events = POLLIN } };
   int64_t deadline = now_ms () + PASTA_START_TIMEOUT_MS;
   bool ready_eof = false;
   while (!ready_eof && memchr (readybuf, '\n', ready_len) == NULL)
@@ -637,7 +636,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       if (left <= 0)
         fail (child, "--net pasta: pasta did not configure the network within %d seconds",
               PASTA_START_TIMEOUT_MS / 1000);
-      int n = poll (fds, 2, (int) left);
+      int n = poll (fds, 2, (int)left);
       if (n < 0 && errno != EINTR)
         fail (child, "--net pasta: poll: %s", strerror (errno));
       if (n <= 0)
@@ -654,7 +653,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
           if (r == 0)
             ready_eof = true;
           else
-            ready_len += (size_t) r;
+            ready_len += (size_t)r;
           if (ready_len == sizeof readybuf - 1)
             ready_eof = true; /* not a PID line */
         }
@@ -663,7 +662,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
           ssize_t r = read (err[0], errbuf + err_len, PASTA_ERR_MAX - err_len);
           if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
-          if (r <= 0 || (err_len += (size_t) r) == PASTA_ERR_MAX)
+          if (r <= 0 || (err_len += (size_t)r) == PASTA_ERR_MAX)
             fds[1].fd = -1;
         }
     }
@@ -674,10 +673,11 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       /* Its error output ends when it exits. */
       int status = 0;
       ssize_t r;
-      while (err_len < PASTA_ERR_MAX
-             && (r = TEMP_FAILURE_RETRY_INT (read (err[0], errbuf + err_len,
-                                                   PASTA_ERR_MAX - err_len))) > 0)
-        err_len += (size_t) r;
+      while (
+          err_len < PASTA_ERR_MAX
+          && (r = TEMP_FAILURE_RETRY_INT (read (err[0], errbuf + err_len, PASTA_ERR_MAX - err_len)))
+                 > 0)
+        err_len += (size_t)r;
       close (err[0]);
       if (TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, &status, 0)) == pasta_pid)
         pasta_pid = -1;
@@ -709,7 +709,7 @@ pasta_stop (void)
    * still dies with hutch (its PR_SET_PDEATHSIG), and hutch must not hang
    * waiting for it. */
   if (kill (pasta_pid, SIGKILL) == 0)
-    (void) TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
+    (void)TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, NULL, 0));
   pasta_pid = -1;
 }
 

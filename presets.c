@@ -252,7 +252,7 @@ step_desktop (struct words *w, const struct preset_context *ctx)
   if (display != NULL && display[0] == ':')
     {
       char socket[128];
-      unsigned number = (unsigned) strtoul (display + 1, NULL, 10);
+      unsigned number = (unsigned)strtoul (display + 1, NULL, 10);
       snprintf (socket, sizeof socket, "/tmp/.X11-unix/X%u", number);
       bind_if_exists (w, "--ro-bind", socket);
     }
@@ -314,12 +314,14 @@ static const struct preset presets[] = {
     "every namespace (no network), system directories read-only, fresh /dev /proc /tmp "
     "/var/tmp /run, empty HOME, cwd read-only, new session, default seccomp policy",
     { SAFE_STEPS, NULL } },
-  { "build", "safe, plus the current directory read-write",
+  { "build",
+    "safe, plus the current directory read-write",
     { SAFE_STEPS, step_cwd_writable, NULL } },
   { "desktop",
     "safe, plus the caller's display and sound sockets, /dev/dri, fonts, and the network",
     { SAFE_STEPS, step_desktop, NULL } },
-  { "desktop-dbus", "desktop, plus the D-Bus session bus (a trust decision)",
+  { "desktop-dbus",
+    "desktop, plus the D-Bus session bus (a trust decision)",
     { SAFE_STEPS, step_desktop, step_dbus, NULL } },
   { "net", "the host's network again (as --share-net)", { step_share_net, NULL } },
 };

@@ -17,8 +17,8 @@
  *   4. privilege_drop_all in the monitor: setresuid(U,U,U), which clears
  *      every capability; checked with capget.
  *   5. In the child: setresgid/setresuid to the mapped ids inside the
- *      namespace, which are U and G outside.  All setup (paths, files, mounts) happens from here, with
- *      capabilities only in the new user namespace.
+ *      namespace, which are U and G outside.  All setup (paths, files, mounts) happens from here,
+ * with capabilities only in the new user namespace.
  *
  * The syscalls made with root ids: clone, open and write of the child's
  * setgroups, uid_map and gid_map, and the setresuid calls themselves.
@@ -80,7 +80,7 @@ privilege_init (void)
   static const cap_value_t kept_caps[] = { CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID };
 
   if (euid != 0)
-    die ("installed setuid to uid %u: only setuid root is supported", (unsigned) euid);
+    die ("installed setuid to uid %u: only setuid root is supported", (unsigned)euid);
   setuid_mode = true;
   caller_uid = ruid;
   caller_gid = rgid;
@@ -91,7 +91,7 @@ privilege_init (void)
   /* The caller's uid in effect; root kept only as the saved uid. */
   if (setresuid (ruid, ruid, 0) < 0)
     die_with_error ("setresuid");
-  set_caps (kept_caps, (int) N_ELEMENTS (kept_caps), false);
+  set_caps (kept_caps, (int)N_ELEMENTS (kept_caps), false);
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
 #endif
@@ -148,21 +148,21 @@ privilege_close_unnamed_fds (const struct sandbox *sb)
   if (!setuid_mode)
     return;
   /* Before /proc is opened for the run: through the path. */
-  if (for_each_open_fd (-1, close_unnamed_fd, (void *) sb) < 0)
+  if (for_each_open_fd (-1, close_unnamed_fd, (void *)sb) < 0)
     die_with_error ("Can't list /proc/self/fd");
 }
 
 void
 privilege_raise (void)
 {
-  if (setuid_mode && setresuid ((uid_t) -1, 0, (uid_t) -1) < 0)
+  if (setuid_mode && setresuid ((uid_t)-1, 0, (uid_t)-1) < 0)
     die_with_error ("setresuid");
 }
 
 void
 privilege_lower (void)
 {
-  if (setuid_mode && setresuid ((uid_t) -1, caller_uid, (uid_t) -1) < 0)
+  if (setuid_mode && setresuid ((uid_t)-1, caller_uid, (uid_t)-1) < 0)
     die_with_error ("setresuid");
 }
 

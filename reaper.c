@@ -50,7 +50,7 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
               command = -1;
               if (report_fd >= 0)
                 {
-                  (void) write_all (report_fd, &command_status, sizeof command_status);
+                  (void)write_all (report_fd, &command_status, sizeof command_status);
                   close (report_fd);
                   report_fd = -1;
                 }
@@ -116,13 +116,13 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
   confine_pid1 (run, run->proc_fd); /* the command's seccomp; then dumpable */
-  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
+  close (run->proc_fd);             /* the host's /proc: nothing PID 1 needs */
   /* Confined: the command may start.  (A command already gone must not
    * end PID 1 with SIGPIPE: its status is still to be reported.) */
   signal (SIGPIPE, SIG_IGN);
   if (write_all (ready[1], "R", 1) < 0 && !command_gone (ready[1]))
     {
-      (void) kill (command, SIGKILL);
+      (void)kill (command, SIGKILL);
       die_with_error ("Can't let the command start");
     }
   close (ready[1]);

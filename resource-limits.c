@@ -89,7 +89,7 @@ parse_limit (const char *s, size_t len, uint64_t *out)
     {
       if (s[i] < '0' || s[i] > '9')
         return false;
-      unsigned d = (unsigned) (s[i] - '0');
+      unsigned d = (unsigned)(s[i] - '0');
       if (v > (UINT64_MAX - 1 - d) / 10) /* UINT64_MAX itself means unlimited */
         return false;
       v = v * 10 + d;
@@ -117,17 +117,17 @@ limit_parse_rlimit (struct sandbox *sb, const char *arg)
   if (eq == NULL || eq == arg)
     die ("--rlimit: expected NAME=SOFT[:HARD], got \"%s\"", arg);
   for (size_t i = 0; i < N_ELEMENTS (rlimit_names); i++)
-    if (strlen (rlimit_names[i].name) == (size_t) (eq - arg)
-        && strncmp (rlimit_names[i].name, arg, (size_t) (eq - arg)) == 0)
+    if (strlen (rlimit_names[i].name) == (size_t)(eq - arg)
+        && strncmp (rlimit_names[i].name, arg, (size_t)(eq - arg)) == 0)
       res = &rlimit_names[i];
   if (res == NULL)
     die ("--rlimit: unknown resource \"%.*s\" (as, core, cpu, data, fsize, memlock, msgqueue,"
          " nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)",
-         (int) (eq - arg), arg);
+         (int)(eq - arg), arg);
 
   const char *value = eq + 1;
   const char *colon = strchr (value, ':');
-  size_t soft_len = colon ? (size_t) (colon - value) : strlen (value);
+  size_t soft_len = colon ? (size_t)(colon - value) : strlen (value);
   bool ok = parse_limit (value, soft_len, &set.soft);
   if (ok && colon != NULL)
     ok = parse_limit (colon + 1, strlen (colon + 1), &set.hard);
@@ -165,12 +165,12 @@ limit_check (const struct sandbox *sb, const struct run *run)
     {
       const struct rlimit_setting *s = &sb->rlimits[i];
       struct rlimit cur;
-      if (getrlimit ((__rlimit_resource_t) s->resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY
-          || s->hard <= (uint64_t) cur.rlim_max)
+      if (getrlimit ((__rlimit_resource_t)s->resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY
+          || s->hard <= (uint64_t)cur.rlim_max)
         continue;
       char want[32], have[32];
       format_limit (s->hard, want, sizeof want);
-      format_limit ((uint64_t) cur.rlim_max, have, sizeof have);
+      format_limit ((uint64_t)cur.rlim_max, have, sizeof have);
       die ("--rlimit %s: the hard limit %s is above the current one, %s, which only root"
            " outside a user namespace can raise",
            rlimit_name_of (s->resource), want, have);
@@ -184,10 +184,10 @@ limit_apply_rlimits (const struct sandbox *sb)
     {
       const struct rlimit_setting *s = &sb->rlimits[i];
       struct rlimit rl = {
-        .rlim_cur = s->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t) s->soft,
-        .rlim_max = s->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t) s->hard,
+        .rlim_cur = s->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->soft,
+        .rlim_max = s->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s->hard,
       };
-      if (setrlimit ((__rlimit_resource_t) s->resource, &rl) < 0)
+      if (setrlimit ((__rlimit_resource_t)s->resource, &rl) < 0)
         {
           char soft[32], hard[32];
           format_limit (s->soft, soft, sizeof soft);
@@ -209,7 +209,7 @@ parse_seconds (const char *s, size_t len, uint64_t *ms)
 
   for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
     {
-      whole = whole * 10 + (uint64_t) (s[i] - '0');
+      whole = whole * 10 + (uint64_t)(s[i] - '0');
       if (whole > MAX_SECONDS)
         return false;
     }
@@ -218,7 +218,7 @@ parse_seconds (const char *s, size_t len, uint64_t *ms)
       if (scale > 1)
         {
           scale /= 10;
-          frac += (uint64_t) (s[i] - '0') * scale;
+          frac += (uint64_t)(s[i] - '0') * scale;
         }
   if (i != len || digits == 0)
     return false;
@@ -230,7 +230,7 @@ void
 limit_parse_timeout (struct sandbox *sb, const char *arg)
 {
   const char *colon = strchr (arg, ':');
-  size_t len = colon ? (size_t) (colon - arg) : strlen (arg);
+  size_t len = colon ? (size_t)(colon - arg) : strlen (arg);
   uint64_t ms, grace = DEFAULT_GRACE_MS;
 
   if (!parse_seconds (arg, len, &ms)
@@ -249,7 +249,7 @@ static void
 arm (int fd, uint64_t ms)
 {
   struct itimerspec its = {
-    .it_value = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 },
+    .it_value = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 },
   };
   if (ms == 0)
     its.it_value.tv_nsec = 1; /* zero would disarm */
@@ -316,7 +316,7 @@ signal_descendants (int sig, pid_t spare)
         continue;
       pids = xgrow (pids, &cap, n, sizeof *pids);
       ppids = xrealloc (ppids, cap * sizeof *ppids);
-      pids[n] = (pid_t) atoi (de->d_name);
+      pids[n] = (pid_t)atoi (de->d_name);
       ppids[n] = ppid;
       n++;
     }
@@ -349,8 +349,8 @@ signal_descendants (int sig, pid_t spare)
 }
 
 void
-limit_timeout_expired (const struct sandbox *sb, const struct run *run, pid_t child,
-                        int timer_fd, int *stage)
+limit_timeout_expired (const struct sandbox *sb, const struct run *run, pid_t child, int timer_fd,
+                       int *stage)
 {
   uint64_t expirations;
   if (read (timer_fd, &expirations, sizeof expirations) < 0)

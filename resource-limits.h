@@ -9,7 +9,7 @@
 #include "utils.h"
 
 /* Parse time.  Die with one line on a bad value. */
-void limit_parse_rlimit (struct sandbox *sb, const char *arg); /* NAME=SOFT[:HARD] */
+void limit_parse_rlimit (struct sandbox *sb, const char *arg);  /* NAME=SOFT[:HARD] */
 void limit_parse_timeout (struct sandbox *sb, const char *arg); /* SECONDS[:GRACE] */
 
 /* A limit as --rlimit takes it: a number, or "unlimited" for UINT64_MAX. */
@@ -43,5 +43,5 @@ void limit_apply_rlimits (const struct sandbox *sb);
  * return 124 (like timeout(1)). */
 int limit_timeout_start (const struct sandbox *sb);
 void limit_timeout_expired (const struct sandbox *sb, const struct run *run, pid_t child,
-                             int timer_fd, int *stage);
+                            int timer_fd, int *stage);
 int limit_timeout_finish (void);

@@ -22,18 +22,18 @@
 #include "bind-mount.h"
 #include "confine.h"
 #include "diagnose.h"
+#include "dry-run.h"
 #include "label.h"
 #include "monitor.h"
-#include "reaper.h"
-#include "signals.h"
 #include "namespaces.h"
 #include "network.h"
 #include "options.h"
 #include "pasta.h"
-#include "dry-run.h"
 #include "privilege.h"
+#include "reaper.h"
 #include "sandbox.h"
 #include "setup.h"
+#include "signals.h"
 #include "utils.h"
 
 static void
@@ -169,7 +169,7 @@ main (int argc, char **argv)
   options_check_fds (&sb);
   label_check (&sb);
   privilege_check (&sb);
-  pasta_check (&sb);                       /* --net pasta: pasta found, resolv.conf */
+  pasta_check (&sb); /* --net pasta: pasta found, resolv.conf */
   privilege_close_unnamed_fds (&sb);
 
   prepare_run (&sb, &run);

@@ -17,53 +17,58 @@
  * matters.  Applied in sequence by setup_apply_ops() in setup.c. */
 enum op_type
 {
-  OP_BIND,           /* --bind / --bind-try            src dest          */
-  OP_RO_BIND,        /* --ro-bind / --ro-bind-try      src dest          */
-  OP_DEV_BIND,       /* --dev-bind / --dev-bind-try    src dest          */
-  OP_BIND_FD,        /* --bind-fd FD DEST              fd dest           */
-  OP_RO_BIND_FD,     /* --ro-bind-fd FD DEST           fd dest           */
-  OP_REMOUNT_RO,     /* --remount-ro DEST              dest              */
-  OP_PROC,           /* --proc DEST                                      */
-  OP_DEV,            /* --dev DEST                                       */
-  OP_TMPFS,          /* --tmpfs DEST        (perms, size)                */
-  OP_MQUEUE,         /* --mqueue DEST                                    */
-  OP_DIR,            /* --dir DEST          (perms)                      */
-  OP_SYMLINK,        /* --symlink TARGET DEST         src = target       */
-  OP_CHMOD,          /* --chmod OCTAL PATH            perms, dest = path */
-  OP_FILE,           /* --file FD DEST      (perms)                      */
-  OP_BIND_DATA,      /* --bind-data FD DEST (perms)                      */
-  OP_RO_BIND_DATA,   /* --ro-bind-data FD DEST (perms)                   */
-  OP_OVERLAY,        /* --overlay RWSRC WORKDIR DEST  src, workdir, dest */
-  OP_TMP_OVERLAY,    /* --tmp-overlay DEST                               */
-  OP_RO_OVERLAY,     /* --ro-overlay DEST                                */
-  OP_LOCK_FILE,      /* --lock-file DEST                                 */
+  OP_BIND,         /* --bind / --bind-try            src dest          */
+  OP_RO_BIND,      /* --ro-bind / --ro-bind-try      src dest          */
+  OP_DEV_BIND,     /* --dev-bind / --dev-bind-try    src dest          */
+  OP_BIND_FD,      /* --bind-fd FD DEST              fd dest           */
+  OP_RO_BIND_FD,   /* --ro-bind-fd FD DEST           fd dest           */
+  OP_REMOUNT_RO,   /* --remount-ro DEST              dest              */
+  OP_PROC,         /* --proc DEST                                      */
+  OP_DEV,          /* --dev DEST                                       */
+  OP_TMPFS,        /* --tmpfs DEST        (perms, size)                */
+  OP_MQUEUE,       /* --mqueue DEST                                    */
+  OP_DIR,          /* --dir DEST          (perms)                      */
+  OP_SYMLINK,      /* --symlink TARGET DEST         src = target       */
+  OP_CHMOD,        /* --chmod OCTAL PATH            perms, dest = path */
+  OP_FILE,         /* --file FD DEST      (perms)                      */
+  OP_BIND_DATA,    /* --bind-data FD DEST (perms)                      */
+  OP_RO_BIND_DATA, /* --ro-bind-data FD DEST (perms)                   */
+  OP_OVERLAY,      /* --overlay RWSRC WORKDIR DEST  src, workdir, dest */
+  OP_TMP_OVERLAY,  /* --tmp-overlay DEST                               */
+  OP_RO_OVERLAY,   /* --ro-overlay DEST                                */
+  OP_LOCK_FILE,    /* --lock-file DEST                                 */
 };
 /* The last of them: op_kinds[] (op-kinds.h) has a row for each up to it. */
 #define OP_TYPE_LAST OP_LOCK_FILE
 
 enum
 {
-  OPF_TRY = 1 << 0,        /* the -try variants: skip a missing source  */
-  OPF_PERMS_SET = 1 << 1,  /* --perms was given for this op            */
-  OPF_SIZE_SET = 1 << 2,   /* --size was given for this op             */
+  OPF_TRY = 1 << 0,       /* the -try variants: skip a missing source  */
+  OPF_PERMS_SET = 1 << 1, /* --perms was given for this op            */
+  OPF_SIZE_SET = 1 << 2,  /* --size was given for this op             */
 };
 
 struct setup_op
 {
   enum op_type type;
-  unsigned flags;        /* OPF_* */
-  const char *src;       /* bind source, symlink target, overlay rw source */
-  const char *dest;      /* destination inside the sandbox (absolute or relative to /) */
-  const char *workdir;   /* OP_OVERLAY only */
-  int fd;                /* OP_FILE, OP_*BIND_DATA, OP_*BIND_FD; -1 otherwise */
-  mode_t perms;          /* valid when OPF_PERMS_SET (always for OP_CHMOD) */
-  size_t size;           /* valid when OPF_SIZE_SET */
-  const char **overlay_srcs;  /* --overlay-src paths for the overlay ops, in order */
+  unsigned flags;            /* OPF_* */
+  const char *src;           /* bind source, symlink target, overlay rw source */
+  const char *dest;          /* destination inside the sandbox (absolute or relative to /) */
+  const char *workdir;       /* OP_OVERLAY only */
+  int fd;                    /* OP_FILE, OP_*BIND_DATA, OP_*BIND_FD; -1 otherwise */
+  mode_t perms;              /* valid when OPF_PERMS_SET (always for OP_CHMOD) */
+  size_t size;               /* valid when OPF_SIZE_SET */
+  const char **overlay_srcs; /* --overlay-src paths for the overlay ops, in order */
   size_t n_overlay_srcs;
 };
 
 /* Environment changes, applied in order just before exec. */
-enum env_op_type { ENV_SET, ENV_UNSET, ENV_CLEAR };
+enum env_op_type
+{
+  ENV_SET,
+  ENV_UNSET,
+  ENV_CLEAR
+};
 
 struct env_op
 {
@@ -81,14 +86,14 @@ struct port_range
 /* --rlimit NAME=SOFT[:HARD]; RLIM_INFINITY is UINT64_MAX. */
 struct rlimit_setting
 {
-  int resource;   /* RLIMIT_* */
+  int resource; /* RLIMIT_* */
   uint64_t soft, hard;
 };
 
 /* --publish [HOSTADDR:]HOSTPORT:SANDBOXPORT[/tcp|/udp] (pasta.c). */
 struct net_publish
 {
-  char host_addr[46];  /* numeric, normalized; IPv6 without brackets */
+  char host_addr[46]; /* numeric, normalized; IPv6 without brackets */
   bool host_ipv6;
   uint16_t host_port, sandbox_port;
   bool udp;
@@ -112,8 +117,8 @@ struct sandbox
   bool unshare_uts;
   bool unshare_cgroup;
   bool unshare_cgroup_try;
-  bool unshare_all;     /* --unshare-all was given */
-  bool share_net;       /* --share-net was given */
+  bool unshare_all; /* --unshare-all was given */
+  bool share_net;   /* --share-net was given */
 
   /* Identity inside. */
   bool uid_set, gid_set;
@@ -124,20 +129,20 @@ struct sandbox
   struct id_map_entry *uid_maps, *gid_maps;
   size_t n_uid_maps, n_gid_maps;
   size_t uid_maps_cap, gid_maps_cap; /* xgrow()'s capacities of the two */
-  const char *hostname;  /* NULL: keep */
+  const char *hostname;              /* NULL: keep */
 
   /* Process. */
-  const char *chdir_path;  /* NULL: keep cwd if visible, else $HOME, else / */
-  unsigned chdir_count;    /* for the "--chdir given twice" warning */
-  const char *argv0;       /* NULL: command[0] */
+  const char *chdir_path; /* NULL: keep cwd if visible, else $HOME, else / */
+  unsigned chdir_count;   /* for the "--chdir given twice" warning */
+  const char *argv0;      /* NULL: command[0] */
   bool new_session;
   bool die_with_parent;
-  bool forward_signals;    /* --forward-signals: SIGUSR1 and SIGUSR2 too */
+  bool forward_signals; /* --forward-signals: SIGUSR1 and SIGUSR2 too */
   bool as_pid_1;
 
   /* Capabilities: the set the command keeps, after --cap-add/--cap-drop in order. */
   uint64_t caps;
-  bool caps_given;  /* any --cap-add or --cap-drop was seen */
+  bool caps_given; /* any --cap-add or --cap-drop was seen */
 
   /* Environment changes in command-line order. */
   struct env_op *env_ops;
@@ -156,11 +161,11 @@ struct sandbox
   int userns_fd;
   int userns2_fd;
   int pidns_fd;
-  int netns_fd;           /* --netns: the network namespace to join */
-  int *seccomp_fds;       /* --seccomp (at most one) and --add-seccomp-fd, in order */
+  int netns_fd;     /* --netns: the network namespace to join */
+  int *seccomp_fds; /* --seccomp (at most one) and --add-seccomp-fd, in order */
   size_t n_seccomp_fds, seccomp_fds_cap;
-  bool seccomp_given;     /* --seccomp seen (it is not repeatable) */
-  int *keep_fds;          /* --keep-fd: inherited directory fds the command may keep */
+  bool seccomp_given; /* --seccomp seen (it is not repeatable) */
+  int *keep_fds;      /* --keep-fd: inherited directory fds the command may keep */
   size_t n_keep_fds, keep_fds_cap;
 
   bool disable_userns;
@@ -170,26 +175,31 @@ struct sandbox
   const char *file_label;
 
   bool level_prefix;
-  bool quiet;            /* --quiet: no notes on stderr */
-  bool verbose;          /* --verbose: say how the sandbox is built (the mount API used) */
+  bool quiet;   /* --quiet: no notes on stderr */
+  bool verbose; /* --verbose: say how the sandbox is built (the mount API used) */
 
   /* Report instead of building: --diagnose (diagnose.c), --dry-run (dry-run.c). */
   bool diagnose;
-  enum { DRY_RUN_NONE, DRY_RUN_TEXT, DRY_RUN_JSON } dry_run;
+  enum
+  {
+    DRY_RUN_NONE,
+    DRY_RUN_TEXT,
+    DRY_RUN_JSON
+  } dry_run;
 
   /* confinement beyond bubblewrap (syscall-filter.c, landlock.c, resource-limits.c) */
-  const char **seccomp_deny;      /* --seccomp-deny: syscall names and @groups, checked */
+  const char **seccomp_deny; /* --seccomp-deny: syscall names and @groups, checked */
   size_t n_seccomp_deny;
-  int seccomp_errno;              /* --seccomp-errno; 0: EPERM */
-  bool seccomp_policy_default;    /* --seccomp-policy default */
-  const char **landlock_ro;       /* --landlock-ro paths, as seen inside */
+  int seccomp_errno;           /* --seccomp-errno; 0: EPERM */
+  bool seccomp_policy_default; /* --seccomp-policy default */
+  const char **landlock_ro;    /* --landlock-ro paths, as seen inside */
   size_t n_landlock_ro;
-  const char **landlock_rw;       /* --landlock-rw paths, as seen inside */
+  const char **landlock_rw; /* --landlock-rw paths, as seen inside */
   size_t n_landlock_rw;
   struct port_range *landlock_connect; /* --landlock-connect-tcp */
   size_t n_landlock_connect;
   bool landlock_connect_given;
-  struct port_range *landlock_bind;    /* --landlock-bind-tcp */
+  struct port_range *landlock_bind; /* --landlock-bind-tcp */
   size_t n_landlock_bind;
   bool landlock_bind_given;
   bool scope_abstract_unix;       /* --scope-abstract-unix */
@@ -197,13 +207,13 @@ struct sandbox
   bool landlock_best_effort;      /* --landlock-best-effort */
   struct rlimit_setting *rlimits; /* --rlimit, one per resource (the last wins) */
   size_t n_rlimits;
-  uint64_t timeout_ms;            /* --timeout; 0: none */
-  uint64_t timeout_grace_ms;      /* SIGTERM to SIGKILL */
+  uint64_t timeout_ms;       /* --timeout; 0: none */
+  uint64_t timeout_grace_ms; /* SIGTERM to SIGKILL */
 
   /* user-mode networking through pasta (pasta.c) */
-  bool net_pasta;                 /* --net pasta: a new network namespace that pasta wires up */
-  bool net_host_loopback;         /* --net-host-loopback: the gateway reaches the host's loopback */
-  struct net_publish *publish;    /* --publish, in order */
+  bool net_pasta;              /* --net pasta: a new network namespace that pasta wires up */
+  bool net_host_loopback;      /* --net-host-loopback: the gateway reaches the host's loopback */
+  struct net_publish *publish; /* --publish, in order */
   size_t n_publish;
 
   /* The command: NULL-terminated, n_command >= 1 after check. */
@@ -227,7 +237,7 @@ struct run
 {
   uid_t real_uid;
   gid_t real_gid;
-  uid_t ns_uid;        /* uid mapped in the first user namespace */
+  uid_t ns_uid; /* uid mapped in the first user namespace */
   gid_t ns_gid;
   bool userns;         /* a user namespace is created */
   bool nested_userns;  /* a second user namespace switches to sb->uid/gid after setup */
@@ -236,21 +246,21 @@ struct run
   /* Maps written by newuidmap/newgidmap (idmap.c); n == 0: not by them. */
   struct id_map_entry *uid_map, *gid_map;
   size_t n_uid_map, n_gid_map;
-  bool switch_ids;     /* many ids mapped: setresuid/setresgid after setup to: */
+  bool switch_ids; /* many ids mapped: setresuid/setresgid after setup to: */
   uid_t switch_uid;
   gid_t switch_gid;
-  bool pid1;           /* a reaper runs as PID 1 of the new PID namespace */
-  int status_pipe[2];  /* PID 1 reports the command's exit status to the monitor */
-  int exec_pipe[2];    /* the command reports a failed exec to the monitor */
-  int pid1_ready_fd;   /* in the command: PID 1 writes to it once confined (-1: no PID 1) */
-  char *old_cwd;       /* the caller's cwd, to keep it if it exists inside */
+  bool pid1;          /* a reaper runs as PID 1 of the new PID namespace */
+  int status_pipe[2]; /* PID 1 reports the command's exit status to the monitor */
+  int exec_pipe[2];   /* the command reports a failed exec to the monitor */
+  int pid1_ready_fd;  /* in the command: PID 1 writes to it once confined (-1: no PID 1) */
+  char *old_cwd;      /* the caller's cwd, to keep it if it exists inside */
 
   /* confinement beyond bubblewrap (syscall-filter.c, landlock.c) */
-  void *seccomp_bpf;        /* hutch's own filter (struct sock_filter[]), compiled before clone */
-  size_t seccomp_bpf_len;   /* in bytes; 0: no filter of hutch's own */
+  void *seccomp_bpf;      /* hutch's own filter (struct sock_filter[]), compiled before clone */
+  size_t seccomp_bpf_len; /* in bytes; 0: no filter of hutch's own */
   struct sock_fprog *seccomp_progs; /* the caller's programs once read (NULL: not yet) */
   size_t n_seccomp_progs;
-  int landlock_abi;         /* the kernel's Landlock ABI (0: none), probed once */
+  int landlock_abi; /* the kernel's Landlock ABI (0: none), probed once */
   /* The rights the Landlock ruleset handles (landlock_check(): what is
    * asked, less what the ABI lacks under --landlock-best-effort); all 0:
    * no ruleset. */
@@ -267,10 +277,10 @@ struct run
 
   /* The command's capabilities, decided once before clone by
    * confine_caps_prepare() (the run applies them, --dry-run reports them). */
-  uint64_t caps_keep;   /* permitted and effective when it starts */
-  bool caps_ambient;    /* inheritable and ambient too (--cap-add/--cap-drop given) */
-  bool caps_set_bound;  /* in a user namespace new to it: the bounding set becomes: */
-  uint64_t caps_bound;  /* (else the caller's bounding set is left as it is) */
+  uint64_t caps_keep;  /* permitted and effective when it starts */
+  bool caps_ambient;   /* inheritable and ambient too (--cap-add/--cap-drop given) */
+  bool caps_set_bound; /* in a user namespace new to it: the bounding set becomes: */
+  uint64_t caps_bound; /* (else the caller's bounding set is left as it is) */
 
   /* The namespaces, decided once by namespaces_prepare(): clone_flags is
    * what clone() is given (CLONE_NEW*; --unshare-user-try without a user

@@ -131,16 +131,16 @@ overlay_new_api (const struct overlay_layers *l, bool tmp, bool userxattr, unsig
   int fd;
 
   for (size_t k = l->n_lower; k-- > 0;)
-    params[n++] = (struct fs_param) { "lowerdir+", host_relative (l->lower[k]) };
+    params[n++] = (struct fs_param){ "lowerdir+", host_relative (l->lower[k]) };
   if (l->upper != NULL)
     {
       upper = escaped (tmp ? l->upper : host_relative (l->upper));
       work = escaped (tmp ? l->work : host_relative (l->work));
-      params[n++] = (struct fs_param) { "upperdir", upper };
-      params[n++] = (struct fs_param) { "workdir", work };
+      params[n++] = (struct fs_param){ "upperdir", upper };
+      params[n++] = (struct fs_param){ "workdir", work };
     }
   if (userxattr)
-    params[n++] = (struct fs_param) { "userxattr", NULL };
+    params[n++] = (struct fs_param){ "userxattr", NULL };
   fd = mount_new_fs ("overlay", params, n, attrs);
   free (params);
   return fd;
@@ -185,7 +185,7 @@ void
 setup_op_overlay (struct build *b, size_t i, const struct setup_op *op)
 {
   const struct resolved_op *r = setup_resolved (b, i);
-  struct overlay_layers l = { (const char **) r->overlay_srcs, op->n_overlay_srcs, NULL, NULL };
+  struct overlay_layers l = { (const char **)r->overlay_srcs, op->n_overlay_srcs, NULL, NULL };
   _cleanup_free_ char *tmp_upper = NULL, *tmp_work = NULL, *opts = NULL, *shown = NULL;
   _cleanup_close_ int dest = -1;
   _cleanup_close_ int mnt = -1;
@@ -233,4 +233,3 @@ setup_op_overlay (struct build *b, size_t i, const struct setup_op *op)
   if (mnt < 0 || mount_attach (mnt, dest) < 0)
     die_with_error ("Can't make overlay mount on %s with options %s", op->dest, shown);
 }
-

@@ -24,10 +24,9 @@ struct build
    * existed (it could cover that directory or one above it). */
   char *parent_path;
   int parent_fd;
-  char *tty;      /* ttyname (1) on the host, for --dev's console; NULL: none */
+  char *tty; /* ttyname (1) on the host, for --dev's console; NULL: none */
   bool overlay_mnt_made;
 };
-
 
 enum dest_kind
 {

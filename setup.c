@@ -50,7 +50,7 @@ setup_resolve_sources (struct sandbox *sb, struct run *run)
 
   /* Once per run: the fd-based mount API, or the mount(2) fallback (a
    * test may force it, except in the setuid mode). */
-  (void) mount_api_choose (run->proc_fd, !privilege_is_setuid ());
+  (void)mount_api_choose (run->proc_fd, !privilege_is_setuid ());
 
   ops = xcalloc (sb->n_ops, sizeof *ops);
   run->resolved_ops = ops;
@@ -130,9 +130,9 @@ parent_mode (const struct build *b, const struct setup_op *op)
   if (!op_mode (op, &mode) && b->run->switch_ids)
     mode = 0755;
   if ((mode & 0070) == 0)
-    m &= ~(mode_t) 0050;
+    m &= ~(mode_t)0050;
   if ((mode & 0007) == 0)
-    m &= ~(mode_t) 0005;
+    m &= ~(mode_t)0005;
   return m;
 }
 
@@ -211,7 +211,6 @@ open_parent_dir (int rootfd, const char *path, mode_t mode, char **copy, const c
   return open_dirs (rootfd, p, mode);
 }
 
-
 static void NORETURN
 die_dest (const char *dest, enum dest_kind kind, int errnum)
 {
@@ -237,8 +236,8 @@ check_dest_kind (int fd, const char *dest, enum dest_kind kind, struct stat *st)
  * else create it (a directory, or an empty regular file) with `mode`,
  * creating missing parents.  Dies with a message naming `dest`. */
 int
-setup_open_dest (struct build *b, const struct setup_op *op, const char *dest,
-                 enum dest_kind kind, mode_t mode)
+setup_open_dest (struct build *b, const struct setup_op *op, const char *dest, enum dest_kind kind,
+                 mode_t mode)
 {
   _cleanup_free_ char *copy = NULL;
   _cleanup_close_ int parent = -1;
@@ -310,7 +309,7 @@ make_dest (struct build *b, const char *dest, enum dest_kind kind, mode_t mode, 
 
   while (len > 0 && dest[len - 1] == '/')
     len--;
-  p = xasprintf ("%.*s", (int) len, dest);
+  p = xasprintf ("%.*s", (int)len, dest);
   slash = strrchr (p, '/');
   *leaf = slash ? slash + 1 : p;
   if (slash == NULL || **leaf == '\0' || strcmp (*leaf, ".") == 0 || strcmp (*leaf, "..") == 0)
@@ -360,7 +359,7 @@ sub_path (const char *dest, const char *name)
 
   while (len > 0 && dest[len - 1] == '/')
     len--;
-  return xasprintf ("%.*s/%s", (int) len, dest, name);
+  return xasprintf ("%.*s/%s", (int)len, dest, name);
 }
 
 /* ---- Bind mounts. ---- */
@@ -441,15 +440,15 @@ op_bind_fd (struct build *b, const struct setup_op *op)
     die_with_bind_result (BIND_OPEN_SOURCE, errno, "Can't bind mount fd %d (%s) on %s", op->fd,
                           path, op->dest);
   if (st_src.st_dev != st_fd.st_dev || st_src.st_ino != st_fd.st_ino)
-    die ("Can't bind mount fd %d on %s: %s is no longer the file it refers to", op->fd,
-         op->dest, path);
+    die ("Can't bind mount fd %d on %s: %s is no longer the file it refers to", op->fd, op->dest,
+         path);
 
   dest = setup_open_dest (b, op, op->dest, S_ISDIR (st_src.st_mode) ? DEST_DIR : DEST_FILE,
-                    S_ISDIR (st_src.st_mode) ? 0755 : 0444);
+                          S_ISDIR (st_src.st_mode) ? 0755 : 0444);
   res = bind_mount_fd (src, dest, op_kind_of (op)->read_only ? BIND_READONLY : 0);
   if (res != BIND_OK)
     die_with_bind_result (res, errno, "Can't bind mount %s on %s", path, op->dest);
-  (void) close (op->fd);
+  (void)close (op->fd);
 }
 
 static void
@@ -480,7 +479,7 @@ data_file_in_base (struct build *b, const struct setup_op *op, size_t i, mode_t 
   r = copy_fd (op->fd, fd);
   if (r < 0)
     die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void) close (op->fd);
+  (void)close (op->fd);
   return fd;
 }
 
@@ -492,7 +491,7 @@ op_bind_data (struct build *b, size_t i, const struct setup_op *op)
   _cleanup_close_ int dest = -1;
   enum bind_result res;
 
-  (void) op_mode (op, &mode);
+  (void)op_mode (op, &mode);
   data = data_file_in_base (b, op, i, mode);
   dest = setup_open_dest (b, op, op->dest, DEST_FILE, 0444);
   res = bind_mount_fd (data, dest, op_kind_of (op)->read_only ? BIND_READONLY : 0);
@@ -508,7 +507,7 @@ op_file (struct build *b, const struct setup_op *op)
   _cleanup_close_ int fd = -1;
   int r;
 
-  (void) op_mode (op, &mode);
+  (void)op_mode (op, &mode);
   /* Like creat(): an existing file (or one reached through a symlink,
    * always inside the new root) is truncated. */
   fd = open_in_root (b->newroot_fd, op->dest, flags, mode);
@@ -529,7 +528,7 @@ op_file (struct build *b, const struct setup_op *op)
   r = copy_fd (op->fd, fd);
   if (r < 0)
     die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void) close (op->fd);
+  (void)close (op->fd);
 }
 
 static void
@@ -540,7 +539,7 @@ op_dir (struct build *b, const struct setup_op *op)
   _cleanup_close_ int fd = -1;
   const char *leaf;
 
-  (void) op_mode (op, &mode);
+  (void)op_mode (op, &mode);
   fd = open_in_root (b->newroot_fd, op->dest, O_PATH, 0);
   if (fd >= 0)
     {
@@ -603,7 +602,7 @@ op_chmod (struct build *b, const struct setup_op *op)
   char link[64];
 
   if (fd < 0)
-    die_with_error ("Can't chmod %#o %s", (unsigned) op->perms, op->dest);
+    die_with_error ("Can't chmod %#o %s", (unsigned)op->perms, op->dest);
 
   /* fchmod() refuses O_PATH fds: use fchmodat2 (AT_EMPTY_PATH) where the
    * kernel has it, else the fd's /proc magic link (chmod follows it to
@@ -611,11 +610,11 @@ op_chmod (struct build *b, const struct setup_op *op)
   if (syscall (__NR_fchmodat2, fd, "", op->perms, AT_EMPTY_PATH) == 0)
     return;
   if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-    die_with_error ("Can't chmod %#o %s", (unsigned) op->perms, op->dest);
+    die_with_error ("Can't chmod %#o %s", (unsigned)op->perms, op->dest);
 
   snprintf (link, sizeof link, "self/fd/%d", fd);
   if (fchmodat (b->run->proc_fd, link, op->perms, 0) < 0)
-    die_with_error ("Can't chmod %#o %s", (unsigned) op->perms, op->dest);
+    die_with_error ("Can't chmod %#o %s", (unsigned)op->perms, op->dest);
 }
 
 /* ---- New filesystems. ---- */
@@ -641,8 +640,8 @@ op_tmpfs (struct build *b, const struct setup_op *op)
   struct fs_param params[2] = { { "mode", mode }, { "size", size } };
   mode_t m = 0755;
 
-  (void) op_mode (op, &m);
-  snprintf (mode, sizeof mode, "0%o", (unsigned) m);
+  (void)op_mode (op, &m);
+  snprintf (mode, sizeof mode, "0%o", (unsigned)m);
   snprintf (size, sizeof size, "%zu", op->size);
   int fd = mount_fs_on (b, op, "tmpfs", params, (op->flags & OPF_SIZE_SET) ? 2 : 1,
                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
@@ -670,7 +669,8 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
 
   if (b->sb->unshare_pid || b->sb->pidns_fd >= 0)
     {
-      mnt = mount_new_fs ("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+      mnt = mount_new_fs ("proc", NULL, 0,
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
       if (mnt < 0 && (errno == EPERM || errno == EACCES))
         {
           int err = errno;
@@ -789,9 +789,9 @@ op_dev (struct build *b, const struct setup_op *op)
 {
   static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
   static const char *const links[][2] = {
-    { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+    { "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
     { "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" },
-    { "core", "/proc/kcore" },      { "ptmx", "pts/ptmx" },
+    { "core", "/proc/kcore" },       { "ptmx", "pts/ptmx" },
   };
   static const struct fs_param params[] = { { "mode", "0755" } };
   _cleanup_close_ int dev = mount_fs_on (b, op, "tmpfs", params, N_ELEMENTS (params),
@@ -877,7 +877,7 @@ apply_op (struct build *b, size_t i, const struct setup_op *op)
       /* Taken after the pivot, by the caller. */
       break;
     default:
-      die ("Unexpected setup operation %d", (int) op->type);
+      die ("Unexpected setup operation %d", (int)op->type);
     }
 }
 
@@ -998,8 +998,9 @@ has_op (const struct sandbox *sb, enum op_type type)
 void
 setup_build_root (const struct sandbox *sb, struct run *run)
 {
-  struct build b = { .sb = sb, .run = run, .base_fd = -1, .oldroot_fd = -1, .newroot_fd = -1,
-                     .parent_fd = -1 };
+  struct build b = {
+    .sb = sb, .run = run, .base_fd = -1, .oldroot_fd = -1, .newroot_fd = -1, .parent_fd = -1
+  };
   /* Modes given (or defaulted) are exact: the caller's umask must not
    * trim them.  Restored for the command afterwards. */
   mode_t old_umask = umask (0);

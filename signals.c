@@ -96,9 +96,9 @@ signals_drain (int sfd, pid_t target, bool forward_tty_signals)
   struct signalfd_siginfo si;
   bool child_changed = false;
 
-  while (read (sfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (sfd, &si, sizeof si) == (ssize_t)sizeof si)
     {
-      if ((int) si.ssi_signo == SIGCHLD)
+      if ((int)si.ssi_signo == SIGCHLD)
         {
           child_changed = true;
           continue;
@@ -106,7 +106,7 @@ signals_drain (int sfd, pid_t target, bool forward_tty_signals)
       if (si.ssi_code == SI_KERNEL && !forward_tty_signals)
         continue;
       if (target > 0)
-        (void) kill (target, (int) si.ssi_signo);
+        (void)kill (target, (int)si.ssi_signo);
     }
   return child_changed;
 }
@@ -131,4 +131,3 @@ signals_relay (pid_t child, bool forward_tty_signals)
         _exit (1);
     }
 }
-

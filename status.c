@@ -28,12 +28,9 @@ struct ns_field
 
 /* In the order bubblewrap prints them. */
 static const struct ns_field ns_fields[] = {
-  { "cgroup-namespace", "cgroup", CLONE_NEWCGROUP },
-  { "ipc-namespace", "ipc", CLONE_NEWIPC },
-  { "mnt-namespace", "mnt", CLONE_NEWNS },
-  { "net-namespace", "net", CLONE_NEWNET },
-  { "pid-namespace", "pid", CLONE_NEWPID },
-  { "uts-namespace", "uts", CLONE_NEWUTS },
+  { "cgroup-namespace", "cgroup", CLONE_NEWCGROUP }, { "ipc-namespace", "ipc", CLONE_NEWIPC },
+  { "mnt-namespace", "mnt", CLONE_NEWNS },           { "net-namespace", "net", CLONE_NEWNET },
+  { "pid-namespace", "pid", CLONE_NEWPID },          { "uts-namespace", "uts", CLONE_NEWUTS },
 };
 
 /* The ids as the child itself read them (see status_set_namespace_ids):
@@ -74,15 +71,15 @@ add_namespaces (struct json *j, const struct run *run, pid_t child)
         {
           if (child_ns_ids[i] == 0)
             continue;
-          st.st_ino = (ino_t) child_ns_ids[i];
+          st.st_ino = (ino_t)child_ns_ids[i];
         }
       else
         {
-          snprintf (path, sizeof path, "%d/ns/%s", (int) child, ns_fields[i].proc_name);
+          snprintf (path, sizeof path, "%d/ns/%s", (int)child, ns_fields[i].proc_name);
           if (fstatat (run->proc_fd, path, &st, 0) != 0)
             continue; /* e.g. cgroup namespaces unsupported with --unshare-cgroup-try */
         }
-      json_member_uint (j, ns_fields[i].json_name, (uint64_t) st.st_ino);
+      json_member_uint (j, ns_fields[i].json_name, (uint64_t)st.st_ino);
     }
 }
 
@@ -144,7 +141,7 @@ write_event (const struct sandbox *sb, const char *key, const char *number)
   json_number_text (&j, number);
   json_object_end (&j);
   json_append (&j, "\n");
-  (void) write_all (sb->json_status_fd, j.buf, j.len);
+  (void)write_all (sb->json_status_fd, j.buf, j.len);
   json_free (&j);
 }
 
@@ -165,7 +162,7 @@ status_report_timeout (const struct sandbox *sb)
     return;
   char secs[32];
   uint64_t ms = sb->timeout_ms;
-  int n = snprintf (secs, sizeof secs, "%" PRIu64 ".%03u", ms / 1000, (unsigned) (ms % 1000));
+  int n = snprintf (secs, sizeof secs, "%" PRIu64 ".%03u", ms / 1000, (unsigned)(ms % 1000));
   /* "1.500" -> "1.5", "2.000" -> "2". */
   while (n > 0 && secs[n - 1] == '0')
     secs[--n] = '\0';

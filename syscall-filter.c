@@ -140,7 +140,7 @@ die_unknown_group (const char *name)
     {
       int r = snprintf (known + n, sizeof known - n, "%s%s", i ? " " : "", groups[i].name);
       if (r > 0)
-        n += (size_t) r;
+        n += (size_t)r;
     }
   die ("%s: unknown group \"%s\" (known: %s)", OPT_DENY, name, known);
 }
@@ -152,7 +152,7 @@ errno_from_name (const char *name)
   uint32_t v;
 
   if (parse_uint32 (name, &v) == 0)
-    return v >= 1 && v <= 4095 ? (int) v : -1;
+    return v >= 1 && v <= 4095 ? (int)v : -1;
   for (int e = 1; e <= 4095; e++)
     {
       const char *s = strerrorname_np (e);
@@ -167,7 +167,7 @@ errno_from_name (const char *name)
 
 struct deny_set
 {
-  int *nrs;     /* libseccomp's native numbers (negative: another ABI's only) */
+  int *nrs; /* libseccomp's native numbers (negative: another ABI's only) */
   int *errnos;
   size_t n, cap;
 };
@@ -272,7 +272,7 @@ add_arg_rule (scmp_filter_ctx ctx, int err, const char *call, struct scmp_arg_cm
   int nr = seccomp_syscall_resolve_name (call);
   if (nr == __NR_SCMP_ERROR)
     return;
-  check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t) err), nr, 1, cmp), call);
+  check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)err), nr, 1, cmp), call);
 }
 
 /* Refuse every value of argument `arg` of `call` but the `n` sorted values
@@ -294,8 +294,7 @@ deny_outside (scmp_filter_ctx ctx, bool is64, int err, const char *call, unsigne
           uint64_t size = lo == 0 ? (UINT64_C (1) << 63) : (lo & -lo);
           while (size > allowed[i] - lo)
             size >>= 1;
-          add_arg_rule (ctx, err, call,
-                        SCMP_CMP (arg, SCMP_CMP_MASKED_EQ, ~(size - 1) & max, lo));
+          add_arg_rule (ctx, err, call, SCMP_CMP (arg, SCMP_CMP_MASKED_EQ, ~(size - 1) & max, lo));
           lo += size;
         }
       if (allowed[i] == max)
@@ -352,12 +351,12 @@ arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set
         die_with_errno (-r, "Can't add an architecture to the seccomp filter");
     }
   /* Smaller and faster for long lists; libseccomp < 2.5 lacks it. */
-  (void) seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  (void)seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (size_t i = 0; i < set->n; i++)
     {
       char *name = seccomp_syscall_resolve_num_arch (seccomp_arch_native (), set->nrs[i]);
-      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t) set->errnos[i]), set->nrs[i], 0);
+      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)set->errnos[i]), set->nrs[i], 0);
       check_rule (r, name ? name : "a system call");
       free (name);
     }
@@ -380,7 +379,7 @@ hutch_seccomp_parse_deny (struct sandbox *sb, const char *list)
   for (;;)
     {
       size_t len = strcspn (p, ",");
-      _cleanup_free_ char *name = xasprintf ("%.*s", (int) len, p);
+      _cleanup_free_ char *name = xasprintf ("%.*s", (int)len, p);
 
       if (len == 0)
         die ("%s: empty name in \"%s\"", OPT_DENY, list);
@@ -495,7 +494,7 @@ hutch_seccomp_load (const struct run *run)
   if (run->seccomp_bpf_len == 0)
     return 0;
   struct sock_fprog prog = {
-    .len = (unsigned short) (run->seccomp_bpf_len / sizeof (struct sock_filter)),
+    .len = (unsigned short)(run->seccomp_bpf_len / sizeof (struct sock_filter)),
     .filter = run->seccomp_bpf,
   };
   if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
@@ -552,7 +551,7 @@ static const struct keyring_abi keyring_abis[] = {
 
 /* 2 ABIs: 1 load of the arch, 2 blocks of at most 7, 1 return. */
 #define KEYRING_FILTER_MAX 16
-_Static_assert (N_ELEMENTS (keyring_abis) <= 2, "KEYRING_FILTER_MAX is for 2 ABIs");
+_Static_assert(N_ELEMENTS (keyring_abis) <= 2, "KEYRING_FILTER_MAX is for 2 ABIs");
 
 /* The program into f (KEYRING_FILTER_MAX entries); returns its length. */
 static unsigned short
@@ -562,30 +561,29 @@ build_keyring_filter (struct sock_filter *f)
 
   for (size_t i = 0; i < N_ELEMENTS (keyring_abis); i++)
     total += keyring_abis[i].nr_mask ? 7 : 6;
-  f[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
-                                          offsetof (struct seccomp_data, arch));
+  f[n++] = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                         offsetof (struct seccomp_data, arch));
   for (size_t i = 0; i < N_ELEMENTS (keyring_abis); i++)
     {
       const struct keyring_abi *abi = &keyring_abis[i];
       unsigned char rest = abi->nr_mask ? 6 : 5; /* the block after its first test */
 
       /* Not this ABI: on to the next block (the arch is still in A). */
-      f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->arch, 0, rest);
-      f[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
-                                              offsetof (struct seccomp_data, nr));
+      f[n++] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->arch, 0, rest);
+      f[n++] = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                             offsetof (struct seccomp_data, nr));
       if (abi->nr_mask)
-        f[n++] = (struct sock_filter) BPF_STMT (BPF_ALU | BPF_AND | BPF_K, ~abi->nr_mask);
+        f[n++] = (struct sock_filter)BPF_STMT (BPF_ALU | BPF_AND | BPF_K, ~abi->nr_mask);
       for (size_t k = 0; k < 3; k++)
         {
           /* Equal: to the final "fail with ENOSYS". */
-          unsigned char to_end = (unsigned char) (total - 1 - n - 1);
-          f[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->nrs[k],
-                                                  to_end, 0);
+          unsigned char to_end = (unsigned char)(total - 1 - n - 1);
+          f[n++] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, abi->nrs[k], to_end, 0);
         }
-      f[n++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+      f[n++] = (struct sock_filter)BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     }
   /* A keyring call, or any call of an ABI not listed. */
-  f[n++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  f[n++] = (struct sock_filter)BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
   return n;
 }
 #endif
@@ -596,9 +594,9 @@ hutch_seccomp_keyring_filter_known (void)
 #ifdef KEYRING_ABI_NATIVE
   const struct keyring_abi *native = &keyring_abis[KEYRING_ABI_NATIVE];
   /* The table agrees with this build's own numbers (x32's have the bit). */
-  return ((uint32_t) SYS_add_key & ~native->nr_mask) == native->nrs[0]
-         && ((uint32_t) SYS_request_key & ~native->nr_mask) == native->nrs[1]
-         && ((uint32_t) SYS_keyctl & ~native->nr_mask) == native->nrs[2];
+  return ((uint32_t)SYS_add_key & ~native->nr_mask) == native->nrs[0]
+         && ((uint32_t)SYS_request_key & ~native->nr_mask) == native->nrs[1]
+         && ((uint32_t)SYS_keyctl & ~native->nr_mask) == native->nrs[2];
 #else
   return false;
 #endif

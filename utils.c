@@ -7,9 +7,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
@@ -67,28 +67,28 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
 
   if (log_level_prefix)
     {
-      r = snprintf (buf, sizeof buf, "<%d>", (int) level);
-      n = r > 0 ? (size_t) r : 0;
+      r = snprintf (buf, sizeof buf, "<%d>", (int)level);
+      n = r > 0 ? (size_t)r : 0;
     }
   r = snprintf (buf + n, sizeof buf - n, "%s: ", prog_name);
   if (r > 0)
-    n += (size_t) r;
+    n += (size_t)r;
   /* A message that quotes a huge value (an 8,000-byte path) is cut short,
    * keeping room for the reason that follows it. */
   const size_t limit = sizeof buf - 256;
   if (n < limit)
     {
       r = vsnprintf (buf + n, limit - n, fmt, ap);
-      if (r > 0 && (size_t) r >= limit - n)
-        n = (size_t) snprintf (buf + limit - 4, 4, "...") + limit - 4;
+      if (r > 0 && (size_t)r >= limit - n)
+        n = (size_t)snprintf (buf + limit - 4, 4, "...") + limit - 4;
       else if (r > 0)
-        n += (size_t) r;
+        n += (size_t)r;
     }
   if (errnum != 0 && n < sizeof buf)
     {
       r = snprintf (buf + n, sizeof buf - n, ": %s", strerror (errnum));
       if (r > 0)
-        n += (size_t) r;
+        n += (size_t)r;
     }
   if (n >= sizeof buf - 1)
     n = sizeof buf - 2;
@@ -100,14 +100,14 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
   size_t m = 0;
   for (size_t i = 0; i < n && m < sizeof line - 5; i++)
     {
-      unsigned char c = (unsigned char) buf[i];
+      unsigned char c = (unsigned char)buf[i];
       if (c < 0x20 || c == 0x7f)
-        m += (size_t) snprintf (line + m, sizeof line - m, "\\x%02x", c);
+        m += (size_t)snprintf (line + m, sizeof line - m, "\\x%02x", c);
       else
-        line[m++] = (char) c;
+        line[m++] = (char)c;
     }
   line[m++] = '\n';
-  (void) write_all (STDERR_FILENO, line, m);
+  (void)write_all (STDERR_FILENO, line, m);
 }
 
 void
@@ -156,8 +156,8 @@ void
 die_oom (void)
 {
   static const char msg[] = ": out of memory\n";
-  (void) write_all (STDERR_FILENO, prog_name, strlen (prog_name));
-  (void) write_all (STDERR_FILENO, msg, sizeof msg - 1);
+  (void)write_all (STDERR_FILENO, prog_name, strlen (prog_name));
+  (void)write_all (STDERR_FILENO, msg, sizeof msg - 1);
   exit (1);
 }
 
@@ -235,7 +235,7 @@ parse_fd (const char *s, int *out)
   v = strtol (s, &end, 10);
   if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
     return -1;
-  *out = (int) v;
+  *out = (int)v;
   return 0;
 }
 
@@ -251,7 +251,7 @@ parse_uint32 (const char *s, uint32_t *out)
   v = strtoull (s, &end, 10);
   if (errno != 0 || *end != '\0' || v > UINT32_MAX)
     return -1;
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return 0;
 }
 
@@ -267,7 +267,7 @@ parse_octal_mode (const char *s, mode_t *out)
   v = strtoul (s, &end, 8);
   if (errno != 0 || *end != '\0' || v > 07777)
     return -1;
-  *out = (mode_t) v;
+  *out = (mode_t)v;
   return 0;
 }
 
@@ -283,7 +283,7 @@ parse_size (const char *s, size_t *out)
   v = strtoull (s, &end, 0);
   if (errno != 0 || *end != '\0' || v == 0 || v > SIZE_MAX)
     return -1;
-  *out = (size_t) v;
+  *out = (size_t)v;
   return 0;
 }
 
@@ -303,7 +303,7 @@ write_all (int fd, const void *buf, size_t len)
       if (w == 0)
         return -EIO;
       p += w;
-      len -= (size_t) w;
+      len -= (size_t)w;
     }
   return 0;
 }
@@ -360,7 +360,7 @@ read_all_max (int fd, size_t max, char **out, size_t *len)
         }
       if (r == 0)
         break;
-      n += (size_t) r;
+      n += (size_t)r;
     }
   buf[n] = '\0';
   *out = buf;
@@ -383,7 +383,7 @@ copy_fd (int from, int to)
         }
       if (r == 0)
         return 0;
-      int w = write_all (to, buf, (size_t) r);
+      int w = write_all (to, buf, (size_t)r);
       if (w < 0)
         return w;
     }
@@ -392,7 +392,7 @@ copy_fd (int from, int to)
 int
 for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
 {
-  _Alignas (struct dirent64) char buf[4096];
+  _Alignas(struct dirent64) char buf[4096];
   int dfd = proc_fd >= 0 ? openat (proc_fd, "self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                          : open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ssize_t n;
@@ -402,7 +402,7 @@ for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data)
   while ((n = getdents64 (dfd, buf, sizeof buf)) > 0)
     for (ssize_t off = 0; off < n;)
       {
-        const struct dirent64 *de = (const struct dirent64 *) (buf + off);
+        const struct dirent64 *de = (const struct dirent64 *)(buf + off);
         int fd;
 
         off += de->d_reclen;
@@ -451,14 +451,14 @@ release_range (uintptr_t start, uintptr_t end)
   /* MADV_RANDOM first: else a fault on one page maps the 64 kB around
    * it again ("fault-around"), and the code the process still runs soon
    * brings most of it back. */
-  (void) madvise ((void *) start, end - start, MADV_RANDOM);
-  (void) madvise ((void *) start, end - start, MADV_DONTNEED);
+  (void)madvise ((void *)start, end - start, MADV_RANDOM);
+  (void)madvise ((void *)start, end - start, MADV_DONTNEED);
 }
 
 static int
 release_object_pages (struct dl_phdr_info *info, size_t size, void *data)
 {
-  uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+  uintptr_t page = (uintptr_t)sysconf (_SC_PAGESIZE);
   uintptr_t start = 0, end = 0, limit = UINTPTR_MAX;
 
   /* The first object is the program itself. */
@@ -469,7 +469,7 @@ release_object_pages (struct dl_phdr_info *info, size_t size, void *data)
       if (ph->p_type == PT_DYNAMIC)
         {
           /* Text relocations would have written to the code: leave it. */
-          for (const ElfW (Dyn) *d = (const ElfW (Dyn) *) (info->dlpi_addr + ph->p_vaddr);
+          for (const ElfW (Dyn) *d = (const ElfW (Dyn) *)(info->dlpi_addr + ph->p_vaddr);
                d->d_tag != DT_NULL; d++)
             if (d->d_tag == DT_TEXTREL || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL)))
               return 1;
@@ -504,13 +504,13 @@ release_object_pages (struct dl_phdr_info *info, size_t size, void *data)
     }
   if (end > start)
     release_range (start, end);
-  (void) size;
-  (void) data;
+  (void)size;
+  (void)data;
   return 1; /* the program only */
 }
 
 void
 release_program_pages (void)
 {
-  (void) dl_iterate_phdr (release_object_pages, NULL);
+  (void)dl_iterate_phdr (release_object_pages, NULL);
 }

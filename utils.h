@@ -27,7 +27,13 @@
 #define UNUSED __attribute__ ((unused))
 
 /* Syslog levels, shown as "<N>" with --level-prefix. */
-enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+enum log_level
+{
+  LOG_LVL_ERR = 3,
+  LOG_LVL_WARNING = 4,
+  LOG_LVL_INFO = 6,
+  LOG_LVL_DEBUG = 7
+};
 
 extern const char *prog_name;
 /* argv[0] as the caller gave it (for the usage line); prog_name is its
@@ -57,7 +63,7 @@ void *xgrow (void *array, size_t *capacity, size_t n, size_t size);
 static inline void
 cleanup_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 static inline void
 cleanup_closep (int *fd)
@@ -110,8 +116,8 @@ void set_parent_death_signal (pid_t expected_parent);
  * /proc), or /proc by its path when proc_fd < 0.  0, or -1 with errno. */
 int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
-int parse_octal_mode (const char *s, mode_t *out);   /* <= 07777 */
-int parse_size (const char *s, size_t *out);         /* non-zero bytes */
+int parse_octal_mode (const char *s, mode_t *out); /* <= 07777 */
+int parse_size (const char *s, size_t *out);       /* non-zero bytes */
 
 /* I/O. Return 0 / -errno. */
 int write_all (int fd, const void *buf, size_t len);
@@ -124,11 +130,11 @@ int read_all_max (int fd, size_t max, char **out, size_t *len);
 int copy_fd (int from, int to);
 
 /* Retry a syscall expression on EINTR. */
-#define TEMP_FAILURE_RETRY_INT(expr)                                       \
-  ({                                                                      \
-    long _r;                                                              \
-    do                                                                    \
-      _r = (long) (expr);                                                 \
-    while (_r == -1 && errno == EINTR);                                   \
-    _r;                                                                   \
+#define TEMP_FAILURE_RETRY_INT(expr)                                                               \
+  ({                                                                                               \
+    long _r;                                                                                       \
+    do                                                                                             \
+      _r = (long)(expr);                                                                           \
+    while (_r == -1 && errno == EINTR);                                                            \
+    _r;                                                                                            \
   })

@@ -64,8 +64,7 @@ struct floor_mount_attr
   uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-static void __attribute__ ((noreturn, format (printf, 1, 2)))
-die (const char *fmt, ...)
+static void __attribute__ ((noreturn, format (printf, 1, 2))) die (const char *fmt, ...)
 {
   int errnum = errno;
   va_list ap;
@@ -83,7 +82,7 @@ write_file (const char *path, const char *text)
 {
   int fd = open (path, O_WRONLY | O_CLOEXEC);
 
-  if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t) strlen (text))
+  if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t)strlen (text))
     die ("%s", path);
   close (fd);
 }
@@ -102,7 +101,7 @@ read_list (const char *path, size_t *len)
   buf = malloc (st.st_size + 1);
   if (buf == NULL)
     die ("malloc");
-  while (done < (size_t) st.st_size)
+  while (done < (size_t)st.st_size)
     {
       ssize_t n = read (fd, buf + done, st.st_size - done);
       if (n <= 0)
@@ -142,12 +141,10 @@ bind_ro (const char *src, int rootfd, char *dest)
   int tree;
 
   make_dir (rootfd, dest);
-  tree = syscall (SYS_open_tree, AT_FDCWD, src,
-                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  tree = syscall (SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0)
     die ("open_tree %s", src);
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
-               &attr, sizeof attr) < 0)
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
     die ("mount_setattr %s", src);
   if (syscall (SYS_move_mount, tree, "", rootfd, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
     die ("move_mount %s", dest);
@@ -175,9 +172,9 @@ main (int argc, char **argv)
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
     die ("unshare");
   write_file ("/proc/self/setgroups", "deny");
-  snprintf (map, sizeof map, "%u %u 1", (unsigned) uid, (unsigned) uid);
+  snprintf (map, sizeof map, "%u %u 1", (unsigned)uid, (unsigned)uid);
   write_file ("/proc/self/uid_map", map);
-  snprintf (map, sizeof map, "%u %u 1", (unsigned) gid, (unsigned) gid);
+  snprintf (map, sizeof map, "%u %u 1", (unsigned)gid, (unsigned)gid);
   write_file ("/proc/self/gid_map", map);
 
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

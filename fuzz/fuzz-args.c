@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t len)
   snprintf (fd_name, sizeof fd_name, "%d", fd);
   char *argv[] = { "--args", fd_name, "--dir", "/after", "cmd", NULL };
 
-  (void) fuzz_parse (5, argv);
+  (void)fuzz_parse (5, argv);
   close (fd); /* (EBADF when the parser closed it already) */
   return 0;
 }

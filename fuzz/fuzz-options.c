@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t len)
         argv[++i] = names[n_fds++];
       }
 
-  (void) fuzz_parse (argc, argv);
+  (void)fuzz_parse (argc, argv);
 
   for (size_t i = 0; i < n_fds; i++)
     close (fds[i]); /* (EBADF when the parser closed it already) */

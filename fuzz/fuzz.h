@@ -75,7 +75,7 @@ fuzz_split (const uint8_t *data, size_t len, int *n_out, char **buf)
       words[i] = p;
       p += strlen (p) + 1;
     }
-  *n_out = (int) n;
+  *n_out = (int)n;
   *buf = copy;
   return words;
 }

@@ -59,9 +59,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/keyctl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,12 +72,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/ptrace.h>
-#include <grp.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -127,7 +127,7 @@ dump (int fd)
   ssize_t n = read (fd, buf, sizeof buf);
   if (n < 0)
     return fail ();
-  fwrite (buf, 1, (size_t) n, stdout);
+  fwrite (buf, 1, (size_t)n, stdout);
   return 0;
 }
 
@@ -140,7 +140,7 @@ abstract_addr (const char *name, struct sockaddr_un *sa, socklen_t *len)
   memset (sa, 0, sizeof *sa);
   sa->sun_family = AF_UNIX;
   memcpy (sa->sun_path + 1, name, n); /* sun_path[0] = 0: abstract */
-  *len = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + n);
+  *len = (socklen_t)(offsetof (struct sockaddr_un, sun_path) + 1 + n);
   return 0;
 }
 
@@ -161,7 +161,7 @@ serve (int s)
           int c = accept (s, NULL, NULL);
           if (c >= 0)
             {
-              (void) !write (c, "hello\n", 6);
+              (void)!write (c, "hello\n", 6);
               close (c);
             }
         }
@@ -197,8 +197,8 @@ userns_limit (int argc, char **argv)
     return fail ();
   if (pid == 0)
     {
-      uid_t uid = (uid_t) num (argv[2]);
-      gid_t gid = (gid_t) num (argv[3]);
+      uid_t uid = (uid_t)num (argv[2]);
+      gid_t gid = (gid_t)num (argv[3]);
       int fd;
       if (unshare (CLONE_NEWUSER) < 0 || write (ready[1], &c, 1) != 1 || read (go[0], &c, 1) != 1)
         _exit (fail ());
@@ -216,7 +216,7 @@ userns_limit (int argc, char **argv)
     {
       char path[64];
       int fd;
-      snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, i == 0 ? "uid_map" : "gid_map");
+      snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, i == 0 ? "uid_map" : "gid_map");
       fd = open (path, O_WRONLY);
       if (fd < 0 || write (fd, "0 0 65536\n", 10) != 10 || close (fd) < 0)
         return fail ();
@@ -244,22 +244,22 @@ abi_arg (const char *s)
           fprintf (stderr, "escape-probe: not a number: %s\n", s);
           exit (2);
         }
-      return (long) v;
+      return (long)v;
     }
-  uint32_t *words = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-                          -1, 0);
+  uint32_t *words
+      = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
   if (words == MAP_FAILED)
     exit (fail ());
   size_t n = 0;
   for (const char *p = s + 1; *p && n < 1024;)
     {
       char *end;
-      words[n++] = (uint32_t) strtoul (p, &end, 0);
+      words[n++] = (uint32_t)strtoul (p, &end, 0);
       if (end == p)
         exit (usage ());
       p = *end == ',' ? end + 1 : end;
     }
-  return (long) (uintptr_t) words;
+  return (long)(uintptr_t)words;
 }
 
 /* escape-probe abi 64|x32|int80 NR [ARG...]: the call runs in a child,
@@ -294,13 +294,13 @@ abi_call (int argc, char **argv)
       else if (strcmp (abi, "int80") == 0)
         {
 #if defined(__x86_64__)
-          __asm__ volatile ("int $0x80"
-                            : "=a"(r)
-                            : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
-                            : "memory");
+          __asm__ volatile("int $0x80"
+                           : "=a"(r)
+                           : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4])
+                           : "memory");
           if (r < 0 && r > -4096)
             {
-              errno = (int) -r;
+              errno = (int)-r;
               r = -1;
             }
 #else
@@ -312,7 +312,7 @@ abi_call (int argc, char **argv)
       if (getpid () != self)
         _exit (0); /* a clone that made a process: that one leaves */
       int out[2] = { r < 0 ? errno : 0, 1 };
-      if (write (p[1], out, sizeof out) != (ssize_t) sizeof out)
+      if (write (p[1], out, sizeof out) != (ssize_t)sizeof out)
         _exit (1);
       _exit (0);
     }
@@ -324,7 +324,7 @@ abi_call (int argc, char **argv)
     if (errno != EINTR)
       return fail ();
   /* (a child that clone made is not waited for: it is gone at once) */
-  if (n == (ssize_t) sizeof out)
+  if (n == (ssize_t)sizeof out)
     {
       if (out[0] == 0)
         printf ("ok\n");
@@ -354,7 +354,8 @@ exchange (int argc, char **argv)
   unsigned long n = 0;
   while (time (NULL) < end)
     for (int i = 0; i < 1000; i++)
-      if (syscall (SYS_renameat2, AT_FDCWD, argv[3], AT_FDCWD, argv[4], 2 /* RENAME_EXCHANGE */) == 0)
+      if (syscall (SYS_renameat2, AT_FDCWD, argv[3], AT_FDCWD, argv[4], 2 /* RENAME_EXCHANGE */)
+          == 0)
         n++;
   printf ("swapped %lu\n", n);
   return 0;
@@ -389,7 +390,7 @@ keys (int argc, char **argv)
         {
           char name[32];
           snprintf (name, sizeof name, "fill-%d", i);
-          if (syscall (SYS_add_key, "user", name, "x", (size_t) 1, KEY_SPEC_SESSION_KEYRING) < 0)
+          if (syscall (SYS_add_key, "user", name, "x", (size_t)1, KEY_SPEC_SESSION_KEYRING) < 0)
             {
               if (errno != EDQUOT)
                 return fail ();
@@ -408,7 +409,7 @@ keys (int argc, char **argv)
       long n = syscall (SYS_keyctl, KEYCTL_READ, num (argv[2]), buf, sizeof buf - 1, 0);
       if (n < 0)
         return fail ();
-      buf[n < (long) sizeof buf ? n : (long) sizeof buf - 1] = '\0';
+      buf[n < (long)sizeof buf ? n : (long)sizeof buf - 1] = '\0';
       printf ("%s\n", buf);
       return 0;
     }
@@ -442,12 +443,12 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "read-fd") == 0 && argc == 4)
     {
-      int fd = openat ((int) num (argv[2]), argv[3], O_RDONLY);
+      int fd = openat ((int)num (argv[2]), argv[3], O_RDONLY);
       return fd < 0 ? fail () : dump (fd);
     }
   if (strcmp (cmd, "fchdir-read") == 0 && argc == 4)
     {
-      if (fchdir ((int) num (argv[2])) < 0)
+      if (fchdir ((int)num (argv[2])) < 0)
         return fail ();
       int fd = open (argv[3], O_RDONLY);
       return fd < 0 ? fail () : dump (fd);
@@ -471,7 +472,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "open-path") == 0 && argc >= 6 && strcmp (argv[4], "--") == 0)
     {
       int fd = open (argv[3], O_PATH | O_DIRECTORY);
-      int want = (int) num (argv[2]);
+      int want = (int)num (argv[2]);
       if (fd < 0 || (fd != want && (dup2 (fd, want) < 0 || close (fd) < 0)))
         return fail ();
       execvp (argv[5], argv + 5);
@@ -495,14 +496,14 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "kill") == 0 && (argc == 3 || argc == 4))
     {
-      if (kill ((pid_t) num (argv[2]), argc == 4 ? (int) num (argv[3]) : 0) < 0)
+      if (kill ((pid_t)num (argv[2]), argc == 4 ? (int)num (argv[3]) : 0) < 0)
         return fail ();
       printf ("ok\n");
       return 0;
     }
   if (strcmp (cmd, "ptrace") == 0 && argc == 3)
     {
-      pid_t pid = (pid_t) num (argv[2]);
+      pid_t pid = (pid_t)num (argv[2]);
       if (ptrace (PTRACE_ATTACH, pid, NULL, NULL) < 0)
         return fail ();
       waitpid (pid, NULL, __WALL);
@@ -512,10 +513,10 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "pidfd-getfd") == 0 && argc == 4)
     {
-      int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) num (argv[2]), 0);
+      int pidfd = (int)syscall (SYS_pidfd_open, (pid_t)num (argv[2]), 0);
       if (pidfd < 0)
         return fail ();
-      if (syscall (SYS_pidfd_getfd, pidfd, (int) num (argv[3]), 0) < 0)
+      if (syscall (SYS_pidfd_getfd, pidfd, (int)num (argv[3]), 0) < 0)
         return fail ();
       printf ("ok\n");
       return 0;
@@ -536,8 +537,7 @@ main (int argc, char **argv)
       printf ("ok\n");
       return 0;
     }
-  if ((strcmp (cmd, "listen-abstract") == 0 || strcmp (cmd, "connect-abstract") == 0)
-      && argc == 3)
+  if ((strcmp (cmd, "listen-abstract") == 0 || strcmp (cmd, "connect-abstract") == 0) && argc == 3)
     {
       struct sockaddr_un sa;
       socklen_t len;
@@ -545,8 +545,8 @@ main (int argc, char **argv)
       if (s < 0 || abstract_addr (argv[2], &sa, &len) < 0)
         return fail ();
       if (cmd[0] == 'c')
-        return connect_and_read (s, (struct sockaddr *) &sa, len);
-      if (bind (s, (struct sockaddr *) &sa, len) < 0)
+        return connect_and_read (s, (struct sockaddr *)&sa, len);
+      if (bind (s, (struct sockaddr *)&sa, len) < 0)
         return fail ();
       printf ("listening\n");
       return serve (s);
@@ -561,13 +561,13 @@ main (int argc, char **argv)
         return fail ();
       if (cmd[0] == 'c')
         {
-          sa.sin_port = htons ((uint16_t) num (argv[2]));
-          return connect_and_read (s, (struct sockaddr *) &sa, len);
+          sa.sin_port = htons ((uint16_t)num (argv[2]));
+          return connect_and_read (s, (struct sockaddr *)&sa, len);
         }
-      if (bind (s, (struct sockaddr *) &sa, len) < 0
-          || getsockname (s, (struct sockaddr *) &sa, &len) < 0)
+      if (bind (s, (struct sockaddr *)&sa, len) < 0
+          || getsockname (s, (struct sockaddr *)&sa, &len) < 0)
         return fail ();
-      printf ("%u\n", (unsigned) ntohs (sa.sin_port));
+      printf ("%u\n", (unsigned)ntohs (sa.sin_port));
       return serve (s);
     }
   if (strncmp (cmd, "key-", 4) == 0)

@@ -23,8 +23,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -37,9 +40,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <unistd.h>
 
 struct named_call
@@ -103,9 +103,9 @@ number (const char *s)
           fprintf (stderr, "hutch-probe: not a number: %s\n", s);
           exit (2);
         }
-      return (long) u;
+      return (long)u;
     }
-  return (long) v;
+  return (long)v;
 }
 
 static long
@@ -142,11 +142,11 @@ int80 (int argc, char **argv)
     {
       long r;
       int32_t out[2];
-      __asm__ volatile ("int $0x80"
-                        : "=a"(r)
-                        : "a"(a[0]), "b"(a[1]), "c"(a[2]), "d"(a[3]), "S"(a[4]), "D"(a[5])
-                        : "memory");
-      out[0] = (int32_t) r;
+      __asm__ volatile("int $0x80"
+                       : "=a"(r)
+                       : "a"(a[0]), "b"(a[1]), "c"(a[2]), "d"(a[3]), "S"(a[4]), "D"(a[5])
+                       : "memory");
+      out[0] = (int32_t)r;
       out[1] = 0;
       if (write (pipefd[1], out, sizeof out) < 0)
         _exit (1);
@@ -157,7 +157,7 @@ int80 (int argc, char **argv)
   ssize_t n = read (pipefd[0], out, sizeof out);
   int status;
   waitpid (pid, &status, 0);
-  if (n != (ssize_t) sizeof out)
+  if (n != (ssize_t)sizeof out)
     {
       printf ("unavailable\n");
       return 0;
@@ -169,8 +169,8 @@ int80 (int argc, char **argv)
     }
   return report (0);
 #else
-  (void) argc;
-  (void) argv;
+  (void)argc;
+  (void)argv;
   printf ("unavailable\n");
   return 0;
 #endif
@@ -179,7 +179,7 @@ int80 (int argc, char **argv)
 static struct sockaddr_in
 loopback (int port)
 {
-  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons ((uint16_t)port) };
   sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   return sin;
 }
@@ -193,7 +193,7 @@ abstract_addr (const char *name, struct sockaddr_un *sun)
   if (len > sizeof sun->sun_path - 1)
     len = sizeof sun->sun_path - 1;
   memcpy (sun->sun_path + 1, name, len); /* sun_path[0] == 0: abstract */
-  return (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + len);
+  return (socklen_t)(offsetof (struct sockaddr_un, sun_path) + 1 + len);
 }
 
 /* Accept and drop connections until killed or 60 s have passed. */
@@ -233,8 +233,7 @@ main (int argc, char **argv)
     {
 #if defined(__x86_64__)
       args6 (argc - 3, argv + 3, a);
-      return report (
-          syscall (call_nr (argv[2]) | 0x40000000L, a[0], a[1], a[2], a[3], a[4], a[5]));
+      return report (syscall (call_nr (argv[2]) | 0x40000000L, a[0], a[1], a[2], a[3], a[4], a[5]));
 #else
       printf ("unavailable\n");
       return 0;
@@ -261,11 +260,11 @@ main (int argc, char **argv)
     }
   if (strcmp (what, "clone-newuser") == 0)
     {
-      long pid = syscall (SYS_clone, (unsigned long) (CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
+      long pid = syscall (SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
       if (pid == 0)
         _exit (0);
       if (pid > 0)
-        waitpid ((pid_t) pid, NULL, 0);
+        waitpid ((pid_t)pid, NULL, 0);
       return report (pid);
     }
   if (strcmp (what, "clone3") == 0)
@@ -277,7 +276,7 @@ main (int argc, char **argv)
       if (pid == 0)
         _exit (0);
       if (pid > 0)
-        waitpid ((pid_t) pid, NULL, 0);
+        waitpid ((pid_t)pid, NULL, 0);
       return report (pid);
 #else
       printf ("unavailable\n");
@@ -310,24 +309,24 @@ main (int argc, char **argv)
     }
   if ((strcmp (what, "connect-tcp") == 0 || strcmp (what, "bind-tcp") == 0) && argc >= 3)
     {
-      struct sockaddr_in sin = loopback ((int) number (argv[2]));
+      struct sockaddr_in sin = loopback ((int)number (argv[2]));
       int fd = socket (AF_INET, SOCK_STREAM, 0);
       if (fd < 0)
         return report (-1);
       if (what[0] == 'c')
-        return report (connect (fd, (struct sockaddr *) &sin, sizeof sin));
+        return report (connect (fd, (struct sockaddr *)&sin, sizeof sin));
       int one = 1;
       setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      return report (bind (fd, (struct sockaddr *) &sin, sizeof sin));
+      return report (bind (fd, (struct sockaddr *)&sin, sizeof sin));
     }
   if (strcmp (what, "listen-tcp") == 0)
     {
-      struct sockaddr_in sin = loopback (argc >= 3 ? (int) number (argv[2]) : 0);
+      struct sockaddr_in sin = loopback (argc >= 3 ? (int)number (argv[2]) : 0);
       socklen_t len = sizeof sin;
       char port[16];
       int fd = socket (AF_INET, SOCK_STREAM, 0);
-      if (fd < 0 || bind (fd, (struct sockaddr *) &sin, sizeof sin) < 0
-          || getsockname (fd, (struct sockaddr *) &sin, &len) < 0)
+      if (fd < 0 || bind (fd, (struct sockaddr *)&sin, sizeof sin) < 0
+          || getsockname (fd, (struct sockaddr *)&sin, &len) < 0)
         return report (-1);
       snprintf (port, sizeof port, "%d", ntohs (sin.sin_port));
       return serve (fd, port);
@@ -341,8 +340,8 @@ main (int argc, char **argv)
       if (fd < 0)
         return report (-1);
       if (what[0] == 'c')
-        return report (connect (fd, (struct sockaddr *) &sun, len));
-      if (bind (fd, (struct sockaddr *) &sun, len) < 0)
+        return report (connect (fd, (struct sockaddr *)&sun, len));
+      if (bind (fd, (struct sockaddr *)&sun, len) < 0)
         return report (-1);
       return serve (fd, "ready");
     }
@@ -353,7 +352,7 @@ main (int argc, char **argv)
       return 0;
     }
   if (strcmp (what, "signal") == 0 && argc >= 3)
-    return report (kill ((pid_t) number (argv[2]), 0));
+    return report (kill ((pid_t)number (argv[2]), 0));
 
   fprintf (stderr, "hutch-probe: bad arguments for %s\n", what);
   return 2;

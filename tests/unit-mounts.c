@@ -72,10 +72,10 @@ mount_is (const struct mount_model *m, const char *path, long want)
 
   if (want < 0)
     return !found;
-  if (!found || flags != (unsigned long) want)
+  if (!found || flags != (unsigned long)want)
     printf ("# %s: %s, flags %#lx, want %#lx\n", path, found ? "a mount" : "no mount", flags,
-            (unsigned long) want);
-  return found && flags == (unsigned long) want;
+            (unsigned long)want);
+  return found && flags == (unsigned long)want;
 }
 
 static bool
@@ -118,7 +118,7 @@ below_index (const struct mount_model *m, const char *path, const char *rel)
   subs = mount_model_below (m, path, &n);
   for (size_t i = 0; i < n; i++)
     if (strcmp (subs[i].rel, rel) == 0)
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -170,15 +170,17 @@ test_host (void)
   below_home = below_text (m, "/home/a b");
   ok (strcmp (below_home, "tab\tand\\back=0x900") == 0, "host: below /home/a b: one mount (%s)",
       below_home);
-  ok (below_index (m, "/", "sys") >= 0 && below_index (m, "/", "sys") < below_index (m, "/", "sys/kernel/security")
+  ok (below_index (m, "/", "sys") >= 0
+          && below_index (m, "/", "sys") < below_index (m, "/", "sys/kernel/security")
           && below_index (m, "/", "dev") < below_index (m, "/", "dev/pts")
           && below_index (m, "/", "usr") < below_index (m, "/", "usr/lib/modules"),
       "host: below /: parents before the mounts below them");
   {
     size_t n;
     _cleanup_free_ struct mount_sub *subs = mount_model_below (m, "/", &n);
-    ok (n == 10, "host: below /: 10 mounts (the line that is not mountinfo's, and the mount "
-                 "point that is not a path, left out): %zu",
+    ok (n == 10,
+        "host: below /: 10 mounts (the line that is not mountinfo's, and the mount "
+        "point that is not a path, left out): %zu",
         n);
   }
   mount_model_free (m);
@@ -192,8 +194,7 @@ test_shadowed (void)
 
   ok (mount_is (m, "/mnt", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_RELATIME),
       "shadowed: two mounts on /mnt: the one on top counts");
-  ok (mount_is (m, "/mnt/sub", -1),
-      "shadowed: a mount on the lower /mnt is out of reach");
+  ok (mount_is (m, "/mnt/sub", -1), "shadowed: a mount on the lower /mnt is out of reach");
   ok (mount_is (m, "/mnt/other", MS_NOEXEC | MS_RELATIME),
       "shadowed: a mount on the upper /mnt is reachable");
   below_mnt = below_text (m, "/mnt");
@@ -307,12 +308,12 @@ test_empty_and_large (void)
   for (int i = 0; i < 3000; i++)
     {
       _cleanup_free_ char *p = xasprintf ("/many/%d/d", i);
-      mount_model_set (m, p, (unsigned long) i);
+      mount_model_set (m, p, (unsigned long)i);
     }
   for (int i = 0; i < 3000; i++)
     {
       _cleanup_free_ char *p = xasprintf ("/many/%d/d", i);
-      all &= mount_model_mount_at (m, p, &f) && f == (unsigned long) i;
+      all &= mount_model_mount_at (m, p, &f) && f == (unsigned long)i;
     }
   ok (all, "3,000 mounts (the table grows): each found with its flags");
   mount_model_free (m);

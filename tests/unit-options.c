@@ -305,12 +305,32 @@ test_table (void)
       "table: unknown names are not found");
   /* bubblewrap 0.11's 67, plus hutch's own. */
   static const char *const hutch_own[] = {
-    "--seccomp-deny", "--seccomp-errno", "--seccomp-policy", "--landlock-ro",
-    "--landlock-rw", "--landlock-connect-tcp", "--landlock-bind-tcp", "--scope-abstract-unix",
-    "--scope-signals", "--landlock-best-effort", "--rlimit", "--timeout",
-    "--list-options", "--diagnose", "--dry-run", "--dry-run=json", "--keep-fd",
-    "--map-subids", "--uid-map", "--gid-map", "--preset", "--quiet", "--verbose",
-    "--net", "--net-host-loopback", "--publish",
+    "--seccomp-deny",
+    "--seccomp-errno",
+    "--seccomp-policy",
+    "--landlock-ro",
+    "--landlock-rw",
+    "--landlock-connect-tcp",
+    "--landlock-bind-tcp",
+    "--scope-abstract-unix",
+    "--scope-signals",
+    "--landlock-best-effort",
+    "--rlimit",
+    "--timeout",
+    "--list-options",
+    "--diagnose",
+    "--dry-run",
+    "--dry-run=json",
+    "--keep-fd",
+    "--map-subids",
+    "--uid-map",
+    "--gid-map",
+    "--preset",
+    "--quiet",
+    "--verbose",
+    "--net",
+    "--net-host-loopback",
+    "--publish",
     "--forward-signals", /* bubblewrap's after 0.11 */
     "--netns",           /* bubblewrap's pending interface */
   };
@@ -723,7 +743,8 @@ test_args (void)
   int d4_len = snprintf (d4, sizeof d4, "--args%c%d%c--dir%c/after", 0, inner, 0, 0);
   int outer = data_fd (d4, (size_t)d4_len);
   fds = fd_str (outer);
-  expect_fail ("--args not supported in arguments file", ARGV ("--args", fds, "--dir", "/last", "x"));
+  expect_fail ("--args not supported in arguments file",
+               ARGV ("--args", fds, "--dir", "/last", "x"));
   free (fds);
   close (inner);
   close (outer);
@@ -869,8 +890,7 @@ test_big (void)
   sb_free (&sb);
   double t4 = time_args_parse (400000, &sb);
   sb_free (&sb);
-  diag ("big: 400k words %.3f s vs 100k words %.3f s (linear)",
-      t4, t1);
+  diag ("big: 400k words %.3f s vs 100k words %.3f s (linear)", t4, t1);
 
   /* Many --args before a long tail: each --args must not copy the tail. */
   size_t n_fds = 500, tail = 100001;
@@ -1298,7 +1318,8 @@ static void
 test_reentrant (void)
 {
   struct sandbox a, b;
-  static const char da[] = "--perms\0" "0700\0--dir\0/a-args\0";
+  static const char da[] = "--perms\0"
+                           "0700\0--dir\0/a-args\0";
   static const char db[] = "--setenv\0B\0b\0";
   int fa = data_fd (da, sizeof da - 1), fb = data_fd (db, sizeof db - 1);
   char *fas = fd_str (fa), *fbs = fd_str (fb);
@@ -1328,9 +1349,9 @@ test_reentrant (void)
           && str_eq (a.command[0], "cmd-a") && a.n_args_buffers == 1,
       "reentrant: the first sandbox holds only its own command line");
   ok (b.n_ops == 2 && b.ops[0].type == OP_RO_OVERLAY && b.ops[0].n_overlay_srcs == 2
-          && str_eq (b.ops[0].overlay_srcs[1], "/m2") && b.ops[1].perms == 0750
-          && b.n_env_ops == 1 && str_eq (b.env_ops[0].value, "b") && b.n_command == 2
-          && str_eq (b.command[0], "cmd-b") && b.n_args_buffers == 1,
+          && str_eq (b.ops[0].overlay_srcs[1], "/m2") && b.ops[1].perms == 0750 && b.n_env_ops == 1
+          && str_eq (b.env_ops[0].value, "b") && b.n_command == 2 && str_eq (b.command[0], "cmd-b")
+          && b.n_args_buffers == 1,
       "reentrant: the second sandbox holds only its own command line");
   ok (cap_fits (a.ops_cap, a.n_ops) && cap_fits (b.ops_cap, b.n_ops)
           && cap_fits (a.env_ops_cap, a.n_env_ops) && cap_fits (b.env_ops_cap, b.n_env_ops)
@@ -1338,7 +1359,7 @@ test_reentrant (void)
       "reentrant: each array's capacity is kept beside it, as xgrow() grew it");
 
   /* More options on the first: its 22 ops grow to 43, past 32. */
-  options_parse (&a, (int) k - 3, many);
+  options_parse (&a, (int)k - 3, many);
   ok (a.n_ops == 43 && a.ops[21].perms == 0700 && a.ops[42].type == OP_TMP_OVERLAY
           && cap_fits (a.ops_cap, 43) && b.n_ops == 2 && str_eq (b.ops[1].dest, "/b"),
       "reentrant: a second run on one sandbox adds to it, the other is untouched");
@@ -1368,7 +1389,7 @@ names_option (const char *text, const char *option)
 static void
 test_op_kinds (void)
 {
-  bool rows = op_kinds_len == (size_t) OP_TYPE_LAST + 1, options = true, fds = true;
+  bool rows = op_kinds_len == (size_t)OP_TYPE_LAST + 1, options = true, fds = true;
 
   for (size_t k = 0; k < op_kinds_len; k++)
     {

@@ -62,12 +62,12 @@ struct proc
 {
   pid_t pid;
   char name[96];
-  bool named;        /* its parent's fork event has been seen */
-  bool held;         /* stopped, waiting for its name */
-  bool started;      /* PROG: past its own execve */
+  bool named;   /* its parent's fork event has been seen */
+  bool held;    /* stopped, waiting for its name */
+  bool started; /* PROG: past its own execve */
   unsigned long calls;
   unsigned children;
-  int fail_errno;    /* set on the entry of the failed call: fix its exit */
+  int fail_errno; /* set on the entry of the failed call: fix its exit */
 };
 
 static struct proc *procs;
@@ -87,8 +87,7 @@ fatal (const char *what)
   exit (125);
 }
 
-static void
-note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static void note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 static void
 note (const char *fmt, ...)
@@ -137,7 +136,7 @@ remove_proc (struct proc *p)
 static void
 resume (pid_t pid, int sig)
 {
-  if (ptrace (PTRACE_SYSCALL, pid, 0, (void *) (intptr_t) sig) < 0 && errno != ESRCH)
+  if (ptrace (PTRACE_SYSCALL, pid, 0, (void *)(intptr_t)sig) < 0 && errno != ESRCH)
     fatal ("PTRACE_SYSCALL");
 }
 
@@ -147,7 +146,7 @@ parse_errno (const char *s)
   char *end;
   long v = strtol (s, &end, 10);
   if (*s != '\0' && *end == '\0' && v > 0 && v < 4096)
-    return (int) v;
+    return (int)v;
   for (int e = 1; e < 200; e++)
     {
       const char *name = strerrorname_np (e);
@@ -165,7 +164,7 @@ fd_kind (pid_t pid, long nr, unsigned long long fd)
   if ((nr != SYS_read && nr != SYS_write && nr != SYS_close) || fd > 65535)
     return "";
   char path[64], target[64];
-  snprintf (path, sizeof path, "/proc/%d/fd/%llu", (int) pid, fd);
+  snprintf (path, sizeof path, "/proc/%d/fd/%llu", (int)pid, fd);
   ssize_t n = readlink (path, target, sizeof target - 1);
   if (n < 0)
     return "";
@@ -189,13 +188,13 @@ syscall_stop (struct proc *p)
     {
       if (!p->started)
         return true;
-      long nr = (long) info.entry.nr;
+      long nr = (long)info.entry.nr;
       p->calls++;
       if (fail_proc != NULL && p->calls == fail_index && strcmp (p->name, fail_proc) == 0)
         {
           if (ptrace (PTRACE_GETREGS, p->pid, 0, &regs) < 0)
             fatal ("PTRACE_GETREGS");
-          regs.orig_rax = (unsigned long long) -1;
+          regs.orig_rax = (unsigned long long)-1;
           if (ptrace (PTRACE_SETREGS, p->pid, 0, &regs) < 0)
             fatal ("PTRACE_SETREGS");
           p->fail_errno = fail_errno;
@@ -217,7 +216,7 @@ syscall_stop (struct proc *p)
     {
       if (ptrace (PTRACE_GETREGS, p->pid, 0, &regs) < 0)
         fatal ("PTRACE_GETREGS");
-      regs.rax = (unsigned long long) -(long long) p->fail_errno;
+      regs.rax = (unsigned long long)-(long long)p->fail_errno;
       if (ptrace (PTRACE_SETREGS, p->pid, 0, &regs) < 0)
         fatal ("PTRACE_SETREGS");
       p->fail_errno = 0;
@@ -232,11 +231,11 @@ fork_event (struct proc *p)
   unsigned long msg;
   if (ptrace (PTRACE_GETEVENTMSG, p->pid, 0, &msg) < 0)
     fatal ("PTRACE_GETEVENTMSG");
-  struct proc *c = find_proc ((pid_t) msg);
+  struct proc *c = find_proc ((pid_t)msg);
   if (c == NULL)
-    c = add_proc ((pid_t) msg);
+    c = add_proc ((pid_t)msg);
   p = find_proc (p->pid); /* add_proc may have moved it */
-  if (snprintf (c->name, sizeof c->name, "%.80s.%u", p->name, ++p->children) >= (int) sizeof c->name)
+  if (snprintf (c->name, sizeof c->name, "%.80s.%u", p->name, ++p->children) >= (int)sizeof c->name)
     c->name[0] = '?';
   c->named = true;
   if (c->held)
@@ -265,7 +264,7 @@ list_children (pid_t *out, size_t max)
   pid_t self = getpid ();
   while ((e = readdir (d)) != NULL && n < max)
     {
-      if (!isdigit ((unsigned char) e->d_name[0]))
+      if (!isdigit ((unsigned char)e->d_name[0]))
         continue;
       char path[300], buf[512];
       snprintf (path, sizeof path, "/proc/%s/stat", e->d_name);
@@ -279,7 +278,7 @@ list_children (pid_t *out, size_t max)
       char state;
       int ppid;
       if (rp != NULL && sscanf (rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
-        out[n++] = (pid_t) atoi (e->d_name);
+        out[n++] = (pid_t)atoi (e->d_name);
     }
   closedir (d);
   return n;
@@ -299,7 +298,7 @@ kill_everything (void)
 static void
 on_alarm (int sig)
 {
-  (void) sig;
+  (void)sig;
   timed_out = 1;
 }
 
@@ -339,9 +338,9 @@ start_prog (const char *user, char **argv)
       fprintf (stderr, "fault-inject: the program did not start\n");
       exit (125);
     }
-  long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK
-              | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-  if (ptrace (PTRACE_SEIZE, prog_pid, 0, (void *) opts) < 0)
+  long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE
+              | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+  if (ptrace (PTRACE_SEIZE, prog_pid, 0, (void *)opts) < 0)
     fatal ("PTRACE_SEIZE");
   struct proc *p = add_proc (prog_pid);
   strcpy (p->name, "0");
@@ -363,7 +362,7 @@ main (int argc, char **argv)
         user = optarg;
         break;
       case 'T':
-        timeout = (unsigned) atoi (optarg);
+        timeout = (unsigned)atoi (optarg);
         break;
       case 'l':
         log_path = optarg;
@@ -391,7 +390,9 @@ main (int argc, char **argv)
       }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: fault-inject [-u USER] [-T SECS] [-l LOG] [-f PROC:INDEX:ERRNO] -- PROG...\n");
+      fprintf (
+          stderr,
+          "usage: fault-inject [-u USER] [-T SECS] [-l LOG] [-f PROC:INDEX:ERRNO] -- PROG...\n");
       return 125;
     }
   if (log_path != NULL && (log_file = fopen (log_path, "we")) == NULL)
@@ -437,7 +438,7 @@ main (int argc, char **argv)
               for (size_t i = 0; i < n; i++)
                 {
                   char path[64], comm[64] = "?";
-                  snprintf (path, sizeof path, "/proc/%d/comm", (int) kids[i]);
+                  snprintf (path, sizeof path, "/proc/%d/comm", (int)kids[i]);
                   FILE *f = fopen (path, "re");
                   if (f != NULL)
                     {
@@ -445,10 +446,10 @@ main (int argc, char **argv)
                         comm[strcspn (comm, "\n")] = '\0';
                       fclose (f);
                     }
-                  note ("leftover %d %s", (int) kids[i], comm);
+                  note ("leftover %d %s", (int)kids[i], comm);
                 }
               for (size_t i = 0; i < n_procs; i++)
-                note ("leftover %d %s (traced)", (int) procs[i].pid, procs[i].name);
+                note ("leftover %d %s (traced)", (int)procs[i].pid, procs[i].name);
               kill_everything ();
               deadline.tv_sec += 1000; /* report once; reap what dies */
             }
