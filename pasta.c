@@ -572,6 +572,50 @@ NORETURN PRINTF (2, 3) static void fail (pid_t child, const char *fmt, ...)
   die ("%s", msg);
 }
 
+/* Before pasta starts: every --publish port of the host is free. */
+static void
+check_published_ports (const struct sandbox *sb, pid_t child)
+{
+  for (size_t i = 0; i < sb->n_publish; i++)
+    {
+      const struct net_publish *p = &sb->publish[i];
+      int r = probe_published_port (p);
+      if (r < 0)
+        fail (child, "--publish: can't use the host's port %s%s%s:%u/%s: %s",
+              p->host_ipv6 ? "[" : "", p->host_addr, p->host_ipv6 ? "]" : "",
+              (unsigned)p->host_port, p->udp ? "udp" : "tcp", strerror (-r));
+    }
+}
+
+/* pasta ended before it said it was ready: read the rest of what it said
+ * on err_fd (into errbuf, err_len bytes so far), reap it and fail with its
+ * words. */
+NORETURN static void
+fail_with_pastas_words (pid_t child, int err_fd, char *errbuf, size_t err_len)
+{
+  /* Its error output ends when it exits. */
+  int status = 0;
+  ssize_t r;
+  while (err_len < PASTA_ERR_MAX
+         && (r = TEMP_FAILURE_RETRY_INT (read (err_fd, errbuf + err_len, PASTA_ERR_MAX - err_len)))
+                > 0)
+    err_len += (size_t)r;
+  close (err_fd);
+  if (TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, &status, 0)) == pasta_pid)
+    pasta_pid = -1;
+  errbuf[err_len] = '\0';
+  char *said = pasta_message (errbuf);
+  const char *why = said;
+  bool tun_denied = access ("/dev/net/tun", R_OK | W_OK) < 0;
+  int tun_errno = errno;
+  if (why == NULL)
+    why = WIFEXITED (status)     ? "it exited before configuring the network"
+          : WIFSIGNALED (status) ? strsignal (WTERMSIG (status))
+                                 : "it stopped";
+  fail (child, "--net pasta: pasta failed: %s%s%s%s", why, tun_denied ? " (/dev/net/tun: " : "",
+        tun_denied ? strerror (tun_errno) : "", tun_denied ? ")" : "");
+}
+
 void
 pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
 {
@@ -597,15 +641,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
       userns = -1;
     }
 
-  for (size_t i = 0; i < sb->n_publish; i++)
-    {
-      const struct net_publish *p = &sb->publish[i];
-      int r = probe_published_port (p);
-      if (r < 0)
-        fail (child, "--publish: can't use the host's port %s%s%s:%u/%s: %s",
-              p->host_ipv6 ? "[" : "", p->host_addr, p->host_ipv6 ? "]" : "",
-              (unsigned)p->host_port, p->udp ? "udp" : "tcp", strerror (-r));
-    }
+  check_published_ports (sb, child);
 
   char **argv = pasta_argv (sb, join_userns);
   if (pipe2 (ready, O_CLOEXEC) < 0 || pipe2 (err, O_CLOEXEC) < 0)
@@ -669,30 +705,7 @@ pasta_start (const struct sandbox *sb, const struct run *run, pid_t child)
   close (ready[0]);
 
   if (ready_eof)
-    {
-      /* Its error output ends when it exits. */
-      int status = 0;
-      ssize_t r;
-      while (
-          err_len < PASTA_ERR_MAX
-          && (r = TEMP_FAILURE_RETRY_INT (read (err[0], errbuf + err_len, PASTA_ERR_MAX - err_len)))
-                 > 0)
-        err_len += (size_t)r;
-      close (err[0]);
-      if (TEMP_FAILURE_RETRY_INT (waitpid (pasta_pid, &status, 0)) == pasta_pid)
-        pasta_pid = -1;
-      errbuf[err_len] = '\0';
-      char *said = pasta_message (errbuf);
-      const char *why = said;
-      bool tun_denied = access ("/dev/net/tun", R_OK | W_OK) < 0;
-      int tun_errno = errno;
-      if (why == NULL)
-        why = WIFEXITED (status)     ? "it exited before configuring the network"
-              : WIFSIGNALED (status) ? strsignal (WTERMSIG (status))
-                                     : "it stopped";
-      fail (child, "--net pasta: pasta failed: %s%s%s%s", why, tun_denied ? " (/dev/net/tun: " : "",
-            tun_denied ? strerror (tun_errno) : "", tun_denied ? ")" : "");
-    }
+    fail_with_pastas_words (child, err[0], errbuf, err_len);
 
   /* Running.  What it says from now on is dropped (pasta ignores SIGPIPE);
    * what it said so far are notes such as "No external routable interface
