@@ -25,7 +25,6 @@
 #include "confine.h"
 #include "diagnose.h"
 #include "idmap.h"
-#include "pasta.h"
 #include "privilege.h"
 #include "signals.h"
 #include "status.h"
@@ -489,8 +488,6 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
    * written while the child's /proc files belonged to the caller. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
-  /* --net pasta: the network is configured before the child goes on. */
-  pasta_start (sb, run, pid);
   return pid;
 }
 

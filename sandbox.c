@@ -182,8 +182,9 @@ main (int argc, char **argv)
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */
   if (child > 0)
     {
-      die_with_parent (&sb); /* again: a change of ids clears it */
-      options_release (&sb); /* the monitor stays small while the command runs */
+      pasta_start (&sb, &run, child); /* --net pasta: the network before the child goes on */
+      die_with_parent (&sb);          /* again: a change of ids clears it */
+      options_release (&sb);          /* the monitor stays small while the command runs */
       return monitor_run (&sb, &run, child);
     }
 
