@@ -1,6 +1,6 @@
 /* hutch — the monitor: hutch's own process, outside the sandbox.  It
  * reports the start (--info-fd, --json-status-fd), passes signals on,
- * runs the --timeout steps (resource-limits.c), and exits with the command's status
+ * runs the --timeout steps (timeout.c), and exits with the command's status
  * (from PID 1's report, or its own wait). */
 #include "config.h"
 
@@ -15,9 +15,9 @@
 
 #include "namespaces.h"
 #include "pasta.h"
-#include "resource-limits.h"
 #include "signals.h"
 #include "status.h"
+#include "timeout.h"
 #include "utils.h"
 
 /* Did the command start?  The command writes "R" just before exec and "F"
@@ -35,7 +35,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 {
   int sfd = signals_open_fd ();
   int exit_code = -1;
-  int timer_fd = limit_timeout_start (sb); /* --timeout; -1 without */
+  int timer_fd = timeout_start (sb); /* --timeout; -1 without */
   int timeout_stage = 0;
 
   close (run->exec_pipe[1]);
@@ -77,7 +77,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
           die_with_error ("poll");
         }
       if (fds[2].revents & POLLIN)
-        limit_timeout_expired (sb, run, child, timer_fd, &timeout_stage);
+        timeout_expired (sb, run, child, timer_fd, &timeout_stage);
       if (fds[1].revents & (POLLIN | POLLHUP))
         {
           int code;
@@ -101,7 +101,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 
   pasta_stop (); /* --net pasta: the sandbox's network goes with it */
   if (timeout_stage > 0)
-    exit_code = limit_timeout_finish ();
+    exit_code = timeout_finish ();
 
   fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK);
   if (command_started (run->exec_pipe[0]))

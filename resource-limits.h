@@ -24,24 +24,3 @@ void limit_check (const struct sandbox *sb, const struct run *run);
 
 /* In the command, just before no_new_privs: set the --rlimit limits. */
 void limit_apply_rlimits (const struct sandbox *sb);
-
-/* The monitor's side of --timeout.
- *
- * limit_timeout_start(): a timerfd armed for the timeout (-1 without
- * --timeout).  The monitor becomes a child subreaper, so that every
- * process of the sandbox stays its descendant even without a PID
- * namespace.
- *
- * limit_timeout_expired(): the timerfd fired.  The first time, every
- * process of the sandbox gets SIGTERM (a PID 1 reaper is left out: it
- * forwards the signal to the command itself) and the timer is re-armed
- * for the grace period; the second time, every process gets SIGKILL.
- * `stage` counts the times (0: not expired).
- *
- * limit_timeout_finish(): after the command has exited, if the timeout
- * expired: SIGKILL whatever of the sandbox is left, reap it all, and
- * return 124 (like timeout(1)). */
-int limit_timeout_start (const struct sandbox *sb);
-void limit_timeout_expired (const struct sandbox *sb, const struct run *run, pid_t child,
-                            int timer_fd, int *stage);
-int limit_timeout_finish (void);
