@@ -44,6 +44,7 @@
 
 #include "bind-mount.h"
 #include "idmap.h"
+#include "mount-model.h"
 #include "privilege.h"
 
 #ifndef __NR_landlock_create_ruleset
@@ -124,24 +125,6 @@ struct mi_proc
   bool masked;
 };
 
-/* mountinfo's escapes (\040 for a space, ...), undone in place. */
-static void
-mi_unescape (char *s)
-{
-  char *out = s;
-
-  for (; *s; s++)
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
-        && s[3] <= '7')
-      {
-        *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-        s += 3;
-      }
-    else
-      *out++ = *s;
-  *out = '\0';
-}
-
 /* Split one mountinfo line: id, parent id, root, mount point and fstype
  * (after the " - " separator).  False for a line of another shape. */
 static bool
@@ -161,8 +144,8 @@ mi_split (char *line, int *id, int *parent, char **root, char **mnt, char **fsty
     return false;
   *root = f[3];
   *mnt = f[4];
-  mi_unescape (*root);
-  mi_unescape (*mnt);
+  mount_model_unescape (*root);
+  mount_model_unescape (*mnt);
   return true;
 }
 
