@@ -17,31 +17,14 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "tests/tap.h"
 #include "utils.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
 #endif
 
-static int n_tests, n_passed, n_failed;
 static const char *fixtures = "tests/fixtures/mountinfo";
-
-PRINTF (2, 3) static bool ok (bool cond, const char *fmt, ...)
-{
-  va_list ap;
-  n_tests++;
-  if (cond)
-    n_passed++;
-  else
-    n_failed++;
-  printf ("%s %d - ", cond ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  printf ("\n");
-  fflush (stdout);
-  return cond;
-}
 
 /* A model of the fixture `name`; exits if it can't be read. */
 static struct mount_model *
@@ -330,6 +313,5 @@ main (int argc, char **argv)
   test_shadowed ();
   test_operations ();
   test_empty_and_large ();
-  printf ("%d passed, %d failed, 0 skipped\n", n_passed, n_failed);
-  return n_failed == 0 ? 0 : 1;
+  return tap_summary ();
 }

@@ -8,6 +8,7 @@
 
 #include "op-kinds.h"
 #include "options.h"
+#include "tests/tap.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,25 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int n_tests, n_passed, n_failed, n_skipped;
-
-PRINTF (2, 3) static bool ok (bool cond, const char *fmt, ...)
-{
-  va_list ap;
-  n_tests++;
-  if (cond)
-    n_passed++;
-  else
-    n_failed++;
-  printf ("%s %d - ", cond ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  printf ("\n");
-  fflush (stdout);
-  return cond;
-}
 
 static void
 skip (const char *name, const char *why)
@@ -1456,6 +1438,5 @@ main (void)
   test_op_kinds ();
 
   printf ("1..%d\n", n_tests);
-  printf ("%d passed, %d failed, %d skipped\n", n_passed, n_failed, n_skipped);
-  return n_failed == 0 ? 0 : 1;
+  return tap_summary ();
 }
