@@ -491,9 +491,6 @@ check_preset() {
     desktop_env
     local words expected
     run --separate-stderr "$HUTCH" --dry-run --preset net -- true
-    if ((status != 0)) && [[ $stderr == *"--share-net can only be combined with --unshare-all"* ]]; then
-        skip "options.c: a named preset without file-system options turns the implicit safe preset off"
-    fi
     assert_success
     [[ $stderr == "$HUTCH_NAME: no file-system options given: applying --preset safe"* ]] ||
         fail "expected the safe-preset note, got: $stderr"
