@@ -136,15 +136,23 @@ struct cap_sets
   uint64_t eff, prm, inh;
 };
 
+/* capget(2) of this process, the two 32-bit halves of each set. */
+static void
+read_caps (struct __user_cap_header_struct *hdr, struct __user_cap_data_struct data[2])
+{
+  *hdr = (struct __user_cap_header_struct){ _LINUX_CAPABILITY_VERSION_3, 0 };
+  memset (data, 0, 2 * sizeof *data);
+  if (capget (hdr, data) < 0)
+    die_with_error ("Can't read this process's capabilities (capget)");
+}
+
 static struct cap_sets
 current_caps (void)
 {
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_header_struct hdr;
   struct __user_cap_data_struct data[2];
 
-  memset (data, 0, sizeof data);
-  if (capget (&hdr, data) < 0)
-    die_with_error ("Can't read this process's capabilities (capget)");
+  read_caps (&hdr, data);
   return (struct cap_sets){
     .eff = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32),
     .prm = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32),
@@ -155,12 +163,10 @@ current_caps (void)
 void
 confine_regain_effective (void)
 {
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_header_struct hdr;
   struct __user_cap_data_struct data[2];
 
-  memset (data, 0, sizeof data);
-  if (capget (&hdr, data) < 0)
-    die_with_error ("Can't read this process's capabilities (capget)");
+  read_caps (&hdr, data);
   data[0].effective = data[0].permitted;
   data[1].effective = data[1].permitted;
   if (capset (&hdr, data) < 0)
@@ -548,11 +554,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
   if (run->pid1_ready_fd >= 0)
     {
       char c;
-      ssize_t n;
-      do
-        n = read (run->pid1_ready_fd, &c, 1);
-      while (n < 0 && errno == EINTR);
-      if (n != 1)
+      if (TEMP_FAILURE_RETRY_INT (read (run->pid1_ready_fd, &c, 1)) != 1)
         _exit (1);
       close (run->pid1_ready_fd);
     }

@@ -453,9 +453,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
         }
       /* One byte: the parent has written the maps.  EOF: it failed (and
        * said why) or died, and the child must not go on unmapped. */
-      do
-        r = read (map_pipe[0], &c, 1);
-      while (r < 0 && errno == EINTR);
+      r = TEMP_FAILURE_RETRY_INT (read (map_pipe[0], &c, 1));
       if (r < 0)
         die_with_error ("Can't wait for the id maps of the sandbox");
       if (r != 1)

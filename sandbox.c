@@ -83,13 +83,9 @@ static void
 block_on_fd (int fd, const char *option)
 {
   char c;
-  ssize_t r;
   if (fd < 0)
     return;
-  do
-    r = read (fd, &c, 1);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
+  if (TEMP_FAILURE_RETRY_INT (read (fd, &c, 1)) < 0)
     die_with_error ("Can't read from %s", option);
   close (fd);
 }
