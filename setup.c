@@ -692,9 +692,6 @@ proc_mount (struct build *b, const struct setup_op *op, int dest)
   return mnt;
 }
 
-/* Could this process write `name` in the procfs `proc`?  As bubblewrap,
- * by access(2); /proc/sys itself never is writable, but the sysctls in it
- * are for the host's root, which kernel.hostname stands for. */
 /* access(W_OK): yes; EACCES, ENOENT, EROFS: no; any other failure is no
  * answer, and counts as yes (unsure: covered). */
 static bool
@@ -704,6 +701,9 @@ may_write (int dirfd, const char *path)
          || (errno != EACCES && errno != ENOENT && errno != EROFS);
 }
 
+/* Could this process write `name` in the procfs `proc`?  As bubblewrap,
+ * by access(2); /proc/sys itself never is writable, but the sysctls in it
+ * are for the host's root, which kernel.hostname stands for. */
 static bool
 proc_entry_writable (int proc, const char *name)
 {
