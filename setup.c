@@ -22,8 +22,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -464,22 +466,46 @@ op_remount_ro (struct build *b, const struct setup_op *op)
 
 /* ---- Files and data. ---- */
 
+/* Copy an op's data (--file, --bind-data, --ro-bind-data) from its fd,
+ * closed afterwards, into fd.  Data that passes the caller's file-size
+ * limit (ulimit -f) would have the kernel end hutch by SIGXFSZ without a
+ * word (exit 153): the copy ignores it, so the write fails with EFBIG and
+ * hutch says which file and which limit. */
+static void
+write_op_data (const struct setup_op *op, int fd)
+{
+  struct sigaction old;
+  struct rlimit lim;
+  int r = sigxfsz_ignore (&old);
+
+  if (r < 0)
+    die_with_errno (-r, "Can't ignore SIGXFSZ to write data to file %s", op->dest);
+  int w = copy_fd (op->fd, fd);
+  r = sigxfsz_restore (&old);
+  if (r < 0)
+    die_with_errno (-r, "Can't restore SIGXFSZ after writing data to file %s", op->dest);
+  if (w == -EFBIG && getrlimit (RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+    die ("Can't write data to file %s: larger than the file-size limit, %llu bytes "
+         "(ulimit -f; raise it, or give less data)",
+         op->dest, (unsigned long long)lim.rlim_cur);
+  if (w < 0)
+    die_with_errno (-w, "Can't write data to file %s", op->dest);
+  (void)close (op->fd);
+}
+
 /* Write everything from `from` (closed afterwards) into a new file
  * `name` in the base tmpfs; returns its fd. */
 static int
 data_file_in_base (struct build *b, const struct setup_op *op, size_t i, mode_t mode)
 {
   char name[64];
-  int fd, r;
+  int fd;
 
   snprintf (name, sizeof name, "bind-data-%zu", i);
   fd = openat (b->base_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0)
     die_with_error ("Can't create file at %s", op->dest);
-  r = copy_fd (op->fd, fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void)close (op->fd);
+  write_op_data (op, fd);
   return fd;
 }
 
@@ -505,7 +531,6 @@ op_file (struct build *b, const struct setup_op *op)
   const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_NONBLOCK;
   mode_t mode = 0666;
   _cleanup_close_ int fd = -1;
-  int r;
 
   (void)op_mode (op, &mode);
   /* Like creat(): an existing file (or one reached through a symlink,
@@ -525,10 +550,7 @@ op_file (struct build *b, const struct setup_op *op)
   if (fd < 0)
     die_with_error ("Can't create file %s", op->dest);
 
-  r = copy_fd (op->fd, fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void)close (op->fd);
+  write_op_data (op, fd);
 }
 
 static void

@@ -34,19 +34,6 @@ bool log_level_prefix = false;
 void
 log_init (const char *argv0)
 {
-  /* A caller that closed 0, 1 or 2 would have hutch's own fds (its /proc,
-   * its pipes) take those numbers, and its messages written into them:
-   * hold them with /dev/null, closed again at exec as the caller left
-   * them. */
-  for (int fd = 0; fd <= STDERR_FILENO; fd++)
-    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
-      {
-        int n = open ("/dev/null", O_RDWR | O_CLOEXEC);
-        if (n < 0)
-          _exit (1); /* (no fd 2 to say it on) */
-        if (n != fd)
-          close (n); /* the lowest free number was not fd: it was open */
-      }
   if (argv0 != NULL && *argv0 != '\0')
     {
       const char *slash = strrchr (argv0, '/');
@@ -55,6 +42,24 @@ log_init (const char *argv0)
       if (*prog_name == '\0')
         prog_name = "hutch";
     }
+  /* A caller that closed 0, 1 or 2 would have hutch's own fds (its /proc,
+   * its pipes) take those numbers, and its messages written into them
+   * (read back as a status: exit 104, the first byte of "hutch: ").  Each
+   * closed one is opened on /dev/null, for hutch and for the command (not
+   * close-on-exec): what glibc gives a setuid program, so the three modes
+   * start the command alike, and a file the command opens never becomes
+   * its stderr.  An fd that only looks closed (F_GETFD failing otherwise
+   * than EBADF) is left alone; a /dev/null that lands elsewhere means the
+   * number was open after all. */
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int n = open ("/dev/null", O_RDWR | O_NOCTTY);
+        if (n < 0) /* nothing new is open: fd 2, if open, is the caller's */
+          die_with_error ("Can't open /dev/null in place of the closed fd %d", fd);
+        if (n != fd)
+          close (n);
+      }
 }
 
 static void
@@ -107,7 +112,13 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
         line[m++] = (char)c;
     }
   line[m++] = '\n';
+  /* A stderr that is a file, under a file-size limit it has reached: the
+   * line is lost, but hutch exits with its own status, not SIGXFSZ's. */
+  struct sigaction xfsz;
+  bool ignoring = sigxfsz_ignore (&xfsz) == 0;
   (void)write_all (STDERR_FILENO, line, m);
+  if (ignoring)
+    (void)sigxfsz_restore (&xfsz);
 }
 
 void
@@ -284,6 +295,25 @@ parse_size (const char *s, size_t *out)
   if (errno != 0 || *end != '\0' || v == 0 || v > SIZE_MAX)
     return -1;
   *out = (size_t)v;
+  return 0;
+}
+
+int
+sigxfsz_ignore (struct sigaction *old)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  return sigaction (SIGXFSZ, &ignore, old) < 0 ? -errno : 0;
+}
+
+int
+sigxfsz_restore (const struct sigaction *old)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  /* SIG_IGN again first: that discards a SIGXFSZ that came while it was
+   * blocked (the kernel queues a blocked signal even when ignored), which
+   * would otherwise act once unblocked. */
+  if (sigaction (SIGXFSZ, &ignore, NULL) < 0 || sigaction (SIGXFSZ, old, NULL) < 0)
+    return -errno;
   return 0;
 }
 
