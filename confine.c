@@ -293,6 +293,12 @@ struct close_fds
   bool pid1;
 };
 
+/* Fails closed: an fd that can't be examined (F_GETFD or fstat failing,
+ * which an open fd does not do but under a fault or a filter) stops the
+ * run with a message rather than reaching the command; even EBADF, as the
+ * fd was just listed open and nothing else closes fds here.  PID 1 keeps
+ * only the --sync-fd and its own fds (close-on-exec: the caller's never
+ * are; a setuid caller's unnamed ones were closed already, privilege.c). */
 static void
 close_inherited_fd (int fd, void *data)
 {
@@ -300,10 +306,21 @@ close_inherited_fd (int fd, void *data)
   struct stat st;
   int flags = fcntl (fd, F_GETFD);
 
-  if (flags < 0 || (flags & FD_CLOEXEC))
+  if (flags < 0)
+    die_with_error ("Can't tell whether fd %d is inherited, to close it", fd);
+  if (flags & FD_CLOEXEC)
     return;
-  if (c->pid1 ? fd != c->sb->sync_fd
-              : fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && !options_fd_is_named (c->sb, fd))
+  if (c->pid1)
+    {
+      if (fd != c->sb->sync_fd)
+        close (fd);
+      return;
+    }
+  if (options_fd_is_named (c->sb, fd))
+    return;
+  if (fstat (fd, &st) < 0)
+    die_with_error ("Can't tell whether the inherited fd %d is a directory, to close it", fd);
+  if (S_ISDIR (st.st_mode))
     close (fd);
 }
 
@@ -314,6 +331,27 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
 
   if (for_each_open_fd (run->proc_fd, close_inherited_fd, &c) < 0)
     die_with_error ("Can't list /proc/self/fd to close inherited directories");
+}
+
+void
+confine_check_std_fds (const struct sandbox *sb)
+{
+  static const char *const names[] = { "standard input", "standard output", "standard error" };
+
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    {
+      struct stat st;
+      int fl = fcntl (fd, F_GETFL);
+
+      if (options_fd_is_named (sb, fd))
+        continue;
+      if (fl < 0 || fstat (fd, &st) < 0)
+        die_with_error ("Can't examine fd %d (%s)", fd, names[fd]);
+      if (S_ISDIR (st.st_mode) || (fl & O_PATH))
+        die ("fd %d (%s) is %s: the command could reach the host's files through it; "
+             "redirect it (e.g. from /dev/null), or pass it on with --keep-fd %d",
+             fd, names[fd], S_ISDIR (st.st_mode) ? "a directory" : "an O_PATH descriptor", fd);
+    }
 }
 
 /* The caller's keys.  A process keeps its session keyring across clone

@@ -163,6 +163,7 @@ main (int argc, char **argv)
   diagnose_run (&sb);                      /* --diagnose: report and exit */
   options_check (&sb);                     /* 2. check */
   options_check_fds (&sb);
+  confine_check_std_fds (&sb); /* no directory on 0-2 */
   label_check (&sb);
   privilege_check (&sb);
   pasta_check (&sb); /* --net pasta: pasta found, resolv.conf */
