@@ -242,11 +242,17 @@ confine_drop_all_caps (void)
  *    bounding set stays as it is (no_new_privs: exec gains nothing anyway);
  *  - never more than this process can have: all in a new user namespace,
  *    the caller's permitted set outside one. */
+static bool
+in_own_userns (const struct sandbox *sb, const struct run *run)
+{
+  return run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
+}
+
 void
 confine_caps_prepare (const struct sandbox *sb, struct run *run)
 {
   struct cap_sets caller = current_caps ();
-  bool own_userns = run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
+  bool own_userns = in_own_userns (sb, run);
   bool uid0 = !run->cmd_uid_known || run->cmd_uid == 0;
   uint64_t asked;
 
@@ -359,7 +365,11 @@ confine_check_std_fds (const struct sandbox *sb)
  * caller's keys could be read and used inside.  (The user keyrings, @u
  * and @us, belong to a user namespace since Linux 5.3: in the sandbox's
  * own user namespace they are new, empty ones.  Without one, in root mode
- * without --unshare-user, they are the caller's, as bubblewrap's are.)
+ * without --unshare-user, they are root's own, and no capability is
+ * needed to use them: the special id @u is a possessed reference, through
+ * which a key of root's is found, linked into the session keyring and
+ * read.  So there the keyring filter below is loaded too, whatever the
+ * join did: the command has no keyring calls at all.)
  *
  * So the sandbox joins a new, empty, anonymous session keyring, once: PID
  * 1 before it forks the command, which inherits it (fork shares the
@@ -393,13 +403,25 @@ confine_check_std_fds (const struct sandbox *sb)
 static enum { KEYRING_INHERITED, KEYRING_NEW, KEYRING_CLOSED } keyring_state;
 
 static void
-join_new_session_keyring (const struct sandbox *sb)
+join_new_session_keyring (const struct sandbox *sb, const struct run *run)
 {
   if (keyring_state != KEYRING_INHERITED)
     return; /* PID 1 did it for both */
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
     {
       keyring_state = KEYRING_NEW;
+      if (!in_own_userns (sb, run))
+        {
+          /* root's @u and @us: the filter is the only way to hide them */
+          if (!hutch_seccomp_keyring_filter_known ())
+            die ("Can't hide root's user keyring from the command: no keyring filter for this "
+                 "machine's system calls (add --unshare-user)");
+          keyring_state = KEYRING_CLOSED;
+          if (sb->verbose)
+            log_msg (LOG_LVL_INFO,
+                     "no user namespace: add_key, keyctl and request_key fail with "
+                     "ENOSYS in the sandbox (root's user keyring stays out of reach)");
+        }
       return;
     }
   int err = errno;
@@ -504,7 +526,7 @@ confine_pid1_before_fork (const struct sandbox *sb, struct run *run)
    * the same seccomp programs. */
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
-  join_new_session_keyring (sb); /* the command's too */
+  join_new_session_keyring (sb, run); /* the command's too */
   read_seccomp_programs (sb, run);
 }
 
@@ -565,7 +587,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
-  join_new_session_keyring (sb); /* unless PID 1 did */
+  join_new_session_keyring (sb, run); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
   if (sb->die_with_parent)
     set_parent_death_signal (0); /* again: the credentials changed */
