@@ -10,8 +10,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 const char *prog_name = "hutch";
 const char *prog_invoked_as = "hutch";
@@ -31,6 +34,21 @@ __asan_default_options (void)
 #endif
 bool log_level_prefix = false;
 
+/* What glibc opens on a closed 0, 1 or 2 for a setuid program: /dev/full
+ * write-only on 0, /dev/null read-only on 1 and 2. */
+static bool
+is_glibc_placeholder (int fd)
+{
+  struct stat st;
+  int fl = fcntl (fd, F_GETFL);
+
+  if (fl < 0 || fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode))
+    return false;
+  if (fd == STDIN_FILENO)
+    return st.st_rdev == makedev (1, 7) && (fl & O_ACCMODE) == O_WRONLY;
+  return st.st_rdev == makedev (1, 3) && (fl & O_ACCMODE) == O_RDONLY;
+}
+
 void
 log_init (const char *argv0)
 {
@@ -46,20 +64,28 @@ log_init (const char *argv0)
    * its pipes) take those numbers, and its messages written into them
    * (read back as a status: exit 104, the first byte of "hutch: ").  Each
    * closed one is opened on /dev/null, for hutch and for the command (not
-   * close-on-exec): what glibc gives a setuid program, so the three modes
-   * start the command alike, and a file the command opens never becomes
-   * its stderr.  An fd that only looks closed (F_GETFD failing otherwise
-   * than EBADF) is left alone; a /dev/null that lands elsewhere means the
-   * number was open after all. */
+   * close-on-exec), so that a file the command opens never becomes its
+   * stderr either.  glibc does the same for a setuid program, but with a
+   * write-only /dev/full on 0 and a read-only /dev/null on 1 and 2, where
+   * the command's output would fail: those become this /dev/null too.
+   * An fd that only looks closed (F_GETFD failing otherwise than EBADF)
+   * is left alone; a /dev/null that lands elsewhere means the number was
+   * open after all. */
+  bool secure = getauxval (AT_SECURE) != 0;
   for (int fd = 0; fd <= STDERR_FILENO; fd++)
-    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
-      {
-        int n = open ("/dev/null", O_RDWR | O_NOCTTY);
-        if (n < 0) /* nothing new is open: fd 2, if open, is the caller's */
-          die_with_error ("Can't open /dev/null in place of the closed fd %d", fd);
-        if (n != fd)
-          close (n);
-      }
+    {
+      bool closed = fcntl (fd, F_GETFD) < 0 && errno == EBADF;
+      if (!closed && !(secure && is_glibc_placeholder (fd)))
+        continue;
+      int n = open ("/dev/null", O_RDWR | O_NOCTTY);
+      if (n < 0) /* nothing new is open: fd 2, if open, is the caller's */
+        die_with_error ("Can't open /dev/null in place of fd %d", fd);
+      if (n == fd)
+        continue; /* (a closed fd: the lowest free number) */
+      if (!closed && dup2 (n, fd) < 0)
+        die_with_error ("Can't open /dev/null in place of fd %d", fd);
+      close (n);
+    }
 }
 
 static void
