@@ -13,6 +13,7 @@ setup() {
 
 teardown() {
     [[ -z ${KEY_ID:-} ]] || keyctl unlink "$KEY_ID" @u >/dev/null 2>&1 || true
+    [[ -z ${SETUID_DIR:-} ]] || rm -rf "$SETUID_DIR"
     hutch_teardown
 }
 
@@ -179,56 +180,75 @@ fault_points() {
         }' "$1"
 }
 
+# inject_walks MODE BINARY [-u USER] : with a directory on fd 9, the probe
+# in a sandbox of BINARY (run by the injector, as USER) sees it with
+# --keep-fd 9 and without a fault sees it closed; then each call of each
+# fd walk (fault_points) of processes 0 (the setuid build's
+# privilege_close_unnamed_fds), 0.1 (PID 1) and 0.1.1 (the command) is
+# failed in a run of its own: the fd never reaches the command, and a run
+# that stops says one line.  Adds to $points.
+inject_walks() {
+    local mode=$1 bin=$2 as=("${@:3}") proc point idx err
+    local probe='if [ -e /proc/$$/fd/9 ]; then echo leaked; else echo closed; fi'
+    run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" -- \
+        "$bin" "${MINROOT[@]}" --keep-fd 9 -- /bin/sh -c "$probe"
+    [[ $output == leaked ]] || fail "$mode: --keep-fd 9 did not pass the directory" "$(_show_run)"
+    run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" -l "$T/log" -- \
+        "$bin" "${MINROOT[@]}" -- /bin/sh -c "$probe"
+    [[ $output == closed ]] || fail "$mode: the directory fd reached the command" "$(_show_run)"
+    for proc in 0 0.1 0.1.1; do
+        mapfile -t point < <(fault_points "$T/log" "$proc")
+        if [[ $proc == 0 ]]; then
+            # (only the setuid build walks its fds there: the proof it ran setuid)
+            [[ $mode == setuid ]] || continue
+        fi
+        ((${#point[@]} > 0)) || fail "$mode: no fd walk found in process $proc" "$(cat "$T/log")"
+        for idx in "${point[@]}"; do
+            err=${idx#* } idx=${idx% *}
+            run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" \
+                -f "$proc:$idx:$err" -l "$T/flog" -- "$bin" "${MINROOT[@]}" -- /bin/sh -c "$probe"
+            grep -q "^injected $proc $idx " "$T/flog" || continue
+            points=$((points + 1))
+            [[ $output != *leaked* ]] || fail "$mode: $proc:$idx:$err: the directory fd reached the command" "$(_show_run)"
+            if [[ $output != closed ]]; then
+                # failed closed: one line, no command
+                ((status != 0)) || fail "$mode: $proc:$idx:$err: no command and exit 0" "$(_show_run)"
+                [[ $stderr == "$HUTCH_NAME: "* && $stderr != *$'\n'* ]] ||
+                    fail "$mode: $proc:$idx:$err: not one line of hutch's" "$(_show_run)"
+            fi
+        done
+    done
+}
+
 # bwrap: no such check (it closes no directory fd).
 @test "an inherited directory fd never reaches the command when a call examining it fails (injected)" {
     hutch_only "bubblewrap keeps directory fds"
-    skip_in_setuid_mode "a traced setuid program runs without its privilege: the rootless run again"
+    skip_in_setuid_mode "a setuid program traced by its caller runs without its privilege (the root pass tests it)"
     skip_unless_cmd cc
     local src=$BATS_TEST_DIRNAME/fault-sweep/inject.c
     [[ -r $src ]] || skip "tests/fault-sweep/inject.c is not in this copy of the suites"
+    fault_points /dev/null 0 || skip "no system call numbers for $(uname -m)"
     cc -std=gnu11 -O2 -o "$T/inject" "$src" || fail "can't build the injector"
-    local as=() modes=(self)
-    if is_root; then
-        # root's own run, and the rootless one as nobody when it can be
-        if (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- "$HUTCH" "${MINROOT[@]}" -- /bin/true) 2>/dev/null; then
-            modes+=(nobody)
+    local points=0 modes=() setuid_bin=${HUTCH_BUILDDIR:-${HUTCH%/*}}/tests/hutch-setuid
+    inject_walks "$(is_root && echo root || echo rootless)" "$HUTCH"
+    modes+=("$(is_root && echo root || echo rootless)")
+    # From the root pass: the rootless run as nobody, and the setuid build
+    # (a copy installed setuid root, traced by root, run as nobody).
+    if is_root && (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+        "$HUTCH" "${MINROOT[@]}" -- /bin/true) 2>/dev/null; then
+        inject_walks rootless "$HUTCH" -u nobody
+        modes+=(rootless)
+        if [[ -x $setuid_bin ]]; then
+            SETUID_DIR=$(mktemp -d /tmp/hutch-fds.XXXXXX)
+            chmod 755 "$SETUID_DIR"
+            cp "$setuid_bin" "$SETUID_DIR/hutch"
+            chmod 4755 "$SETUID_DIR/hutch"
+            inject_walks setuid "$SETUID_DIR/hutch" -u nobody
+            modes+=(setuid)
         fi
     fi
-    local probe='if [ -e /proc/$$/fd/9 ]; then echo leaked; else echo closed; fi'
-    local mode proc point idx err points=0
-    for mode in "${modes[@]}"; do
-        as=()
-        [[ $mode == self ]] || as=(-u nobody)
-        # The probe sees the fd when it is passed on (so it can fail), and
-        # sees it closed without a fault.
-        run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" -- \
-            "$HUTCH" "${MINROOT[@]}" --keep-fd 9 -- /bin/sh -c "$probe"
-        [[ $output == leaked ]] || fail "$mode: --keep-fd 9 did not pass the directory" "$(_show_run)"
-        run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" -l "$T/log" -- \
-            "$HUTCH" "${MINROOT[@]}" -- /bin/sh -c "$probe"
-        [[ $output == closed ]] || fail "$mode: the directory fd reached the command" "$(_show_run)"
-        # PID 1 (0.1) and the command (0.1.1) each walk their fds.
-        for proc in 0.1 0.1.1; do
-            mapfile -t point < <(fault_points "$T/log" "$proc") || skip "no system call numbers for $(uname -m)"
-            ((${#point[@]} > 0)) || fail "$mode: no fd walk found in process $proc" "$(cat "$T/log")"
-            for idx in "${point[@]}"; do
-                err=${idx#* } idx=${idx% *}
-                run --separate-stderr bash -c 'cd / && exec "$@" 9<"$0"' /etc "$T/inject" "${as[@]}" \
-                    -f "$proc:$idx:$err" -l "$T/flog" -- "$HUTCH" "${MINROOT[@]}" -- /bin/sh -c "$probe"
-                grep -q "^injected $proc $idx " "$T/flog" || continue
-                points=$((points + 1))
-                [[ $output != *leaked* ]] || fail "$mode: $proc:$idx:$err: the directory fd reached the command" "$(_show_run)"
-                if [[ $output != closed ]]; then
-                    # failed closed: one line, no command
-                    ((status != 0)) || fail "$mode: $proc:$idx:$err: no command and exit 0" "$(_show_run)"
-                    [[ $stderr == "$HUTCH_NAME: "* && $stderr != *$'\n'* ]] ||
-                        fail "$mode: $proc:$idx:$err: not one line of hutch's" "$(_show_run)"
-                fi
-            done
-        done
-    done
-    echo "# modes ${modes[*]}: $points points" >&3
-    ((points >= 8)) || fail "only $points faults injected"
+    echo "# ${modes[*]}: $points faults" >&3
+    ((points >= 8 * ${#modes[@]})) || fail "only $points faults injected"
 }
 
 # --- root's user keyring ------------------------------------------------------------------------
