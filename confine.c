@@ -599,6 +599,9 @@ confine_exec (const struct sandbox *sb, struct run *run)
   confine_caps (run);
 
   signals_restore ();
+  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
+  if (xfsz < 0)
+    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
 
   if (sb->argv0 != NULL)
     sb->command[0] = (char *)sb->argv0;

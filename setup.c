@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -467,29 +466,21 @@ op_remount_ro (struct build *b, const struct setup_op *op)
 /* ---- Files and data. ---- */
 
 /* Copy an op's data (--file, --bind-data, --ro-bind-data) from its fd,
- * closed afterwards, into fd.  Data that passes the caller's file-size
- * limit (ulimit -f) would have the kernel end hutch by SIGXFSZ without a
- * word (exit 153): the copy ignores it, so the write fails with EFBIG and
- * hutch says which file and which limit. */
+ * closed afterwards, into fd.  Past the caller's file-size limit (ulimit
+ * -f) the write fails with EFBIG (hutch ignores SIGXFSZ, utils.h): said
+ * with the file and the limit. */
 static void
 write_op_data (const struct setup_op *op, int fd)
 {
-  struct sigaction old;
   struct rlimit lim;
-  int r = sigxfsz_ignore (&old);
+  int r = copy_fd (op->fd, fd);
 
-  if (r < 0)
-    die_with_errno (-r, "Can't ignore SIGXFSZ to write data to file %s", op->dest);
-  int w = copy_fd (op->fd, fd);
-  r = sigxfsz_restore (&old);
-  if (r < 0)
-    die_with_errno (-r, "Can't restore SIGXFSZ after writing data to file %s", op->dest);
-  if (w == -EFBIG && getrlimit (RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+  if (r == -EFBIG && getrlimit (RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
     die ("Can't write data to file %s: larger than the file-size limit, %llu bytes "
          "(ulimit -f; raise it, or give less data)",
          op->dest, (unsigned long long)lim.rlim_cur);
-  if (w < 0)
-    die_with_errno (-w, "Can't write data to file %s", op->dest);
+  if (r < 0)
+    die_with_errno (-r, "Can't write data to file %s", op->dest);
   (void)close (op->fd);
 }
 

@@ -34,6 +34,34 @@ __asan_default_options (void)
 #endif
 bool log_level_prefix = false;
 
+/* The caller's SIGXFSZ disposition while hutch ignores the signal. */
+static struct sigaction caller_sigxfsz;
+static bool sigxfsz_held;
+
+static void
+sigxfsz_hold (void)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  /* (if this fails, the limit may end hutch as before: no harm to the
+   * command) */
+  sigxfsz_held = sigaction (SIGXFSZ, &ignore, &caller_sigxfsz) == 0;
+}
+
+int
+sigxfsz_release (void)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  if (!sigxfsz_held)
+    return 0;
+  /* SIG_IGN again first: that discards a SIGXFSZ that came while the
+   * caller's mask blocked it (the kernel queues a blocked signal even when
+   * ignored), which would otherwise end the command once it unblocks. */
+  if (sigaction (SIGXFSZ, &ignore, NULL) < 0 || sigaction (SIGXFSZ, &caller_sigxfsz, NULL) < 0)
+    return -errno;
+  sigxfsz_held = false;
+  return 0;
+}
+
 /* What glibc opens on a closed 0, 1 or 2 for a setuid program: /dev/full
  * write-only on 0, /dev/null read-only on 1 and 2. */
 static bool
@@ -71,6 +99,13 @@ log_init (const char *argv0)
    * An fd that only looks closed (F_GETFD failing otherwise than EBADF)
    * is left alone; a /dev/null that lands elsewhere means the number was
    * open after all. */
+  /* A write past the caller's file-size limit (ulimit -f: --file data,
+   * a status report or an error line into a regular file) would end hutch
+   * by SIGXFSZ, without a word (exit 153); ignored, it fails with EFBIG,
+   * which the writer reports.  The command gets the caller's disposition
+   * back before exec (sigxfsz_release). */
+  sigxfsz_hold ();
+
   bool secure = getauxval (AT_SECURE) != 0;
   for (int fd = 0; fd <= STDERR_FILENO; fd++)
     {
@@ -138,13 +173,7 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
         line[m++] = (char)c;
     }
   line[m++] = '\n';
-  /* A stderr that is a file, under a file-size limit it has reached: the
-   * line is lost, but hutch exits with its own status, not SIGXFSZ's. */
-  struct sigaction xfsz;
-  bool ignoring = sigxfsz_ignore (&xfsz) == 0;
   (void)write_all (STDERR_FILENO, line, m);
-  if (ignoring)
-    (void)sigxfsz_restore (&xfsz);
 }
 
 void
@@ -321,25 +350,6 @@ parse_size (const char *s, size_t *out)
   if (errno != 0 || *end != '\0' || v == 0 || v > SIZE_MAX)
     return -1;
   *out = (size_t)v;
-  return 0;
-}
-
-int
-sigxfsz_ignore (struct sigaction *old)
-{
-  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
-  return sigaction (SIGXFSZ, &ignore, old) < 0 ? -errno : 0;
-}
-
-int
-sigxfsz_restore (const struct sigaction *old)
-{
-  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
-  /* SIG_IGN again first: that discards a SIGXFSZ that came while it was
-   * blocked (the kernel queues a blocked signal even when ignored), which
-   * would otherwise act once unblocked. */
-  if (sigaction (SIGXFSZ, &ignore, NULL) < 0 || sigaction (SIGXFSZ, old, NULL) < 0)
-    return -errno;
   return 0;
 }
 

@@ -120,13 +120,11 @@ int parse_octal_mode (const char *s, mode_t *out); /* <= 07777 */
 int parse_size (const char *s, size_t *out);       /* non-zero bytes */
 
 /* I/O. Return 0 / -errno. */
-/* Around a write to a file that may pass the caller's file-size limit
- * (ulimit -f, RLIMIT_FSIZE): SIGXFSZ ignored, so that the write fails with
- * EFBIG instead of the signal ending the process; then the disposition in
- * *old again, with any SIGXFSZ left pending meanwhile discarded. */
-struct sigaction;
-int sigxfsz_ignore (struct sigaction *old);
-int sigxfsz_restore (const struct sigaction *old);
+/* log_init makes hutch ignore SIGXFSZ, so that a write past the caller's
+ * file-size limit (ulimit -f) fails with EFBIG instead of ending it; this
+ * gives the caller's disposition back (for the command, before exec),
+ * with a SIGXFSZ left pending meanwhile discarded.  0 / -errno. */
+int sigxfsz_release (void);
 int write_all (int fd, const void *buf, size_t len);
 int write_file_at (int dirfd, const char *path, const char *content);
 /* Read everything from fd; *out is NUL-terminated, *len excludes the NUL. */

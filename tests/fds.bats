@@ -104,6 +104,40 @@ teardown() {
     [[ ! -s $T/stderr ]] || fail "expected nothing written under ulimit -f 0: $(cat "$T/stderr")"
 }
 
+# bwrap: killed by SIGXFSZ.
+@test "--info-fd and --json-status-fd into a file past its size limit: one line, exit 1, not SIGXFSZ" {
+    hutch_only "bubblewrap dies by SIGXFSZ"
+    skip_unless_cmd prlimit
+    local opt
+    for opt in --info-fd --json-status-fd; do
+        rm -f "$T/ran"
+        # 100 bytes: less than the report, more than the error line
+        run --separate-stderr prlimit --fsize=100 -- bash -c 'exec "$@" 3>"$0"' "$T/report" \
+            "$HUTCH" "${MINROOT[@]}" --unshare-ipc --unshare-uts --bind "$T" /t "$opt" 3 -- /bin/touch /t/ran
+        assert_status 1
+        assert_error_line "Write to $opt failed: File too large"
+        assert_no_path "$T/ran"
+        [[ $(stat -c %s "$T/report") -le 100 ]] || fail "$opt: the report passed the limit"
+    done
+}
+
+# bwrap: the same (it does not touch SIGXFSZ).
+@test "the command gets the caller's SIGXFSZ disposition back: default, or ignored" {
+    local pid1 sigign
+    for pid1 in "" --as-pid-1; do # (with PID 1 of hutch's, and without)
+        local root=("${MINROOT[@]}" $pid1)
+        run --separate-stderr "$HUTCH" "${root[@]}" -- /bin/sh -c 'grep ^SigIgn: /proc/self/status'
+        assert_success
+        sigign=${output##*[[:space:]]}
+        ((!(0x$sigign & (1 << 24)))) || fail "SIGXFSZ is ignored in the command" "$(_show_run)"
+        run --separate-stderr bash -c 'trap "" XFSZ; exec "$@"' _ "$HUTCH" "${root[@]}" -- \
+            /bin/sh -c 'grep ^SigIgn: /proc/self/status'
+        assert_success
+        sigign=${output##*[[:space:]]}
+        ((0x$sigign & (1 << 24))) || fail "the caller's ignored SIGXFSZ is not ignored in the command" "$(_show_run)"
+    done
+}
+
 # --- a directory, or an O_PATH fd, on 0, 1 or 2 -----------------------------------------------
 
 # bwrap: passed to the command, which reaches the host's tree through it
