@@ -229,6 +229,14 @@ confine_drop_all_caps (void)
   set_caps (0, false);
 }
 
+/* The command runs in a user namespace that is not the host's: one made
+ * for it, or the caller's --userns / --userns2. */
+static bool
+in_own_userns (const struct sandbox *sb, const struct run *run)
+{
+  return run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
+}
+
 /* The command's capabilities, as bubblewrap gives them:
  *  - what is asked for: --cap-add/--cap-drop applied in order, from the
  *    caller's effective set if the caller is root, else from nothing; without
@@ -242,12 +250,6 @@ confine_drop_all_caps (void)
  *    bounding set stays as it is (no_new_privs: exec gains nothing anyway);
  *  - never more than this process can have: all in a new user namespace,
  *    the caller's permitted set outside one. */
-static bool
-in_own_userns (const struct sandbox *sb, const struct run *run)
-{
-  return run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
-}
-
 void
 confine_caps_prepare (const struct sandbox *sb, struct run *run)
 {
