@@ -22,24 +22,23 @@ teardown() {
 # bwrap: the closed ones reach the command closed.
 @test "fds 0, 1, 2 closed at start, each and all: the command finds them on /dev/null; hutch's errors keep their status" {
     hutch_only "bubblewrap passes them on closed"
-    local c close n l
+    local c n l
     for c in 0 1 2 012; do
-        close=""
-        [[ $c != *0* ]] || close+=" 0<&-"
-        [[ $c != *1* ]] || close+=" 1>&-"
-        [[ $c != *2* ]] || close+=" 2>&-"
         rm -f "$T/fds" "$T/stdout" "$T/stderr" "$T/status"
+        # (the caller's 0, 1, 2 on files of the test's; then those in $c closed)
         run_closing_fds bash -c '
-            t=$1; shift
+            t=$1 c=$2; shift 2
             exec 0</dev/null 1>"$t/stdout" 2>"$t/stderr" 7>"$t/status"
-            eval "exec'"$close"'"
+            case $c in *0*) exec 0<&- ;; esac
+            case $c in *1*) exec 1>&- ;; esac
+            case $c in *2*) exec 2>&- ;; esac
             "$@" --bind "$t" /t -- /bin/sh -c "
                 l=\$(for n in 0 1 2; do echo \"\$n=\$(readlink /proc/\$\$/fd/\$n)\"; done)
                 echo \"\$l\" >/t/fds
                 echo out; echo err >&2" 7>&-
             echo "$?" >&7
             "$@" --bind /nonexistent-$$ /x -- /bin/true 7>&-
-            echo "$?" >&7' _ "$T" "$HUTCH" "${MINROOT[@]}"
+            echo "$?" >&7' _ "$T" "$c" "$HUTCH" "${MINROOT[@]}"
         [[ $(tr '\n' ' ' <"$T/status") == "0 1 " ]] ||
             fail "closed $c: expected a run and a refusal (exit 1), got: $(tr '\n' ' ' <"$T/status")" \
                 "$(cat "$T/stderr")"
