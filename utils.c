@@ -42,6 +42,8 @@ static void
 sigxfsz_hold (void)
 {
   static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  if (sigxfsz_held)
+    return; /* (a second log_init: the caller's is the one saved) */
   /* (if this fails, the limit may end hutch as before: no harm to the
    * command) */
   sigxfsz_held = sigaction (SIGXFSZ, &ignore, &caller_sigxfsz) == 0;
