@@ -162,27 +162,6 @@ pasta_parse_publish (struct sandbox *sb, const char *spec)
 /* ------------------------------------------------------------------------ */
 /* Check                                                                     */
 
-/* pasta in $PATH, as execvp() would find it; NULL if it is not there. */
-static char *
-find_in_path (const char *name)
-{
-  const char *path = getenv ("PATH");
-  if (path == NULL || path[0] == '\0')
-    path = "/usr/bin:/bin";
-  for (const char *p = path;; p++)
-    {
-      size_t len = strcspn (p, ":");
-      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
-      struct stat st;
-      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
-        return candidate;
-      free (candidate);
-      p += len;
-      if (*p == '\0')
-        return NULL;
-    }
-}
-
 /* Is `path` at or below the directory `dir` (both absolute or relative to
  * the sandbox's /)? */
 static bool

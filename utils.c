@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *prog_name = "hutch";
 const char *prog_invoked_as = "hutch";
@@ -513,4 +515,24 @@ void
 release_program_pages (void)
 {
   (void)dl_iterate_phdr (release_object_pages, NULL);
+}
+
+char *
+find_in_path (const char *name)
+{
+  const char *path = getenv ("PATH");
+  if (path == NULL || path[0] == '\0')
+    path = "/usr/bin:/bin";
+  for (const char *p = path;; p++)
+    {
+      size_t len = strcspn (p, ":");
+      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
+      struct stat st;
+      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
+        return candidate;
+      free (candidate);
+      p += len;
+      if (*p == '\0')
+        return NULL;
+    }
 }

@@ -129,6 +129,10 @@ int read_all_max (int fd, size_t max, char **out, size_t *len);
 /* Copy everything from one fd to another. */
 int copy_fd (int from, int to);
 
+/* The program `name` in $PATH (/usr/bin:/bin when unset), as execvp()
+ * would find it, to be freed; NULL if it is not there. */
+char *find_in_path (const char *name);
+
 /* Retry a syscall expression on EINTR. */
 #define TEMP_FAILURE_RETRY_INT(expr)                                                               \
   ({                                                                                               \
