@@ -857,8 +857,6 @@ const struct option_def option_table[] = {
   OPT ("--dbus-system-see", 1, "NAME", h_dbus_rule, "Filtered system bus: may see NAME"),
   OPT ("--dbus-system-call", 1, "NAME=RULE", h_dbus_rule,
        "Filtered system bus: may call [METHOD][@PATH] on NAME"),
-  OPT ("--dbus-system-broadcast", 1, "NAME=RULE", h_dbus_rule,
-       "Filtered system bus: receives NAME's signals matching [METHOD][@PATH]"),
   OPT0 ("--dbus-log", h_dbus_log, "Pass the D-Bus proxy's log of every message to stderr"),
   OPT0 ("--unshare-uts", h_unshare_uts, "Create a new UTS namespace"),
   OPT0 ("--unshare-cgroup", h_unshare_cgroup, "Create a new cgroup namespace"),
