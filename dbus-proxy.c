@@ -618,16 +618,8 @@ exec_proxy (char **argv, pid_t parent, int sync_w, int err_w, bool log)
   if (devnull < 0)
     _exit (127);
   int src[4] = { devnull, log ? STDERR_FILENO : devnull, log ? STDERR_FILENO : err_w, sync_w };
-  int high[4];
-  for (int i = 0; i < 4; i++)
-    if ((high[i] = fcntl (src[i], F_DUPFD_CLOEXEC, 10)) < 0)
-      _exit (127);
-  for (int i = 0; i < 4; i++)
-    if (dup2 (high[i], i) < 0)
-      _exit (127);
-  if (close_range (4, ~0U, 0) < 0)
-    for (int fd = 4; fd < 65536; fd++)
-      close (fd);
+  if (install_fds (src, 4) < 0)
+    _exit (127);
   execv (proxy_path, argv);
   dprintf (STDERR_FILENO, "can't execute %s: %s\n", proxy_path, strerror (errno));
   _exit (127);

@@ -427,22 +427,11 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
       _exit (127);
     }
   int src[6] = { devnull, devnull, err_w, userns, netns, ready_w };
-  int high[6];
-  for (int i = 0; i < 6; i++)
-    high[i] = src[i] >= 0 ? fcntl (src[i], F_DUPFD_CLOEXEC, 10) : -1;
-  for (int i = 0; i < 6; i++)
+  if (install_fds (src, 6) < 0)
     {
-      if (src[i] >= 0 && (high[i] < 0 || dup2 (high[i], i) < 0))
-        {
-          dprintf (err_w, "can't set up the descriptors of pasta: %s\n", strerror (errno));
-          _exit (127);
-        }
-      if (src[i] < 0)
-        close (i);
+      dprintf (err_w, "can't set up the descriptors of pasta: %s\n", strerror (errno));
+      _exit (127);
     }
-  if (close_range (6, ~0U, 0) < 0)
-    for (int fd = 6; fd < 65536; fd++)
-      close (fd);
 
   execv (pasta_path, argv);
   dprintf (STDERR_FILENO, "can't execute %s: %s\n", pasta_path, strerror (errno));

@@ -536,3 +536,32 @@ find_in_path (const char *name)
         return NULL;
     }
 }
+
+int
+install_fds (const int *src, int n)
+{
+  int high[16];
+  if (n > (int)N_ELEMENTS (high))
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  /* Above every target first, so that no dup2 overwrites a source. */
+  for (int i = 0; i < n; i++)
+    {
+      high[i] = src[i] >= 0 ? fcntl (src[i], F_DUPFD_CLOEXEC, 10) : -1;
+      if (src[i] >= 0 && high[i] < 0)
+        return -1;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (src[i] < 0)
+        close (i);
+      else if (dup2 (high[i], i) < 0)
+        return -1;
+    }
+  if (close_range ((unsigned)n, ~0U, 0) < 0)
+    for (int fd = n; fd < 65536; fd++)
+      close (fd);
+  return 0;
+}
