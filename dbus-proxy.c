@@ -384,27 +384,50 @@ cover_real_socket (const struct sandbox *sb, struct bus *b)
     }
 }
 
-/* The bus's address, from its variable or the default place. */
-static void
-find_address (struct bus *b, bool session)
+/* The bus's address, from its variable or the default place; NULL when
+ * the session bus has neither. */
+static char *
+bus_address (const struct bus *b)
 {
   const char *address = getenv (b->env_name);
   if (address != NULL && address[0] != '\0')
-    b->address = xstrdup (address);
-  else if (!session)
-    b->address = xstrdup ("unix:path=" SYSTEM_BUS_SOCKET);
-  else if (runtime_dir () != NULL)
+    return xstrdup (address);
+  if (b == &buses[1])
+    return xstrdup ("unix:path=" SYSTEM_BUS_SOCKET);
+  if (runtime_dir () == NULL)
+    return NULL;
+  char *path = xasprintf ("%s/bus", runtime_dir ());
+  char *escaped = escape (path);
+  char *r = xasprintf ("unix:path=%s", escaped);
+  free (escaped);
+  free (path);
+  return r;
+}
+
+/* The first unix: entry of the address with a socket to connect to:
+ * 0 if it takes a connection (or there is none), else -errno; in *where
+ * the socket ("@NAME" when abstract), to be freed. */
+static int
+probe_address (const char *address, char **where)
+{
+  *where = NULL;
+  for (const char *e = address; *e != '\0';)
     {
-      char *path = xasprintf ("%s/bus", runtime_dir ());
-      char *escaped = escape (path);
-      b->address = xasprintf ("unix:path=%s", escaped);
-      free (escaped);
-      free (path);
+      size_t len = strcspn (e, ";");
+      char *abstract = unix_value (e, len, "abstract");
+      char *path = abstract ? NULL : unix_value (e, len, "path");
+      if (abstract != NULL || path != NULL)
+        {
+          int r = probe_socket (abstract ? abstract : path, abstract != NULL);
+          *where = abstract ? xasprintf ("@%s", abstract) : path;
+          free (abstract);
+          return r;
+        }
+      e += len;
+      if (*e == ';')
+        e++;
     }
-  else
-    die ("%s: no session bus to filter: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR "
-         "is set",
-         b->option);
+  return 0;
 }
 
 /* Every unix: entry of the address: no abstract one with the host's
@@ -412,7 +435,6 @@ find_address (struct bus *b, bool session)
 static void
 check_address (const struct sandbox *sb, struct bus *b)
 {
-  bool probed = false;
   for (const char *e = b->address; *e != '\0';)
     {
       size_t len = strcspn (e, ";");
@@ -422,15 +444,6 @@ check_address (const struct sandbox *sb, struct bus *b)
         die ("%s: the %s bus is an abstract socket (%.*s), which every process in the host's "
              "network namespace reaches: add --unshare-net or --net pasta",
              b->option, b->name, (int)len, e);
-      if ((abstract != NULL || path != NULL) && !probed)
-        {
-          int r = probe_socket (abstract ? abstract : path, abstract != NULL);
-          if (r < 0)
-            die ("%s: can't reach the %s bus at %s%s: %s (is it running? %s)", b->option, b->name,
-                 abstract ? "@" : "", abstract ? abstract : path, strerror (-r),
-                 getenv (b->env_name) ? b->env_name : "the default address");
-          probed = true;
-        }
       if (path != NULL && b->real_path == NULL)
         b->real_path = realpath (path, NULL);
       free (abstract);
@@ -439,6 +452,12 @@ check_address (const struct sandbox *sb, struct bus *b)
       if (*e == ';')
         e++;
     }
+  char *where;
+  int r = probe_address (b->address, &where);
+  if (r < 0)
+    die ("%s: can't reach the %s bus at %s: %s (is it running? %s)", b->option, b->name, where,
+         strerror (-r), getenv (b->env_name) ? b->env_name : "the default address");
+  free (where);
 }
 
 void
@@ -470,7 +489,11 @@ dbus_proxy_check (struct sandbox *sb)
       if (!b->used)
         continue;
       bool session = i == 0;
-      find_address (b, session);
+      b->address = bus_address (b);
+      if (b->address == NULL)
+        die ("%s: no session bus to filter: neither DBUS_SESSION_BUS_ADDRESS nor "
+             "XDG_RUNTIME_DIR is set",
+             b->option);
       check_address (sb, b);
       if (session)
         add_inside (b, runtime_dir () ? xasprintf ("%s/bus", runtime_dir ())
@@ -491,15 +514,10 @@ dbus_proxy_check (struct sandbox *sb)
 bool
 dbus_proxy_session_bus_present (void)
 {
-  const char *address = getenv ("DBUS_SESSION_BUS_ADDRESS");
-  if (address != NULL && address[0] != '\0')
-    return true;
-  if (runtime_dir () == NULL)
-    return false;
-  char *path = xasprintf ("%s/bus", runtime_dir ());
-  struct stat st;
-  bool there = stat (path, &st) == 0 && S_ISSOCK (st.st_mode);
-  free (path);
+  char *address = bus_address (&buses[0]), *where = NULL;
+  bool there = address != NULL && probe_address (address, &where) == 0;
+  free (where);
+  free (address);
   return there;
 }
 

@@ -311,6 +311,11 @@ assert d["dbus-session"]["own"] == ["org.hutch.Mine"], d' <<<"$output" || fail "
     run --separate-stderr "$HUTCH" --preset desktop-dbus --dry-run -- true
     assert_success
     assert_output_not_contains xdg-dbus-proxy
+    # No bus there: no filter, and no error (like the preset's other sockets).
+    run --separate-stderr env DBUS_SESSION_BUS_ADDRESS="unix:path=$T/nobus" "$HUTCH" \
+        --preset desktop --dry-run -- true
+    assert_success
+    assert_output_not_contains xdg-dbus-proxy
 }
 
 @test "dbus: bad names and rules are one-line errors" {
