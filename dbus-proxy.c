@@ -652,16 +652,21 @@ proxy_words (int err_fd, int status)
   if (n < 0)
     n = 0;
   buf[n] = '\0';
-  for (char *p = buf; *p; p++)
-    if (*p == '\n')
-      *p = p[1] != '\0' ? ';' : '\0';
-  if (buf[0] != '\0')
-    return xstrdup (buf);
+  char *said = NULL;
+  for (char *line = strtok (buf, "\n"); line != NULL; line = strtok (NULL, "\n"))
+    {
+      char *next = said ? xasprintf ("%s; %s", said, line) : xstrdup (line);
+      free (said);
+      said = next;
+    }
+  if (said != NULL)
+    return said;
   if (WIFEXITED (status))
     return xasprintf ("it exited with status %d before it listened%s", WEXITSTATUS (status),
                       err_fd < 0 ? " (see its output above)" : "");
   if (WIFSIGNALED (status))
-    return xasprintf ("it was killed by %s", strsignal (WTERMSIG (status)));
+    return xasprintf ("it was killed by signal %d (%s)", WTERMSIG (status),
+                      strsignal (WTERMSIG (status)));
   return xstrdup ("it stopped");
 }
 
