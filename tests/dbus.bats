@@ -204,7 +204,7 @@ proxy_pid() {
     assert_output_not_contains org.hutch.Hidden
 }
 
-@test "dbus: the proxy runs while the command does and is gone once it ends" {
+@test "dbus: the proxy runs as the caller while the command does and is gone once it ends" {
     mkfifo "$T/go"
     "$HUTCH" "${MINROOT[@]}" --dbus-talk org.hutch.Allowed --info-fd 3 --bind "$T" /out \
         -- cat /out/go 3>"$T/info" >/dev/null &
@@ -215,6 +215,17 @@ proxy_pid() {
     p=$(proxy_pid "$T/info")
     [[ -n $p ]] && pid_alive "$p" || fail "proxy $p not running"
     [[ $(cat "/proc/$p/comm") == xdg-dbus-proxy ]] || fail "PID $p is $(cat "/proc/$p/comm")"
+    # As the caller: every uid and gid its own (the setuid build's saved
+    # root id gone), and for a caller who is not root no capability.
+    local u g
+    u=$(id -u) g=$(id -g)
+    grep -qx "Uid:"$'\t'"$u"$'\t'"$u"$'\t'"$u"$'\t'"$u" "/proc/$p/status" ||
+        fail "$(grep Uid: "/proc/$p/status")"
+    grep -qx "Gid:"$'\t'"$g"$'\t'"$g"$'\t'"$g"$'\t'"$g" "/proc/$p/status" ||
+        fail "$(grep Gid: "/proc/$p/status")"
+    if ! is_root; then
+        grep -qx $'CapPrm:\t0000000000000000' "/proc/$p/status" || fail "$(grep CapPrm: "/proc/$p/status")"
+    fi
     echo go >"$T/go"
     wait "$hutch_pid" || fail "hutch failed"
     wait_until 10 pid_gone "$p" || fail "proxy $p still there after the command ended"
