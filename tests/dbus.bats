@@ -202,6 +202,18 @@ proxy_pid() {
     assert_success
     assert_output_contains "'org.hutch.Allowed'"
     assert_output_not_contains org.hutch.Hidden
+    # The usual desktop: no address in the environment, the bus at
+    # $XDG_RUNTIME_DIR/bus, and the host's tree read-only.
+    run --separate-stderr env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$busdir" "$HUTCH" \
+        "${SB[@]}" --dbus-talk org.hutch.Allowed -- sh -c "
+        echo \"\$DBUS_SESSION_BUS_ADDRESS\"; $LIST_NAMES
+        ls -a '$busdir' | grep hutch-dbus || echo no-private-dir"
+    assert_success
+    assert_output_contains no-private-dir
+    [[ ${lines[0]} == "unix:path=$BUS" ]] || fail "address inside: ${lines[0]}"
+    assert_output_contains "'org.hutch.Allowed'"
+    assert_output_not_contains org.hutch.Hidden
+    assert_no_path "$busdir"/hutch-dbus-*
 }
 
 @test "dbus: the proxy runs as the caller while the command does and is gone once it ends" {
