@@ -352,7 +352,16 @@ assert d["dbus-session"]["own"] == ["org.hutch.Mine"], d' <<<"$output" || fail "
         "${MINROOT[@]}" --dbus-system-call 'org.hutch.A=bad rule' -- true
     expect_error '--dbus-broadcast "org.hutch.A=@nopath": not a valid rule "@nopath" *' \
         "${MINROOT[@]}" --dbus-broadcast 'org.hutch.A=@nopath' -- true
+    expect_error '--dbus-talk "org.hutch.": not a valid D-Bus name *' "${MINROOT[@]}" --dbus-talk org.hutch. -- true
+    local long
+    long=org.$(printf 'a%.0s' {1..252})
+    expect_error "--dbus-talk \"$long\": not a valid D-Bus name *" "${MINROOT[@]}" --dbus-talk "$long" -- true
     expect_error '--dbus-log requires a --dbus-talk, *' "${MINROOT[@]}" --dbus-log -- true
+    # What the syntax allows passes, to the proxy's command line.
+    run --separate-stderr "$HUTCH" "${MINROOT[@]}" --dbus-talk "${long%a}" --dbus-own _my-app.x2.Y \
+        --dbus-broadcast 'org.hutch.Allowed=@/' --dry-run -- true
+    assert_success
+    assert_output_contains "--talk=${long%a} --own=_my-app.x2.Y --broadcast=org.hutch.Allowed=@/"
 }
 
 @test "dbus: a missing xdg-dbus-proxy, a missing bus and a failing proxy are one-line errors" {
