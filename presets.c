@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "syscall-filter.h"
 #include "utils.h"
 
@@ -298,6 +299,15 @@ step_dbus (struct words *w, const struct preset_context *ctx)
     }
 }
 
+/* The portals, through a filtered bus (dbus-proxy.c), and no other name;
+ * desktop-dbus hands over the whole bus instead. */
+static void
+step_portals (struct words *w, const struct preset_context *ctx UNUSED)
+{
+  if (dbus_proxy_session_bus_present ())
+    add2 (w, "--dbus-talk", "org.freedesktop.portal.*");
+}
+
 typedef void (*preset_step) (struct words *w, const struct preset_context *ctx);
 
 struct preset
@@ -318,8 +328,9 @@ static const struct preset presets[] = {
     "safe, plus the current directory read-write",
     { SAFE_STEPS, step_cwd_writable, NULL } },
   { "desktop",
-    "safe, plus the caller's display and sound sockets, /dev/dri, fonts, and the network",
-    { SAFE_STEPS, step_desktop, NULL } },
+    "safe, plus the caller's display and sound sockets, /dev/dri, fonts, the network, and "
+    "the portals on a filtered session bus",
+    { SAFE_STEPS, step_desktop, step_portals, NULL } },
   { "desktop-dbus",
     "desktop, plus the D-Bus session bus (a trust decision)",
     { SAFE_STEPS, step_desktop, step_dbus, NULL } },

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 const char *prog_name = "hutch";
 const char *prog_invoked_as = "hutch";
@@ -581,4 +582,53 @@ void
 release_program_pages (void)
 {
   (void)dl_iterate_phdr (release_object_pages, NULL);
+}
+
+char *
+find_in_path (const char *name)
+{
+  const char *path = getenv ("PATH");
+  if (path == NULL || path[0] == '\0')
+    path = "/usr/bin:/bin";
+  for (const char *p = path;; p++)
+    {
+      size_t len = strcspn (p, ":");
+      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
+      struct stat st;
+      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
+        return candidate;
+      free (candidate);
+      p += len;
+      if (*p == '\0')
+        return NULL;
+    }
+}
+
+int
+install_fds (const int *src, int n)
+{
+  int high[16];
+  if (n > (int)N_ELEMENTS (high))
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  /* Above every target first, so that no dup2 overwrites a source. */
+  for (int i = 0; i < n; i++)
+    {
+      high[i] = src[i] >= 0 ? fcntl (src[i], F_DUPFD_CLOEXEC, 10) : -1;
+      if (src[i] >= 0 && high[i] < 0)
+        return -1;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (src[i] < 0)
+        close (i);
+      else if (dup2 (high[i], i) < 0)
+        return -1;
+    }
+  if (close_range ((unsigned)n, ~0U, 0) < 0)
+    for (int fd = n; fd < 65536; fd++)
+      close (fd);
+  return 0;
 }

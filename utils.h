@@ -134,6 +134,14 @@ int read_all_max (int fd, size_t max, char **out, size_t *len);
 /* Copy everything from one fd to another. */
 int copy_fd (int from, int to);
 
+/* In a forked child before exec: make src[i] fd i for each i < n (closed
+ * where src[i] < 0), and close every fd from n up.  0, or -1 with errno. */
+int install_fds (const int *src, int n);
+
+/* The program `name` in $PATH (/usr/bin:/bin when unset), as execvp()
+ * would find it, to be freed; NULL if it is not there. */
+char *find_in_path (const char *name);
+
 /* Retry a syscall expression on EINTR. */
 #define TEMP_FAILURE_RETRY_INT(expr)                                                               \
   ({                                                                                               \
