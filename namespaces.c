@@ -53,12 +53,16 @@ send_namespace_ids (const struct run *run)
       if (fstatat (run->proc_fd, path, &st, 0) == 0)
         ids[i] = st.st_ino;
     }
-  if (write_all (ns_pipe[1], ids, n * sizeof ids[0]) < 0)
-    _exit (1);
+  int r = write_all (ns_pipe[1], ids, n * sizeof ids[0]);
+  if (r == -EPIPE)
+    _exit (1); /* the monitor is gone, and has said why */
+  if (r < 0)
+    die_with_errno (-r, "Can't send the namespace ids to hutch's monitor");
   close (ns_pipe[1]);
 }
 
-static void
+/* False if the child ended before it sent them all. */
+static bool
 receive_namespace_ids (void)
 {
   size_t n;
@@ -79,6 +83,22 @@ receive_namespace_ids (void)
   close (ns_pipe[0]);
   if (got == want)
     status_set_namespace_ids (ids, n);
+  return got == want;
+}
+
+/* The child ended before the sandbox was built: it said why, unless a
+ * signal killed it. */
+NORETURN static void
+child_ended_early (pid_t child)
+{
+  int status;
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die_with_error ("The sandbox process ended early, and can't be waited for");
+  if (WIFSIGNALED (status))
+    die ("The sandbox process was killed by signal %d before the sandbox was built",
+         WTERMSIG (status));
+  exit (1);
 }
 
 static int clone_flags (const struct sandbox *sb, const struct run *run);
@@ -468,7 +488,8 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   if (report_ns)
     {
       close (ns_pipe[1]);
-      receive_namespace_ids ();
+      if (!receive_namespace_ids ())
+        child_ended_early (pid);
       /* The reports name the sandbox's PID 1, as bubblewrap's do: the
        * process whose /proc/PID/ns callers look at.  (It exists: it has
        * just sent the ids.) */
