@@ -109,7 +109,11 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   /* A file-descriptor option fd is the child's business from here. */
   for (size_t i = 0; i < sb->n_seccomp_fds; i++)
     close (sb->seccomp_fds[i]);
-  fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK);
+  if (fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK) < 0)
+    {
+      namespaces_abandon_child (child);
+      die_with_error ("Can't make the exec pipe non-blocking");
+    }
 
   /* A report fd whose reader is gone gives EPIPE, not a silent death
    * that would leave the sandbox running unwatched. */
