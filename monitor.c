@@ -76,7 +76,7 @@ read_pid1_report (struct run *run, pid_t child, bool *pid1_failed)
     return -1;
   if (n == (ssize_t)sizeof code && code >= SIGNALS_REPORT_STOPPED)
     {
-      signals_stop_as_job ();
+      signals_stop_as_job (code - SIGNALS_REPORT_STOPPED);
       return -1;
     }
   if (n == (ssize_t)sizeof code)

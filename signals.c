@@ -32,12 +32,14 @@ static bool forward_user_signals;
 static sigset_t caller_mask;
 
 /* The sandbox's process group (see signals_isolate()): whether it has one
- * of its own, its pgid as the monitor sees it, and the fd (0-2) of the
- * caller's controlling terminal when the caller runs in its foreground
- * (-1 otherwise).  Set before clone, so that the sandbox knows them too. */
+ * of its own, its pgid as the monitor sees it, the fd (0-2) of the
+ * caller's controlling terminal (-1: none), and whether the caller was
+ * its foreground job when hutch started.  Set before clone, so that the
+ * sandbox knows them too. */
 static bool own_group;
 static pid_t sandbox_pgid = -1;
 static int tty_fd = -1;
+static bool tty_foreground;
 
 static void
 monitored_set (sigset_t *set)
@@ -77,8 +79,14 @@ signals_block (const struct sandbox *sb)
    * session of its own (--new-session) is a group of its own already. */
   own_group = (sb->unshare_pid || sb->pidns_fd >= 0) && !sb->new_session;
   for (int fd = 0; own_group && fd <= 2 && tty_fd < 0; fd++)
-    if (tcgetpgrp (fd) == getpgrp ())
-      tty_fd = fd;
+    {
+      pid_t fg = tcgetpgrp (fd); /* fails unless it is the controlling tty */
+      if (fg > 0)
+        {
+          tty_fd = fd;
+          tty_foreground = fg == getpgrp ();
+        }
+    }
 }
 
 void
@@ -216,7 +224,7 @@ signals_isolate (pid_t child)
 void
 signals_give_terminal (void)
 {
-  if (tty_fd < 0)
+  if (!tty_foreground)
     return;
   int r = set_foreground (getpgrp ());
   if (r < 0)
@@ -231,18 +239,30 @@ signals_job_control (void)
 }
 
 void
-signals_stop_as_job (void)
+signals_stop_as_job (int sig)
 {
-  if (sandbox_pgid <= 0)
+  if (sandbox_pgid <= 0 || tty_fd < 0)
     return;
-  /* The command was stopped from the terminal (Ctrl-Z, or a read or write
-   * from the background): stop as its job, as the caller's shell
-   * expects, with the terminal back in the caller's group. */
+  /* A read or write from the background while the caller's shell has
+   * put this job in the foreground since: the terminal to the sandbox,
+   * which goes on. */
+  bool foreground = tcgetpgrp (tty_fd) == getpgrp ();
+  if (foreground && (sig == SIGTTIN || sig == SIGTTOU))
+    {
+      int r = set_foreground (sandbox_pgid);
+      if (r < 0)
+        log_msg (LOG_LVL_WARNING, "Can't give the terminal to the sandbox: %s", strerror (-r));
+      (void)kill (-sandbox_pgid, SIGCONT);
+      return;
+    }
+  /* Otherwise (Ctrl-Z, or a read or write from the background): stop as
+   * the command's job, as the caller's shell expects, with the terminal
+   * back in the caller's group. */
   signals_reclaim_terminal ();
   (void)kill (getpid (), SIGSTOP);
   /* Continued (fg or bg): the terminal to the sandbox again if the caller
    * put this job in the foreground, and the sandbox goes on too. */
-  if (tty_fd >= 0 && tcgetpgrp (tty_fd) == getpgrp ())
+  if (tcgetpgrp (tty_fd) == getpgrp ())
     {
       int r = set_foreground (sandbox_pgid);
       if (r < 0)

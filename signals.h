@@ -48,12 +48,13 @@ __attribute__ ((noreturn)) void signals_relay (pid_t child, bool forward_tty_sig
  *
  * signals_isolate(): in the monitor, before the child is released: put it
  * in its own group; 0 or -errno.  signals_give_terminal(): in the sandbox,
- * just before the command may start: its group in the foreground (dies
- * with one line on failure).  signals_reclaim_terminal(): in the monitor,
+ * just before the command may start: its group in the foreground if the
+ * caller was there (dies with one line on failure).  signals_reclaim_terminal(): in the monitor,
  * once the sandbox is gone (and at exit): the terminal back to the
  * caller's group, if the sandbox still has it.  signals_job_control(): is
- * there a terminal to pass on at all.  signals_stop_as_job(): in the
- * monitor, once PID 1 reported that the command stopped. */
+ * there a controlling terminal at all (also when hutch started in the
+ * background).  signals_stop_as_job(): in the monitor, once PID 1 reported
+ * that the command stopped by signal `sig`. */
 int signals_isolate (pid_t child);
 /* What PID 1 writes to the monitor for a stop of the command by signal N:
  * SIGNALS_REPORT_STOPPED + N (an exit status is 0-255). */
@@ -64,4 +65,4 @@ enum
 void signals_give_terminal (void);
 void signals_reclaim_terminal (void);
 bool signals_job_control (void);
-void signals_stop_as_job (void);
+void signals_stop_as_job (int sig);

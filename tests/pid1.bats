@@ -219,6 +219,29 @@ in_pty() {
     exec 7>&-
 }
 
+@test "in an interactive shell, a sandbox started in the background stops on a read of the terminal; fg gives it the terminal" {
+    skip_unless_cmd script
+    mkfifo "$T/in"
+    local cmd
+    cmd=$(printf '%q ' "$HUTCH" "${BASE[@]}" --bind "$T" "$T" -- /bin/sh -c \
+        "touch '$T/started'; read -r x; echo \"g\"ot:\$x; $P pgrp")
+    TERM=dumb SHELL=/bin/bash script -qec "bash --norc --noprofile -i" /dev/null <"$T/in" >"$T/out" 2>&1 3>&- &
+    track_pid $!
+    exec 7>"$T/in"
+    echo "$cmd &" >&7
+    wait_until 15 file_exists "$T/started" || fail "the sandbox did not start" "$(cat "$T/out")"
+    # Its read from the terminal stops the job, as for any background job.
+    echo jobs >&7
+    wait_until 15 grep -q Stopped "$T/out" || fail "the shell saw no stopped job" "$(cat "$T/out")"
+    echo fg >&7
+    sleep 1
+    echo hello >&7
+    wait_until 15 grep -q "got:hello" "$T/out" || fail "the command did not read the terminal after fg" "$(cat "$T/out")"
+    wait_until 5 grep -q "fg=1" "$T/out" || fail "after fg the sandbox is not in the foreground" "$(cat "$T/out")"
+    echo exit >&7
+    exec 7>&-
+}
+
 # --- every wait of the setup ends on a signal, no open blocks ----------------------
 
 # bwrap: opens a fifo there for reading and waits for a writer.
