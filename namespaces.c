@@ -53,9 +53,9 @@ send_namespace_ids (const struct run *run)
       if (fstatat (run->proc_fd, path, &st, 0) == 0)
         ids[i] = st.st_ino;
     }
+  /* (A monitor that failed to read them kills this process before it is
+   * gone: EPIPE here is an error of its own too.) */
   int r = write_all (ns_pipe[1], ids, n * sizeof ids[0]);
-  if (r == -EPIPE)
-    _exit (1); /* the monitor is gone, and has said why */
   if (r < 0)
     die_with_errno (-r, "Can't send the namespace ids to hutch's monitor");
   close (ns_pipe[1]);
@@ -63,7 +63,7 @@ send_namespace_ids (const struct run *run)
 
 /* False if the child ended before it sent them all. */
 static bool
-receive_namespace_ids (void)
+receive_namespace_ids (pid_t child)
 {
   size_t n;
   uint64_t ids[16];
@@ -75,7 +75,11 @@ receive_namespace_ids (void)
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        die_with_error ("Can't read the namespace ids from the sandbox process");
+        {
+          int err = errno;
+          (void)kill (child, SIGKILL); /* it says nothing more */
+          die_with_errno (err, "Can't read the namespace ids from the sandbox process");
+        }
       if (r == 0)
         break;
       got += (size_t)r;
@@ -488,7 +492,7 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   if (report_ns)
     {
       close (ns_pipe[1]);
-      if (!receive_namespace_ids ())
+      if (!receive_namespace_ids (pid))
         child_ended_early (pid);
       /* The reports name the sandbox's PID 1, as bubblewrap's do: the
        * process whose /proc/PID/ns callers look at.  (It exists: it has
