@@ -565,19 +565,21 @@ wipe_environ (int proc_fd)
 }
 
 void
-confine_pid1 (const struct run *run, int proc_fd)
+confine_pid1 (const struct run *run, int landlock_fd)
 {
   bool setuid = privilege_is_setuid ();
 
+  confine_drop_all_caps ();
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
   if (!setuid)
-    wipe_environ (proc_fd);
+    wipe_environ (run->proc_fd); /* (the host's /proc: before Landlock) */
+  int r = landlock_restrict (landlock_fd);
+  if (r < 0)
+    die_with_errno (-r, "Can't enforce the Landlock ruleset on PID 1");
+  /* PID 1 stays non-dumpable (reaper.c): nothing of the sandbox may
+   * trace it or write its memory. */
   apply_seccomp (run, -1);
-  /* Dumpable as bubblewrap's PID 1 is: the caller may open the
-   * /proc/PID/ns/ of the --info-fd child-pid to join the sandbox.  Not in
-   * setuid mode (set up with privileges), and not if a filter of the
-   * caller's refuses prctl: it then stays non-dumpable, the safe way. */
-  if (!setuid)
-    (void)prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
 void
@@ -600,6 +602,8 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   confine_caps (run);
 
+  if (run->pid1_ready_fd < 0)
+    signals_give_terminal (); /* (PID 1 does it, when there is one) */
   signals_restore ();
   int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
   if (xfsz < 0)

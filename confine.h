@@ -52,8 +52,9 @@ void confine_exec (const struct sandbox *sb, struct run *run) NORETURN;
  * programs read for both. */
 void confine_pid1_before_fork (const struct sandbox *sb, struct run *run);
 
-/* PID 1, once it holds nothing of the caller's: the command's seccomp
- * programs and hutch's filter, the caller's environment wiped,
- * then dumpable (not in setuid mode), as bubblewrap's PID 1 is, so that
- * the caller can join its namespaces through /proc/PID/ns. */
-void confine_pid1 (const struct run *run, int proc_fd);
+/* PID 1, once it holds nothing of the caller's, has the command's rlimits
+ * and has built its Landlock ruleset (landlock_prepare_pid1()), before
+ * the command may start: no capability, no_new_privs, that ruleset, the
+ * caller's environment wiped, the command's seccomp programs and hutch's
+ * filter.  PID 1 stays non-dumpable. */
+void confine_pid1 (const struct run *run, int landlock_fd);

@@ -369,3 +369,16 @@ landlock_restrict (int ruleset_fd)
   close (ruleset_fd);
   return r < 0 ? -err : 0;
 }
+
+int
+landlock_prepare_pid1 (const struct sandbox *sb, const struct run *run)
+{
+  struct run pid1 = *run;
+
+  /* PID 1 passes signals on to the command, whose domain is its own
+   * (forked before PID 1 restricted itself), not one below PID 1's: with
+   * the signal scope PID 1 could signal nothing of the sandbox.  The
+   * command keeps that scope, so it can't signal PID 1 either. */
+  pid1.landlock_scoped &= ~(uint64_t)LANDLOCK_SCOPE_SIGNAL;
+  return landlock_prepare (sb, &pid1);
+}

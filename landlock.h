@@ -29,6 +29,11 @@ void landlock_summarize (const struct run *run, struct landlock_summary *out);
  * when there is nothing to restrict.  Dies naming a path it can't open. */
 int landlock_prepare (const struct sandbox *sb, const struct run *run);
 
+/* The same for PID 1, which confines itself like the command: the same
+ * file and network rules and the abstract unix socket scope, not the
+ * signal scope (PID 1 must pass signals on to the command). */
+int landlock_prepare_pid1 (const struct sandbox *sb, const struct run *run);
+
 /* After no_new_privs: enforce the ruleset on this process and everything
  * it starts (closes ruleset_fd; -1 does nothing).  Returns 0 or -errno. */
 int landlock_restrict (int ruleset_fd);

@@ -53,13 +53,17 @@ send_namespace_ids (const struct run *run)
       if (fstatat (run->proc_fd, path, &st, 0) == 0)
         ids[i] = st.st_ino;
     }
-  if (write_all (ns_pipe[1], ids, n * sizeof ids[0]) < 0)
-    _exit (1);
+  /* (A monitor that failed to read them kills this process before it is
+   * gone: EPIPE here is an error of its own too.) */
+  int r = write_all (ns_pipe[1], ids, n * sizeof ids[0]);
+  if (r < 0)
+    die_with_errno (-r, "Can't send the namespace ids to hutch's monitor");
   close (ns_pipe[1]);
 }
 
-static void
-receive_namespace_ids (void)
+/* False if the child ended before it sent them all. */
+static bool
+receive_namespace_ids (pid_t child)
 {
   size_t n;
   uint64_t ids[16];
@@ -71,7 +75,11 @@ receive_namespace_ids (void)
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        die_with_error ("Can't read the namespace ids from the sandbox process");
+        {
+          int err = errno;
+          (void)kill (child, SIGKILL); /* it says nothing more */
+          die_with_errno (err, "Can't read the namespace ids from the sandbox process");
+        }
       if (r == 0)
         break;
       got += (size_t)r;
@@ -79,6 +87,22 @@ receive_namespace_ids (void)
   close (ns_pipe[0]);
   if (got == want)
     status_set_namespace_ids (ids, n);
+  return got == want;
+}
+
+/* The child ended before the sandbox was built: it said why, unless a
+ * signal killed it. */
+NORETURN static void
+child_ended_early (pid_t child)
+{
+  int status;
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      die_with_error ("The sandbox process ended early, and can't be waited for");
+  if (WIFSIGNALED (status))
+    die ("The sandbox process was killed by signal %d before the sandbox was built",
+         WTERMSIG (status));
+  exit (1);
 }
 
 static int clone_flags (const struct sandbox *sb, const struct run *run);
@@ -468,7 +492,8 @@ namespaces_clone (const struct sandbox *sb, struct run *run)
   if (report_ns)
     {
       close (ns_pipe[1]);
-      receive_namespace_ids ();
+      if (!receive_namespace_ids (pid))
+        child_ended_early (pid);
       /* The reports name the sandbox's PID 1, as bubblewrap's do: the
        * process whose /proc/PID/ns callers look at.  (It exists: it has
        * just sent the ids.) */

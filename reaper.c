@@ -14,27 +14,43 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "landlock.h"
 #include "options.h"
+#include "resource-limits.h"
 #include "setup.h"
 #include "signals.h"
 #include "utils.h"
+
+/* A failure of PID 1's own while the command runs: the sandbox must not
+ * go on unwatched, nor its status be guessed. */
+NORETURN static void
+pid1_fail (pid_t command, const char *what)
+{
+  int err = errno;
+  if (command > 0)
+    (void)kill (command, SIGKILL);
+  die_with_errno (err, "PID 1 of the sandbox can't %s", what);
+}
 
 NORETURN static void
 pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
 {
   int command_status = 1;
+  /* With a terminal passed on (signals.c), a stop of the command from
+   * the terminal is reported too: the monitor then stops as its job. */
+  int wait_flags = WNOHANG | (signals_job_control () ? WUNTRACED : 0);
 
   for (;;)
     {
       struct pollfd pfd = { .fd = sfd, .events = POLLIN };
       if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
-        _exit (1);
-      if (!signals_drain (sfd, command, forward_tty_signals))
+        pid1_fail (command, "wait for signals (poll)");
+      if (!signals_drain (sfd, command, forward_tty_signals, NULL))
         continue;
       for (;;)
         {
           int status;
-          pid_t r = waitpid (-1, &status, WNOHANG);
+          pid_t r = waitpid (-1, &status, wait_flags);
           if (r == 0)
             break;
           if (r < 0)
@@ -42,7 +58,18 @@ pid1_loop (int sfd, pid_t command, int report_fd, bool forward_tty_signals)
               if (errno == EINTR)
                 continue;
               /* ECHILD: every process of the namespace is gone. */
-              _exit (command_status);
+              if (errno == ECHILD)
+                _exit (command_status);
+              pid1_fail (command, "wait for its processes");
+            }
+          if (WIFSTOPPED (status))
+            {
+              int sig = WSTOPSIG (status);
+              int report = SIGNALS_REPORT_STOPPED + sig;
+              if (r == command && report_fd >= 0
+                  && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+                (void)write_all (report_fd, &report, sizeof report);
+              continue;
             }
           if (r == command)
             {
@@ -72,9 +99,11 @@ command_gone (int fd)
 void
 reaper_fork_pid1 (struct sandbox *sb, struct run *run)
 {
-  /* Non-dumpable before the fork, so that PID 1 never is while the command
-   * runs (its /proc/1/exe is hutch's binary); exec makes the command
-   * dumpable again. */
+  /* Non-dumpable before the fork, and PID 1 stays so: the command, of the
+   * same uid, could otherwise write PID 1's memory (/proc/1/mem,
+   * process_vm_writev) and run code there outside its own confinement;
+   * only exec makes the command dumpable again.  (The caller reaches the
+   * sandbox's namespaces through the command, or the --info-fd reports.) */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_DUMPABLE)");
   confine_empty_bounding_set (sb, run);
@@ -110,13 +139,15 @@ reaper_fork_pid1 (struct sandbox *sb, struct run *run)
   int sfd = signals_open_fd ();
   bool new_session = sb->new_session;
   confine_close_inherited_fds (sb, run, true);
+  /* Confined as the command is: its rlimits, its Landlock rules (opened
+   * as the command opens them, in the new root), its filters. */
+  int landlock_fd = landlock_prepare_pid1 (sb, run);
+  limit_apply_rlimits (sb);
   setup_release_run (run);
-  options_release (sb); /* PID 1 stays small while the command runs */
-  confine_drop_all_caps ();
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
-  confine_pid1 (run, run->proc_fd); /* the command's seccomp; then dumpable */
-  close (run->proc_fd);             /* the host's /proc: nothing PID 1 needs */
+  options_release (sb);     /* PID 1 stays small while the command runs */
+  signals_give_terminal (); /* before seccomp, which may refuse ioctls */
+  confine_pid1 (run, landlock_fd);
+  close (run->proc_fd); /* the host's /proc: nothing PID 1 needs */
   /* Confined: the command may start.  (A command already gone must not
    * end PID 1 with SIGPIPE: its status is still to be reported.) */
   signal (SIGPIPE, SIG_IGN);

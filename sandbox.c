@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -111,9 +112,15 @@ take_lock_files (const struct sandbox *sb)
       const struct setup_op *op = &sb->ops[i];
       if (op->type != OP_LOCK_FILE)
         continue;
-      int fd = open (op->dest, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+      /* O_NONBLOCK: a fifo planted there must not hold the setup up. */
+      int fd = open (op->dest, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+      struct stat st;
       if (fd < 0)
         die_with_error ("Unable to open lock file %s", op->dest);
+      if (fstat (fd, &st) < 0)
+        die_with_error ("Unable to lock file %s: fstat", op->dest);
+      if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+        die ("Unable to lock file %s: not a regular file or a directory", op->dest);
       struct flock lock = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
       if (fcntl (fd, F_SETLK, &lock) < 0)
         die_with_error ("Unable to lock file %s", op->dest);

@@ -538,8 +538,17 @@ op_file (struct build *b, const struct setup_op *op)
         die_with_error ("Can't mkdir parents for %s", op->dest);
       fd = open_in_root (b->newroot_fd, op->dest, flags, mode);
     }
+  /* (O_NONBLOCK: a fifo planted there fails, ENXIO, or is refused here,
+   * instead of waiting for a reader.) */
+  struct stat st;
+  if (fd < 0 && errno == ENXIO)
+    die ("Can't create file %s: it exists and is not a regular file", op->dest);
   if (fd < 0)
     die_with_error ("Can't create file %s", op->dest);
+  if (fstat (fd, &st) < 0)
+    die_with_error ("Can't create file %s: fstat", op->dest);
+  if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
+    die ("Can't create file %s: it exists and is not a regular file", op->dest);
 
   write_op_data (op, fd);
 }

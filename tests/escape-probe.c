@@ -10,6 +10,12 @@
  *   escape-probe setpriority               nice -5 (CAP_SYS_NICE of the host)
  *   escape-probe kill PID [SIG]            kill(PID, SIG or 0)
  *   escape-probe ptrace PID                PTRACE_ATTACH (detached again at once)
+ *   escape-probe mem-w PID                 open /proc/PID/mem for writing, nothing written
+ *   escape-probe vm-write PID              process_vm_writev of one byte to PID at address
+ *                                          1: "EFAULT" means the kernel let the call reach
+ *                                          PID's memory (it then found nothing mapped there)
+ *   escape-probe pgrp                      "pgid=G sid=S fg=F": this process's group,
+ *                                          session and the foreground group of fd 0
  *   escape-probe pidfd-getfd PID FD        pidfd_open + pidfd_getfd
  *   escape-probe tiocsti TEXT              push TEXT into the terminal on fd 0
  *   escape-probe tioclinux                 TIOCLINUX paste selection on fd 0
@@ -77,6 +83,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -509,6 +516,30 @@ main (int argc, char **argv)
       waitpid (pid, NULL, __WALL);
       ptrace (PTRACE_DETACH, pid, NULL, NULL);
       printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "mem-w") == 0 && argc == 3)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%ld/mem", num (argv[2]));
+      if (open (path, O_WRONLY) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "vm-write") == 0 && argc == 3)
+    {
+      char byte = 0;
+      struct iovec local = { .iov_base = &byte, .iov_len = 1 };
+      struct iovec remote = { .iov_base = (void *)1, .iov_len = 1 };
+      if (process_vm_writev ((pid_t)num (argv[2]), &local, 1, &remote, 1, 0) < 0)
+        return fail ();
+      printf ("ok\n");
+      return 0;
+    }
+  if (strcmp (cmd, "pgrp") == 0)
+    {
+      printf ("pgid=%d sid=%d fg=%d\n", (int)getpgrp (), (int)getsid (0), (int)tcgetpgrp (0));
       return 0;
     }
   if (strcmp (cmd, "pidfd-getfd") == 0 && argc == 4)
