@@ -587,7 +587,8 @@ hutch_seccomp_parse_policy (struct sandbox *sb, const char *name)
 /* ------------------------------------------------------------------------ */
 /* Compile and load                                                          */
 
-#if defined(HAVE_LIBSECCOMP) && defined(HAVE_PRECOMPILED_SECCOMP) && !defined(HUTCH_GEN_SECCOMP)
+#ifdef HAVE_LIBSECCOMP
+#if defined(HAVE_PRECOMPILED_SECCOMP) && !defined(HUTCH_GEN_SECCOMP)
 /* hutch_seccomp_default_bpf[]: --seccomp-policy default alone, compiled
  * by tools/gen-seccomp in the build with the errno
  * HUTCH_SECCOMP_SENTINEL_ERRNO, which is replaced by the one asked for. */
@@ -613,11 +614,13 @@ use_precompiled (const struct sandbox *sb, const struct filter_spec *spec, struc
 }
 #else
 static bool
-use_precompiled (const struct sandbox *sb UNUSED, const void *spec UNUSED, struct run *run UNUSED)
+use_precompiled (const struct sandbox *sb UNUSED, const struct filter_spec *spec UNUSED,
+                 struct run *run UNUSED)
 {
   return false;
 }
 #endif
+#endif /* HAVE_LIBSECCOMP */
 
 /* Without libseccomp, Landlock's port rules can't be kept from their
  * by-passes (see add_landlock_rules()): refused, or with

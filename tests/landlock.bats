@@ -350,3 +350,15 @@ EACCES"
     assert_output "ok
 5000"
 }
+
+@test "built without libseccomp, the Landlock port rules are refused with one line (a warning with --landlock-best-effort)" {
+    ! "$HUTCH" --version | grep -q libseccomp || skip "built with libseccomp (./configure --with-seccomp=no to test this)"
+    skip_unless_landlock 4
+    expect_error "--landlock-connect-tcp: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, listen) needs a hutch built with libseccomp (--landlock-best-effort goes on without it)" \
+        "${MINROOT[@]}" --landlock-connect-tcp 80 -- /bin/true
+    run --separate-stderr psb --unshare-net --landlock-best-effort --landlock-bind-tcp none -- "$P" bind-tcp 5000
+    assert_success
+    assert_output EACCES
+    [[ $stderr == *"--landlock-bind-tcp: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, listen) needs a hutch built with libseccomp: going on without it" ]] ||
+        fail "no warning: $stderr"
+}

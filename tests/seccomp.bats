@@ -425,6 +425,12 @@ call sync: EPERM"
         --seccomp-deny getppid --seccomp-errno EFROB -- /bin/true
     expect_error '--seccomp-errno: unknown errno "4096"*' \
         --seccomp-deny getppid --seccomp-errno 4096 -- /bin/true
+    # 4095 (MAX_ERRNO) is refused by libseccomp: by hutch's parser too.
+    expect_error '--seccomp-errno: unknown errno "4095" (a name such as EPERM, or 1 to 4094)' \
+        --seccomp-deny getppid --seccomp-errno 4095 -- /bin/true
+    run --separate-stderr psb --seccomp-deny getppid --seccomp-errno 4094 -- "$P" call getppid
+    assert_success
+    assert_output E?
 }
 
 @test "an unknown policy is a one-line error" {
