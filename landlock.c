@@ -365,6 +365,7 @@ landlock_protect_tree (const struct sandbox *sb, const struct run *run)
   size_t n = sb->n_landlock_rw;
   const char **paths = xcalloc (n + 1, sizeof *paths);
   int *copies = xcalloc (n + 1, sizeof *copies);
+  int *places = xcalloc (n + 1, sizeof *places);
   bool all_writable = false;
 
   memcpy (paths, sb->landlock_rw, n * sizeof *paths);
@@ -374,10 +375,13 @@ landlock_protect_tree (const struct sandbox *sb, const struct run *run)
     die_with_error ("--landlock-ro: stat /");
   for (size_t i = 0; i < n; i++)
     {
-      copies[i]
-          = sys_open_tree (AT_FDCWD, paths[i], OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
-      if (copies[i] < 0 && errno == ENOENT)
+      /* Where the copy goes back: the place, not the name (a symlink is
+       * followed, as for Landlock's own rule). */
+      places[i] = open (paths[i], O_PATH | O_CLOEXEC);
+      if (places[i] < 0)
         die_with_error ("--landlock-rw %s", paths[i]);
+      copies[i] = sys_open_tree (
+          places[i], "", AT_EMPTY_PATH | OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
       if (copies[i] < 0)
         die_with_error ("--landlock-rw %s: can't copy its mounts (open_tree)", paths[i]);
       if (fstat (copies[i], &st) < 0)
@@ -392,12 +396,16 @@ landlock_protect_tree (const struct sandbox *sb, const struct run *run)
   for (size_t i = 0; i < n; i++)
     {
       if (!all_writable
-          && sys_move_mount (copies[i], "", AT_FDCWD, paths[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+          && sys_move_mount (copies[i], "", places[i], "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                 < 0)
         die_with_error ("--landlock-rw %s: can't attach its writable mounts again (move_mount)",
                         paths[i]);
       close (copies[i]);
+      close (places[i]);
     }
   free (copies);
+  free (places);
   free (paths);
 }
 
