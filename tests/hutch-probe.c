@@ -19,6 +19,7 @@
  *                                       with TCP Fast Open (the data "x")
  *   hutch-probe mptcp PORT              connect an IPPROTO_MPTCP socket
  *   hutch-probe listen-unbound          listen() on a TCP socket never bound
+ *   hutch-probe listen-bound PORT       bind() to 127.0.0.1:PORT, then listen()
  *   hutch-probe chmod PATH | utimes PATH | setxattr PATH   change metadata
  *   hutch-probe listen-tcp [PORT]       listen on 127.0.0.1, print the port,
  *                                       accept for at most 60 s
@@ -396,6 +397,14 @@ main (int argc, char **argv)
       if (fd < 0)
         return report (-1);
       return report (connect (fd, (struct sockaddr *)&sin, sizeof sin));
+    }
+  if (strcmp (what, "listen-bound") == 0 && argc >= 3)
+    {
+      struct sockaddr_in sin = loopback ((int)number (argv[2]));
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+      if (fd < 0 || bind (fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+        return report (-1);
+      return report (listen (fd, 1));
     }
   if (strcmp (what, "listen-unbound") == 0)
     {
