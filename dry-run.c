@@ -397,7 +397,10 @@ text_confinement (const struct plan *p)
         printf ("; %zu BPF instructions", p->run->seccomp_bpf_len / 8);
       printf ("\n");
     }
-  if (sb->n_seccomp_fds == 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
+  else if (p->run->seccomp_bpf_len > 0) /* only what closes Landlock's port rules */
+    printf ("  seccomp filter: the rules Landlock's port rules need; %zu BPF instructions\n",
+            p->run->seccomp_bpf_len / 8);
+  if (sb->n_seccomp_fds == 0 && p->run->seccomp_bpf_len == 0)
     printf ("  seccomp: none\n");
 
   struct landlock_summary ll;

@@ -25,11 +25,15 @@
 #include "config.h"
 
 #include "landlock.h"
+#include "mount-kernel.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -324,6 +328,85 @@ add_port_rules (int ruleset_fd, const char *option, const struct port_range *ran
             < 0)
           die_with_error ("%s: can't add the Landlock rule for port %u", option, port);
       }
+}
+
+/* Landlock (ABI 1 to 7) does not look at changes of a file's metadata:
+ * chmod, chown, utimes, setxattr/removexattr, FS_IOC_SETFLAGS work on any
+ * file of a writable mount, beneath a --landlock-ro path or beneath no
+ * path at all.  So once file rules are given, every mount of the sandbox
+ * is made read-only but beneath the --landlock-rw paths, which keep the
+ * mounts they had: a copy of the mounts at each is taken first
+ * (open_tree(OPEN_TREE_CLONE | AT_RECURSIVE)), the whole tree is made
+ * read-only (mount_setattr(AT_RECURSIVE)), and each copy is attached on
+ * its path again.  What Landlock refuses already (writing, creating,
+ * removing) stays refused, now with EROFS; device nodes, fifos and sockets
+ * are not files a read-only mount protects, and work as before.  Nothing
+ * to do when a --landlock-rw path is the root.  Done in the build phase,
+ * while hutch may still change the sandbox's mounts (no working directory
+ * is taken yet). */
+/* With --exec-label, /proc stays as it was: the label is written to
+ * /proc/thread-self/attr/exec after the ids are switched (writes to /proc
+ * are Landlock's to refuse; procfs refuses chmod and utimes itself). */
+static bool
+keep_proc (const struct sandbox *sb)
+{
+  struct statfs fs;
+  return sb->exec_label != NULL && statfs ("/proc", &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC
+         && (fs.f_flags & ST_RDONLY) == 0;
+}
+
+void
+landlock_protect_tree (const struct sandbox *sb, const struct run *run)
+{
+  if (run->landlock_fs == 0)
+    return;
+
+  struct stat root, st;
+  size_t n = sb->n_landlock_rw;
+  const char **paths = xcalloc (n + 1, sizeof *paths);
+  int *copies = xcalloc (n + 1, sizeof *copies);
+  int *places = xcalloc (n + 1, sizeof *places);
+  bool all_writable = false;
+
+  memcpy (paths, sb->landlock_rw, n * sizeof *paths);
+  if (keep_proc (sb))
+    paths[n++] = "/proc";
+  if (stat ("/", &root) < 0)
+    die_with_error ("--landlock-ro: stat /");
+  for (size_t i = 0; i < n; i++)
+    {
+      /* Where the copy goes back: the place, not the name (a symlink is
+       * followed, as for Landlock's own rule). */
+      places[i] = open (paths[i], O_PATH | O_CLOEXEC);
+      if (places[i] < 0)
+        die_with_error ("--landlock-rw %s", paths[i]);
+      copies[i] = sys_open_tree (
+          places[i], "", AT_EMPTY_PATH | OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+      if (copies[i] < 0)
+        die_with_error ("--landlock-rw %s: can't copy its mounts (open_tree)", paths[i]);
+      if (fstat (copies[i], &st) < 0)
+        die_with_error ("--landlock-rw %s: fstat", paths[i]);
+      all_writable |= st.st_dev == root.st_dev && st.st_ino == root.st_ino;
+    }
+
+  struct hutch_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  if (!all_writable && sys_mount_setattr (AT_FDCWD, "/", AT_RECURSIVE, &attr) < 0)
+    die_with_error ("--landlock-ro: can't make the sandbox's mounts read-only outside the "
+                    "--landlock-rw paths (mount_setattr)");
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!all_writable
+          && sys_move_mount (copies[i], "", places[i], "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                 < 0)
+        die_with_error ("--landlock-rw %s: can't attach its writable mounts again (move_mount)",
+                        paths[i]);
+      close (copies[i]);
+      close (places[i]);
+    }
+  free (copies);
+  free (places);
+  free (paths);
 }
 
 int

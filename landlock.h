@@ -24,6 +24,12 @@ struct landlock_summary
 };
 void landlock_summarize (const struct run *run, struct landlock_summary *out);
 
+/* In the build phase, once the new root is in place and before the ids
+ * are switched: with file rules, make every mount read-only but beneath
+ * the --landlock-rw paths (Landlock does not see chmod, utimes, xattrs).
+ * Dies naming the path or the call that failed. */
+void landlock_protect_tree (const struct sandbox *sb, const struct run *run);
+
 /* In the command, once the sandbox root is in place: open the paths
  * (O_PATH, as seen inside) and build the ruleset.  Returns its fd, or -1
  * when there is nothing to restrict.  Dies naming a path it can't open. */

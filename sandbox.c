@@ -26,6 +26,7 @@
 #include "diagnose.h"
 #include "dry-run.h"
 #include "label.h"
+#include "landlock.h"
 #include "monitor.h"
 #include "namespaces.h"
 #include "network.h"
@@ -150,7 +151,8 @@ build_sandbox (struct sandbox *sb, struct run *run)
     }
   setup_resolve_sources (sb, run); /* as the caller: no host privilege here */
   setup_build_root (sb, run);
-  dbus_proxy_child_cleanup (); /* the proxy's sockets are mounted: their names go */
+  dbus_proxy_child_cleanup ();     /* the proxy's sockets are mounted: their names go */
+  landlock_protect_tree (sb, run); /* the mounts Landlock's file rules need read-only */
   namespaces_switch_ids (sb, run);
   confine_apply_env (sb);
   setup_chdir (sb, run->old_cwd);

@@ -28,10 +28,13 @@
 
 #include "syscall-filter.h"
 
+#include "landlock.h"
+
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -113,14 +116,14 @@ static const struct syscall_group groups[] = {
  *    then falls back to clone, which is checked;
  *  - personality() other than the harmless personas;
  *  - the TIOCSTI and TIOCLINUX ioctls (pushing input into a terminal);
- *  - socket families other than AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK,
- *    with EAFNOSUPPORT.
+ *  - socket and socketpair families other than AF_UNIX, AF_INET, AF_INET6
+ *    and AF_NETLINK, with EAFNOSUPPORT.
  * ptrace is refused outright (with the rest of @debug): no debugger or
  * tracer works inside. */
 static const char default_policy[]
     = "@debug @keyring @module @mount @obsolete @raw-io @reboot @swap @clock @io-uring "
       "acct bpf lookup_dcookie nfsservctl open_by_handle_at quotactl quotactl_fd syslog "
-      "userfaultfd vhangup subpage_prot switch_endian vm86 vm86old";
+      "userfaultfd vhangup @cpu-emulation";
 
 static const struct syscall_group *
 find_group (const char *name)
@@ -145,15 +148,16 @@ die_unknown_group (const char *name)
   die ("%s: unknown group \"%s\" (known: %s)", OPT_DENY, name, known);
 }
 
-/* The errno value for a name such as "EACCES", or a number 1..4095. */
+/* The errno value for a name such as "EACCES", or a number 1..4094 (libseccomp refuses
+ * 4095, MAX_ERRNO). */
 static int
 errno_from_name (const char *name)
 {
   uint32_t v;
 
   if (parse_uint32 (name, &v) == 0)
-    return v >= 1 && v <= 4095 ? (int)v : -1;
-  for (int e = 1; e <= 4095; e++)
+    return v >= 1 && v <= 4094 ? (int)v : -1;
+  for (int e = 1; e <= 4094; e++)
     {
       const char *s = strerrorname_np (e);
       if (s != NULL && strcmp (s, name) == 0)
@@ -304,10 +308,29 @@ deny_outside (scmp_filter_ctx ctx, bool is64, int err, const char *call, unsigne
   add_arg_rule (ctx, err, call, SCMP_CMP (arg, SCMP_CMP_GT, lo - 1));
 }
 
+/* What one filter refuses, gathered from the options before any rule is
+ * added: the same spec gives the same program. */
+struct filter_spec
+{
+  struct deny_set set; /* calls refused outright, with their errno */
+  bool policy;         /* --seccomp-policy default's argument rules */
+  int err;             /* the errno of the policy's rules */
+  bool close_tcp;      /* Landlock port rules given: no MPTCP, no io_uring */
+  bool close_connect;  /* --landlock-connect-tcp: no TCP Fast Open */
+  bool close_listen;   /* --landlock-bind-tcp none: no listen() */
+};
+
+static bool
+spec_denies (const struct filter_spec *spec, const char *call)
+{
+  return deny_set_has (&spec->set, seccomp_syscall_resolve_name (call));
+}
+
 static void
-add_policy_rules (scmp_filter_ctx ctx, uint32_t arch, const struct deny_set *set, int err)
+add_policy_rules (scmp_filter_ctx ctx, uint32_t arch, const struct filter_spec *spec)
 {
   bool is64 = arch_is_64bit (arch);
+  int err = spec->err;
   /* clone's flags come second on s390. */
   unsigned clone_flags_arg = arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X ? 1 : 0;
   static const uint64_t families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
@@ -315,29 +338,93 @@ add_policy_rules (scmp_filter_ctx ctx, uint32_t arch, const struct deny_set *set
     PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32 | UNAME26, 0xffffffff, /* query */
   };
 
-  if (!deny_set_has (set, seccomp_syscall_resolve_name ("clone")))
+  if (!spec_denies (spec, "clone"))
     add_arg_rule (ctx, err, "clone",
                   SCMP_CMP (clone_flags_arg, SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-  if (!deny_set_has (set, seccomp_syscall_resolve_name ("unshare")))
+  if (!spec_denies (spec, "unshare"))
     add_arg_rule (ctx, err, "unshare", SCMP_A0 (SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
-  if (!deny_set_has (set, seccomp_syscall_resolve_name ("ioctl")))
+  if (!spec_denies (spec, "ioctl"))
     {
       /* The request is an unsigned int: the high half is not looked at. */
       add_arg_rule (ctx, err, "ioctl", SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffff, TIOCSTI));
       add_arg_rule (ctx, err, "ioctl", SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffff, TIOCLINUX));
     }
-  /* On i386, socket() through socketcall(2) hides its arguments in memory:
-   * libseccomp then refuses socketcall's SYS_SOCKET as a whole. */
-  if (!deny_set_has (set, seccomp_syscall_resolve_name ("socket")))
+  /* On i386, socket() and socketpair() through socketcall(2) hide their
+   * arguments in memory: libseccomp then refuses socketcall's SYS_SOCKET
+   * and SYS_SOCKETPAIR as a whole (the direct calls are checked). */
+  if (!spec_denies (spec, "socket"))
     deny_outside (ctx, is64, EAFNOSUPPORT, "socket", 0, families, N_ELEMENTS (families));
-  if (!deny_set_has (set, seccomp_syscall_resolve_name ("personality")))
+  if (!spec_denies (spec, "socketpair"))
+    deny_outside (ctx, is64, EAFNOSUPPORT, "socketpair", 0, families, N_ELEMENTS (families));
+  if (!spec_denies (spec, "personality"))
     deny_outside (ctx, is64, err, "personality", 0, personas, N_ELEMENTS (personas));
 }
 
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+
+/* What Landlock's port rules (ABI 4 to 7 at least) do not see, closed
+ * here with the errno of a kernel that lacks the feature, so that
+ * programs fall back to what Landlock checks:
+ *  - an MPTCP socket connects and binds without the TCP hooks
+ *    (EPROTONOSUPPORT, as without CONFIG_MPTCP); io_uring's socket,
+ *    connect and send operations are another road to the same places
+ *    (ENOSYS, as without CONFIG_IO_URING);
+ *  - TCP Fast Open connects from sendto/sendmsg/sendmmsg(MSG_FASTOPEN)
+ *    without connect()'s hook (EOPNOTSUPP, as with the client side of
+ *    net.ipv4.tcp_fastopen off), and TCP_FASTOPEN_CONNECT is refused the
+ *    same way;
+ *  - listen() on a socket never bound takes an ephemeral port unseen:
+ *    with no port to bind at all, listen() is refused (EACCES, Landlock's
+ *    errno), on every socket since a filter can't tell a TCP one.
+ * The integer arguments are compared on their low 32 bits, as the kernel
+ * reads them. */
+static void
+add_landlock_rules (scmp_filter_ctx ctx, const struct filter_spec *spec)
+{
+  if (spec->close_tcp)
+    {
+      add_arg_rule (ctx, EPROTONOSUPPORT, "socket",
+                    SCMP_A2 (SCMP_CMP_MASKED_EQ, 0xffffffff, IPPROTO_MPTCP));
+      static const char *const rings[]
+          = { "io_uring_setup", "io_uring_enter", "io_uring_register" };
+      for (size_t i = 0; i < N_ELEMENTS (rings); i++)
+        {
+          int nr = seccomp_syscall_resolve_name (rings[i]);
+          if (nr != __NR_SCMP_ERROR && !deny_set_has (&spec->set, nr))
+            check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0), rings[i]);
+        }
+    }
+  if (spec->close_connect)
+    {
+      add_arg_rule (ctx, EOPNOTSUPP, "sendto",
+                    SCMP_A3 (SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+      add_arg_rule (ctx, EOPNOTSUPP, "sendmsg",
+                    SCMP_A2 (SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+      add_arg_rule (ctx, EOPNOTSUPP, "sendmmsg",
+                    SCMP_A3 (SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+      int nr = seccomp_syscall_resolve_name ("setsockopt");
+      int r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EOPNOTSUPP), nr, 2,
+                                SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffff, IPPROTO_TCP),
+                                SCMP_A2 (SCMP_CMP_MASKED_EQ, 0xffffffff, TCP_FASTOPEN_CONNECT));
+      check_rule (r, "setsockopt");
+    }
+  if (spec->close_listen && !spec_denies (spec, "listen"))
+    check_rule (
+        seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EACCES), seccomp_syscall_resolve_name ("listen"), 0),
+        "listen");
+}
+
+/* The rule list of one ABI's filter (the loading is elsewhere). */
 static scmp_filter_ctx
-arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set, int err)
+arch_filter (uint32_t arch, const struct filter_spec *spec)
 {
   scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+  const struct deny_set *set = &spec->set;
   int r;
 
   if (ctx == NULL)
@@ -360,9 +447,80 @@ arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set
       check_rule (r, name ? name : "a system call");
       free (name);
     }
-  if (sb->seccomp_policy_default)
-    add_policy_rules (ctx, arch, set, err);
+  if (spec->policy)
+    add_policy_rules (ctx, arch, spec);
+  add_landlock_rules (ctx, spec);
   return ctx;
+}
+
+/* The flags of the spec sb and run ask for; false when they ask for no
+ * filter at all. */
+static bool
+gather_flags (const struct sandbox *sb, const struct run *run, struct filter_spec *spec)
+{
+  struct landlock_summary ll;
+
+  landlock_summarize (run, &ll);
+  memset (spec, 0, sizeof *spec);
+  spec->policy = sb->seccomp_policy_default;
+  spec->err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
+  spec->close_tcp = ll.connect_tcp || ll.bind_tcp;
+  spec->close_connect = ll.connect_tcp;
+  spec->close_listen = ll.bind_tcp && sb->n_landlock_bind == 0;
+  return sb->n_seccomp_deny > 0 || spec->policy || spec->close_tcp;
+}
+
+/* The calls refused outright: --seccomp-deny's first, then the policy's. */
+static void
+gather_calls (const struct sandbox *sb, struct filter_spec *spec)
+{
+  for (size_t i = 0; i < sb->n_seccomp_deny; i++)
+    deny_set_add_list (&spec->set, sb->seccomp_deny[i], spec->err, 0);
+  if (spec->policy)
+    {
+      deny_set_add_list (&spec->set, default_policy, spec->err, 0);
+      int clone3 = seccomp_syscall_resolve_name ("clone3");
+      if (clone3 != __NR_SCMP_ERROR)
+        deny_set_add (&spec->set, clone3, ENOSYS);
+    }
+}
+
+/* Every ABI's filter merged, exported as BPF into run. */
+static void
+compile_spec (const struct filter_spec *spec, struct run *run)
+{
+  uint32_t native = seccomp_arch_native ();
+  uint32_t compat[2];
+  size_t n_compat = compat_arches (native, compat);
+
+  scmp_filter_ctx ctx = arch_filter (native, spec);
+  for (size_t i = 0; i < n_compat; i++)
+    {
+      scmp_filter_ctx other = arch_filter (compat[i], spec);
+      int r = seccomp_merge (ctx, other);
+      if (r < 0)
+        die_with_errno (-r, "Can't merge the seccomp filters of each ABI");
+    }
+
+  _cleanup_close_ int fd = memfd_create ("hutch-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    die_with_error ("Can't create a memfd for the seccomp filter");
+  int r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    die_with_errno (-r, "Can't compile the seccomp filter");
+  seccomp_release (ctx);
+  if (lseek (fd, 0, SEEK_SET) < 0)
+    die_with_error ("lseek");
+  char *data;
+  size_t len;
+  r = read_all (fd, &data, &len);
+  if (r < 0)
+    die_with_errno (-r, "Can't read the compiled seccomp filter");
+  if (len == 0 || len % sizeof (struct sock_filter) != 0
+      || len / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    die ("The compiled seccomp filter is malformed or too long (%zu bytes)", len);
+  run->seccomp_bpf = data;
+  run->seccomp_bpf_len = len;
 }
 
 #endif /* HAVE_LIBSECCOMP */
@@ -407,7 +565,7 @@ hutch_seccomp_parse_errno (struct sandbox *sb, const char *name)
 #ifdef HAVE_LIBSECCOMP
   int e = errno_from_name (name);
   if (e < 0)
-    die ("%s: unknown errno \"%s\" (a name such as EPERM, or 1 to 4095)", OPT_ERRNO, name);
+    die ("%s: unknown errno \"%s\" (a name such as EPERM, or 1 to 4094)", OPT_ERRNO, name);
   sb->seccomp_errno = e;
 #else
   die ("%s: hutch was built without libseccomp", OPT_ERRNO);
@@ -429,63 +587,99 @@ hutch_seccomp_parse_policy (struct sandbox *sb, const char *name)
 /* ------------------------------------------------------------------------ */
 /* Compile and load                                                          */
 
-void
-hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
+#ifdef HAVE_LIBSECCOMP
+#if defined(HAVE_PRECOMPILED_SECCOMP) && !defined(HUTCH_GEN_SECCOMP)
+/* hutch_seccomp_default_bpf[]: --seccomp-policy default alone, compiled
+ * by tools/gen-seccomp in the build with the errno
+ * HUTCH_SECCOMP_SENTINEL_ERRNO, which is replaced by the one asked for. */
+#include "seccomp-default.h"
+
+/* The build-time program, when it is what sb and spec ask for. */
+static bool
+use_precompiled (const struct sandbox *sb, const struct filter_spec *spec, struct run *run)
+{
+  size_t n = N_ELEMENTS (hutch_seccomp_default_bpf);
+  const uint32_t sentinel = SECCOMP_RET_ERRNO | HUTCH_SECCOMP_SENTINEL_ERRNO;
+
+  if (!spec->policy || sb->n_seccomp_deny > 0 || spec->close_tcp)
+    return false;
+  struct sock_filter *f = xmalloc (sizeof hutch_seccomp_default_bpf);
+  memcpy (f, hutch_seccomp_default_bpf, sizeof hutch_seccomp_default_bpf);
+  for (size_t i = 0; i < n; i++)
+    if (f[i].code == (BPF_RET | BPF_K) && f[i].k == sentinel)
+      f[i].k = SECCOMP_RET_ERRNO | (uint32_t)spec->err;
+  run->seccomp_bpf = f;
+  run->seccomp_bpf_len = sizeof hutch_seccomp_default_bpf;
+  return true;
+}
+#else
+static bool
+use_precompiled (const struct sandbox *sb UNUSED, const struct filter_spec *spec UNUSED,
+                 struct run *run UNUSED)
+{
+  return false;
+}
+#endif
+#endif /* HAVE_LIBSECCOMP */
+
+/* Without libseccomp, Landlock's port rules can't be kept from their
+ * by-passes (see add_landlock_rules()): refused, or with
+ * --landlock-best-effort a warning. */
+static void
+check_landlock_closable (const struct sandbox *sb, const struct run *run)
+{
+#ifndef HAVE_LIBSECCOMP
+  struct landlock_summary ll;
+  landlock_summarize (run, &ll);
+  if (!ll.connect_tcp && !ll.bind_tcp)
+    return;
+  const char *opt = ll.connect_tcp ? "--landlock-connect-tcp" : "--landlock-bind-tcp";
+  if (!sb->landlock_best_effort)
+    die ("%s: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, listen) "
+         "needs a hutch built with libseccomp (--landlock-best-effort goes on without it)",
+         opt);
+  warn_msg ("%s: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, "
+            "listen) needs a hutch built with libseccomp: going on without it",
+            opt);
+#else
+  (void)sb;
+  (void)run;
+#endif
+}
+
+static void
+compile (const struct sandbox *sb, struct run *run, bool precompiled_ok)
 {
   run->seccomp_bpf = NULL;
   run->seccomp_bpf_len = 0;
   if (sb->seccomp_errno != 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
     die ("%s needs %s or %s", OPT_ERRNO, OPT_DENY, OPT_POLICY);
-  if (sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
-    return;
+  check_landlock_closable (sb, run);
 #ifdef HAVE_LIBSECCOMP
-  int err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
-  struct deny_set set = { 0 };
-  uint32_t native = seccomp_arch_native ();
-  uint32_t compat[2];
-  size_t n_compat = compat_arches (native, compat);
-
-  for (size_t i = 0; i < sb->n_seccomp_deny; i++)
-    deny_set_add_list (&set, sb->seccomp_deny[i], err, 0);
-  if (sb->seccomp_policy_default)
-    {
-      deny_set_add_list (&set, default_policy, err, 0);
-      int clone3 = seccomp_syscall_resolve_name ("clone3");
-      if (clone3 != __NR_SCMP_ERROR)
-        deny_set_add (&set, clone3, ENOSYS);
-    }
-
-  scmp_filter_ctx ctx = arch_filter (native, sb, &set, err);
-  for (size_t i = 0; i < n_compat; i++)
-    {
-      scmp_filter_ctx other = arch_filter (compat[i], sb, &set, err);
-      int r = seccomp_merge (ctx, other);
-      if (r < 0)
-        die_with_errno (-r, "Can't merge the seccomp filters of each ABI");
-    }
-
-  _cleanup_close_ int fd = memfd_create ("hutch-seccomp", MFD_CLOEXEC);
-  if (fd < 0)
-    die_with_error ("Can't create a memfd for the seccomp filter");
-  int r = seccomp_export_bpf (ctx, fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't compile the seccomp filter");
-  seccomp_release (ctx);
-  if (lseek (fd, 0, SEEK_SET) < 0)
-    die_with_error ("lseek");
-  char *data;
-  size_t len;
-  r = read_all (fd, &data, &len);
-  if (r < 0)
-    die_with_errno (-r, "Can't read the compiled seccomp filter");
-  if (len == 0 || len % sizeof (struct sock_filter) != 0
-      || len / sizeof (struct sock_filter) > BPF_MAXINSNS)
-    die ("The compiled seccomp filter is malformed or too long (%zu bytes)", len);
-  run->seccomp_bpf = data;
-  run->seccomp_bpf_len = len;
-  free (set.nrs);
-  free (set.errnos);
+  struct filter_spec spec;
+  if (!gather_flags (sb, run, &spec))
+    return;
+  if (precompiled_ok && use_precompiled (sb, &spec, run))
+    return;
+  gather_calls (sb, &spec);
+  compile_spec (&spec, run);
+  free (spec.set.nrs);
+  free (spec.set.errnos);
+#else
+  (void)precompiled_ok;
 #endif
+}
+
+void
+hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
+{
+  compile (sb, run, true);
+}
+
+void
+hutch_seccomp_compile_at_run_time (const struct sandbox *sb, struct run *run)
+{
+  compile (sb, run, false);
 }
 
 int

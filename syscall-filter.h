@@ -17,9 +17,19 @@ void hutch_seccomp_parse_deny (struct sandbox *sb, const char *list);
 void hutch_seccomp_parse_errno (struct sandbox *sb, const char *name);
 void hutch_seccomp_parse_policy (struct sandbox *sb, const char *name);
 
-/* Before clone: compile what sb asks for into BPF held in memory
- * (run->seccomp_bpf); nothing when sb asks for nothing. */
+/* Before clone, after landlock_check(): compile what sb asks for into BPF
+ * held in memory (run->seccomp_bpf), with the rules that close the ways
+ * around run's Landlock port rules; nothing when nothing is asked for.
+ * --seccomp-policy default alone (with or without --seccomp-errno) is the
+ * program compiled at build time, when the build made one. */
 void hutch_seccomp_compile (const struct sandbox *sb, struct run *run);
+/* The same, always compiled now with libseccomp: what the build-time
+ * generator (tools/gen-seccomp.c) and the unit test that checks its
+ * result call. */
+void hutch_seccomp_compile_at_run_time (const struct sandbox *sb, struct run *run);
+/* The errno the build-time program is compiled with, replaced at run time
+ * (no policy rule uses it: not EAFNOSUPPORT, not ENOSYS). */
+#define HUTCH_SECCOMP_SENTINEL_ERRNO 4094
 
 /* The last step before exec: load run's filter, if any (no_new_privs must
  * be set).  Returns 0 or -errno. */

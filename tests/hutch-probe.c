@@ -1,14 +1,26 @@
 /* hutch-probe — what the confinement suites run inside a sandbox.
  *
  *   hutch-probe call NAME [ARG...]      a system call by name, raw
+ *   hutch-probe nr NR...                each native system call NR (no
+ *                                       arguments), one result a line
+ *   hutch-probe x32nr NR...             the same through the x32 ABI
+ *   hutch-probe int80nr NR...           the same through int $0x80 (i386)
  *   hutch-probe x32 NAME [ARG...]       the same through the x32 ABI
  *   hutch-probe int80 NR [ARG...]       i386 system call NR via int $0x80 (5 args)
  *   hutch-probe ioctl tiocsti|tioclinux [high]   on fd 0 (high: bit 32 set too)
  *   hutch-probe socket FAMILY           socket(FAMILY, SOCK_STREAM or DGRAM, 0)
+ *   hutch-probe socketpair FAMILY       socketpair(FAMILY, SOCK_STREAM or DGRAM, 0)
+ *   hutch-probe socketcall-pair FAMILY  the same through i386 socketcall(2)
  *   hutch-probe clone-newuser           clone(CLONE_NEWUSER)
  *   hutch-probe clone3                  clone3 with no flags
  *   hutch-probe read PATH | write PATH | list DIR
  *   hutch-probe connect-tcp PORT | bind-tcp PORT    on 127.0.0.1
+ *   hutch-probe fastopen sendto|sendmsg|sockopt PORT   connect to 127.0.0.1
+ *                                       with TCP Fast Open (the data "x")
+ *   hutch-probe mptcp PORT              connect an IPPROTO_MPTCP socket
+ *   hutch-probe listen-unbound          listen() on a TCP socket never bound
+ *   hutch-probe listen-bound PORT       bind() to 127.0.0.1:PORT, then listen()
+ *   hutch-probe chmod PATH | utimes PATH | setxattr PATH   change metadata
  *   hutch-probe listen-tcp [PORT]       listen on 127.0.0.1, print the port,
  *                                       accept for at most 60 s
  *   hutch-probe listen-abstract NAME    the same for an abstract unix socket
@@ -28,18 +40,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct named_call
@@ -196,6 +214,127 @@ abstract_addr (const char *name, struct sockaddr_un *sun)
   return (socklen_t)(offsetof (struct sockaddr_un, sun_path) + 1 + len);
 }
 
+/* Call `nr` with all arguments 0 in a child (the call may change the
+ * process: ptrace(PTRACE_TRACEME), vhangup, ...): ABI 'n' native, 'x'
+ * x32, 'i' i386 by int $0x80.  Prints the result; "unavailable" when the
+ * child died (an ABI the kernel can't enter). */
+static void
+zero_args_call (char abi, long nr)
+{
+  int pipefd[2];
+  if (pipe (pipefd) < 0)
+    {
+      report (-1);
+      return;
+    }
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      long r = 0;
+      int32_t err = 0;
+      close (pipefd[0]);
+      if (abi == 'i')
+        {
+#if defined(__x86_64__)
+          __asm__ volatile("int $0x80"
+                           : "=a"(r)
+                           : "a"(nr), "b"(0L), "c"(0L), "d"(0L), "S"(0L), "D"(0L)
+                           : "memory");
+          err = r < 0 && r > -4096 ? (int32_t)-r : 0;
+#else
+          _exit (1);
+#endif
+        }
+      else
+        {
+          r = syscall (abi == 'x' ? nr | 0x40000000L : nr, 0L, 0L, 0L, 0L, 0L, 0L);
+          err = r < 0 ? errno : 0;
+        }
+      _exit (write (pipefd[1], &err, sizeof err) == (ssize_t)sizeof err ? 0 : 1);
+    }
+  close (pipefd[1]);
+  int32_t err;
+  ssize_t n = pid < 0 ? -1 : read (pipefd[0], &err, sizeof err);
+  close (pipefd[0]);
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+  if (n != (ssize_t)sizeof err)
+    {
+      printf ("unavailable\n");
+      return;
+    }
+  errno = err;
+  report (err ? -1 : 0);
+}
+
+/* socketpair(family, ...) directly, or through i386 socketcall(2) (its
+ * arguments in memory below 4 GiB). */
+static int
+socketpair_probe (long family, bool socketcall)
+{
+  int types[2] = { SOCK_STREAM, SOCK_DGRAM };
+  long r = -1;
+  for (int i = 0; i < 2; i++)
+    {
+      if (!socketcall)
+        {
+          int sv[2];
+          r = syscall (SYS_socketpair, family, types[i], 0, sv);
+        }
+      else
+        {
+#if defined(__x86_64__)
+          uint32_t *mem = mmap (NULL, 4096, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+          if (mem == MAP_FAILED)
+            return report (-1);
+          mem[0] = (uint32_t)family;
+          mem[1] = (uint32_t)types[i];
+          mem[2] = 0;
+          mem[3] = (uint32_t)(uintptr_t)(mem + 8); /* int sv[2] */
+          __asm__ volatile("int $0x80"
+                           : "=a"(r)
+                           : "a"(102L /* socketcall */), "b"(8L /* SYS_SOCKETPAIR */), "c"(mem)
+                           : "memory");
+          if (r < 0)
+            {
+              errno = (int)-r;
+              r = -1;
+            }
+#else
+          printf ("unavailable\n");
+          return 0;
+#endif
+        }
+      if (r >= 0 || (errno == EAFNOSUPPORT || errno == EPERM || errno == EACCES))
+        break;
+    }
+  return report (r);
+}
+
+/* Connect to 127.0.0.1:port with TCP Fast Open, the way `how` says. */
+static int
+fastopen (const char *how, int port)
+{
+  struct sockaddr_in sin = loopback (port);
+  struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+  struct msghdr msg
+      = { .msg_name = &sin, .msg_namelen = sizeof sin, .msg_iov = &iov, .msg_iovlen = 1 };
+  int one = 1;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return report (-1);
+  if (strcmp (how, "sendto") == 0)
+    return report (sendto (fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof sin));
+  if (strcmp (how, "sendmsg") == 0)
+    return report (sendmsg (fd, &msg, MSG_FASTOPEN));
+  if (setsockopt (fd, IPPROTO_TCP, 30 /* TCP_FASTOPEN_CONNECT */, &one, sizeof one) < 0)
+    return report (-1);
+  if (connect (fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+    return report (-1);
+  return report (write (fd, "x", 1));
+}
+
 /* Accept and drop connections until killed or 60 s have passed. */
 static int
 serve (int fd, const char *what)
@@ -239,6 +378,50 @@ main (int argc, char **argv)
       return 0;
 #endif
     }
+  if ((strcmp (what, "nr") == 0 || strcmp (what, "x32nr") == 0 || strcmp (what, "int80nr") == 0))
+    {
+      for (int i = 2; i < argc; i++)
+        zero_args_call (what[0] == 'n' ? 'n' : what[0], number (argv[i]));
+      return 0;
+    }
+  if (strcmp (what, "socketpair") == 0 && argc >= 3)
+    return socketpair_probe (number (argv[2]), false);
+  if (strcmp (what, "socketcall-pair") == 0 && argc >= 3)
+    return socketpair_probe (number (argv[2]), true);
+  if (strcmp (what, "fastopen") == 0 && argc >= 4)
+    return fastopen (argv[2], (int)number (argv[3]));
+  if (strcmp (what, "mptcp") == 0 && argc >= 3)
+    {
+      struct sockaddr_in sin = loopback ((int)number (argv[2]));
+      int fd = socket (AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */);
+      if (fd < 0)
+        return report (-1);
+      return report (connect (fd, (struct sockaddr *)&sin, sizeof sin));
+    }
+  if (strcmp (what, "listen-bound") == 0 && argc >= 3)
+    {
+      struct sockaddr_in sin = loopback ((int)number (argv[2]));
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+      if (fd < 0 || bind (fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+        return report (-1);
+      return report (listen (fd, 1));
+    }
+  if (strcmp (what, "listen-unbound") == 0)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+      if (fd < 0)
+        return report (-1);
+      return report (listen (fd, 1));
+    }
+  if (strcmp (what, "chmod") == 0 && argc >= 3)
+    return report (chmod (argv[2], 0600));
+  if (strcmp (what, "utimes") == 0 && argc >= 3)
+    {
+      struct timeval tv[2] = { { 1, 0 }, { 1, 0 } }; /* 1970 */
+      return report (utimes (argv[2], tv));
+    }
+  if (strcmp (what, "setxattr") == 0 && argc >= 3)
+    return report (setxattr (argv[2], "user.hutch", "probe", 5, 0));
   if (strcmp (what, "int80") == 0 && argc >= 3)
     return int80 (argc - 2, argv + 2);
   if (strcmp (what, "ioctl") == 0 && argc >= 3)

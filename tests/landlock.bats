@@ -47,13 +47,15 @@ llsb() {
     assert_output EACCES
 }
 
-@test "--landlock-ro: writes beneath a read-only path fail with EACCES; --landlock-rw allows them" {
+@test "--landlock-ro: writes beneath a read-only path fail with EROFS; --landlock-rw allows them" {
     skip_unless_landlock 1
     local ll=(--landlock-ro /probe --landlock-ro /t/ro --landlock-rw /t/rw)
+    # Outside the --landlock-rw paths the mounts are read-only too (see
+    # "chmod, utimes and setxattr" below): EROFS before Landlock's EACCES.
     run --separate-stderr llsb "${ll[@]}" -- "$P" write /t/ro/new
-    assert_output EACCES
+    assert_output EROFS
     run --separate-stderr llsb "${ll[@]}" -- "$P" write /t/other/new
-    assert_output EACCES
+    assert_output EROFS
     run --separate-stderr llsb "${ll[@]}" -- "$P" write /t/rw/new
     assert_output ok
     assert_no_path "$T/tree/ro/new"
@@ -243,4 +245,120 @@ no_landlock() {
 
 @test "an empty --landlock-ro path is a one-line error" {
     expect_error '--landlock-ro: empty path' --landlock-ro "" -- /bin/true
+}
+
+# --- what Landlock does not see, closed by hutch (issue 24) ---------------------------
+
+# meta_of FILE: mode, mtime and hutch's xattr of a host file.
+meta_of() {
+    local x
+    x=$(/usr/bin/python3 -c 'import os,sys
+try: print(os.getxattr(sys.argv[1], "user.hutch").decode())
+except OSError: print("-")' "$1")
+    echo "$(stat -c '%a %Y' "$1") $x"
+}
+
+@test "--landlock-ro: chmod, utimes and setxattr fail outside the --landlock-rw paths, work beneath them" {
+    skip_unless_landlock 1
+    local ll=(--landlock-ro /probe --landlock-ro /t/ro --landlock-rw /t/rw) f before
+    # Control: without Landlock the probe changes the files (where the
+    # file system has user xattrs).
+    run --separate-stderr llsb -- /bin/sh -c \
+        '/probe/hutch-probe chmod /t/other/g; /probe/hutch-probe utimes /t/other/g'
+    assert_output "ok
+ok"
+    [[ $(stat -c %a "$T/tree/other/g") == 600 ]] || fail "the control chmod did nothing"
+    local w
+    for f in ro/f other/f; do
+        before=$(meta_of "$T/tree/$f")
+        for w in chmod utimes setxattr write; do
+            run --separate-stderr llsb "${ll[@]}" -- "$P" $w /t/$f
+            assert_output EROFS
+        done
+        [[ $(meta_of "$T/tree/$f") == "$before" ]] || fail "$f changed: $before -> $(meta_of "$T/tree/$f")"
+    done
+    assert_file_content "$T/tree/ro/f" ro
+    for w in write chmod utimes; do
+        run --separate-stderr llsb "${ll[@]}" -- "$P" $w /t/rw/f
+        assert_success
+        assert_output ok
+    done
+    [[ $(stat -c '%a %Y' "$T/tree/rw/f") == "600 1" ]] || fail "rw/f: $(stat -c '%a %Y' "$T/tree/rw/f")"
+    assert_file_content "$T/tree/rw/f" probe
+}
+
+@test "--landlock-rw keeps its mounts as they were: a read-only bind beneath it stays read-only" {
+    skip_unless_landlock 1
+    mkdir "$T/rodir"
+    echo x >"$T/rodir/f"
+    run --separate-stderr llsb --ro-bind "$T/rodir" /t/rw/sub --landlock-ro / --landlock-rw /t/rw \
+        --landlock-rw /dev/null -- /bin/sh -c 'echo a >/t/rw/a && echo wrote a; /probe/hutch-probe chmod /t/rw/sub/f; /probe/hutch-probe write /dev/null; cd /t/rw && echo b >b && echo wrote b'
+    assert_success
+    assert_output "wrote a
+EROFS
+ok
+wrote b"
+    assert_file_content "$T/tree/rw/a" a
+    assert_file_content "$T/tree/rw/b" b
+    [[ $(stat -c %a "$T/rodir/f") == 644 ]] || fail "the read-only bind's file changed mode"
+}
+
+@test "--landlock-rw /: nothing is made read-only" {
+    skip_unless_landlock 1
+    run --separate-stderr llsb --landlock-rw / -- /probe/hutch-probe chmod /t/ro/f
+    assert_success
+    assert_output ok
+    [[ $(stat -c %a "$T/tree/ro/f") == 600 ]] || fail "chmod did not reach the file"
+}
+
+@test "--landlock-connect-tcp: TCP Fast Open and MPTCP don't get around it; a listed port still connects" {
+    skip_unless_landlock 4
+    probe_listen "$T/port1" listen-tcp
+    local a ways='fastopen sendto;fastopen sendmsg;fastopen sockopt'
+    a=$(cat "$T/port1")
+    # Control: each way connects without Landlock.
+    run --separate-stderr psb -- /bin/sh -c "for w in sendto sendmsg sockopt; do /probe/hutch-probe fastopen \$w $a; done; /probe/hutch-probe mptcp $a"
+    assert_output "ok
+ok
+ok
+ok"
+    run --separate-stderr psb --landlock-connect-tcp none -- /bin/sh -c "for w in sendto sendmsg sockopt; do /probe/hutch-probe fastopen \$w $a; done; /probe/hutch-probe mptcp $a; /probe/hutch-probe call io_uring_setup 1 0; /probe/hutch-probe connect-tcp $a"
+    assert_success
+    assert_output "EOPNOTSUPP
+EOPNOTSUPP
+EOPNOTSUPP
+EPROTONOSUPPORT
+ENOSYS
+EACCES"
+    run --separate-stderr psb --landlock-connect-tcp "$a" -- /bin/sh -c "/probe/hutch-probe connect-tcp $a; /probe/hutch-probe fastopen sendto $a"
+    assert_output "ok
+EOPNOTSUPP"
+}
+
+@test "--landlock-bind-tcp none: listen() on a socket never bound gets no port; a listed port still binds" {
+    skip_unless_landlock 4
+    run --separate-stderr psb --unshare-net -- "$P" listen-unbound
+    assert_output ok
+    run --separate-stderr psb --unshare-net --landlock-bind-tcp none -- /bin/sh -c \
+        '/probe/hutch-probe listen-unbound; /probe/hutch-probe mptcp 1; /probe/hutch-probe bind-tcp 5000'
+    assert_success
+    assert_output "EACCES
+EPROTONOSUPPORT
+EACCES"
+    run --separate-stderr psb --unshare-net --landlock-bind-tcp 5000 -- /bin/sh -c \
+        '/probe/hutch-probe bind-tcp 5000; /probe/hutch-probe listen-bound 5000'
+    assert_output "ok
+ok"
+}
+
+@test "built without libseccomp, the Landlock port rules are refused with one line (a warning with --landlock-best-effort)" {
+    ! "$HUTCH" --version | grep -q libseccomp || skip "built with libseccomp (./configure --with-seccomp=no to test this)"
+    skip_unless_landlock 4
+    expect_error "--landlock-connect-tcp: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, listen) needs a hutch built with libseccomp (--landlock-best-effort goes on without it)" \
+        "${MINROOT[@]}" --landlock-connect-tcp 80 -- /bin/true
+    run --separate-stderr psb --unshare-net --landlock-best-effort --landlock-bind-tcp none -- "$P" bind-tcp 5000
+    assert_success
+    assert_output EACCES
+    [[ $stderr == *"--landlock-bind-tcp: closing the ways around Landlock's port rules (MPTCP, TCP Fast Open, listen) needs a hutch built with libseccomp: going on without it" ]] ||
+        fail "no warning: $stderr"
 }

@@ -8,6 +8,7 @@
 
 #include "op-kinds.h"
 #include "options.h"
+#include "syscall-filter.h"
 #include "tests/tap.h"
 
 #include <fcntl.h>
@@ -21,6 +22,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef HAVE_PRECOMPILED_SECCOMP
+#include "seccomp-default.h"
+#endif
 
 static void
 skip (const char *name, const char *why)
@@ -1422,6 +1427,8 @@ test_op_kinds (void)
       "op kinds: the setuid refusals are the 14 options privilege.c refuses (--netns among them)");
 }
 
+static void test_seccomp_precompiled (void);
+
 int
 main (void)
 {
@@ -1446,7 +1453,38 @@ main (void)
   test_default_preset ();
   test_reentrant ();
   test_op_kinds ();
+  test_seccomp_precompiled ();
 
   printf ("1..%d\n", n_tests);
   return tap_summary ();
+}
+
+/* --seccomp-policy default compiled at build time (seccomp-default.h,
+ * tools/gen-seccomp) is, byte for byte, what libseccomp compiles now from
+ * the same rules, for the default errno and others; hutch_seccomp_compile
+ * hands out the same program. */
+static void
+test_seccomp_precompiled (void)
+{
+#ifdef HAVE_PRECOMPILED_SECCOMP
+  static const int errnos[] = { 0, EACCES, EHWPOISON, 4094 };
+  for (size_t i = 0; i < N_ELEMENTS (errnos); i++)
+    {
+      struct sandbox sb = { .seccomp_policy_default = true, .seccomp_errno = errnos[i] };
+      struct run now = { 0 }, given = { 0 };
+      hutch_seccomp_compile_at_run_time (&sb, &now);
+      hutch_seccomp_compile (&sb, &given);
+      bool same = now.seccomp_bpf_len == given.seccomp_bpf_len
+                  && memcmp (now.seccomp_bpf, given.seccomp_bpf, now.seccomp_bpf_len) == 0;
+      ok (same && now.seccomp_bpf_len == sizeof hutch_seccomp_default_bpf,
+          "seccomp: the build-time default policy (%zu instructions) is the run-time one, errno %d",
+          now.seccomp_bpf_len / 8, errnos[i] ? errnos[i] : EPERM);
+      free (now.seccomp_bpf);
+      free (given.seccomp_bpf);
+    }
+#else
+  n_skipped++;
+  printf ("ok %d - # SKIP no build-time seccomp policy (no libseccomp, or cross-compiled)\n",
+          ++n_tests);
+#endif
 }
