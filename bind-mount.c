@@ -265,6 +265,50 @@ bind_attrs (unsigned flags)
   return attrs;
 }
 
+unsigned long
+mount_ms_flags (unsigned attrs)
+{
+  unsigned long ms = 0;
+
+  if (attrs & MOUNT_ATTR_RDONLY)
+    ms |= MS_RDONLY;
+  if (attrs & MOUNT_ATTR_NOSUID)
+    ms |= MS_NOSUID;
+  if (attrs & MOUNT_ATTR_NODEV)
+    ms |= MS_NODEV;
+  if (attrs & MOUNT_ATTR_NOEXEC)
+    ms |= MS_NOEXEC;
+  return ms;
+}
+
+int
+mount_fs_options (const struct fs_param *params, size_t n, char **out)
+{
+  char *s = NULL;
+
+  *out = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      char *next;
+
+      /* "lowerdir+" and the like take their value literally: a comma in
+       * it, or the key itself, would mean something else here. */
+      if (strchr (params[i].key, '+') != NULL
+          || (params[i].value != NULL && strchr (params[i].value, ',') != NULL))
+        {
+          free (s);
+          errno = EINVAL;
+          return -1;
+        }
+      next = xasprintf ("%s%s%s%s%s", s ? s : "", s ? "," : "", params[i].key,
+                        params[i].value ? "=" : "", params[i].value ? params[i].value : "");
+      free (s);
+      s = next;
+    }
+  *out = s;
+  return 0;
+}
+
 char *
 bind_source_realpath (const char *path, bool may_be_missing, bool *missing)
 {
