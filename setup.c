@@ -295,7 +295,7 @@ setup_open_dest (struct build *b, const struct setup_op *op, const char *dest, e
 }
 
 /* The fast way to a mount point that does not exist yet: make it (a
- * directory, or an empty file with *file_out its fd) in its parent
+ * directory, or an empty file; *file_out is -1) in its parent
  * directory, which is looked up once and kept while the next ops bind
  * into the same one (/d/1, /d/2, ...).  False, having made nothing, when
  * the destination exists, its parent does not, or anything fails: then
@@ -333,19 +333,13 @@ make_dest (struct build *b, const char *dest, enum dest_kind kind, mode_t mode, 
     }
 
   *copy = p;
-  if (kind == DEST_DIR)
-    {
-      *file_out = -1;
-      if (mkdirat (b->parent_fd, *leaf, mode) == 0)
-        return true;
-    }
-  else
-    {
-      *file_out = openat (b->parent_fd, *leaf,
-                          O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
-      if (*file_out >= 0)
-        return true;
-    }
+  *file_out = -1;
+  /* Made in the parent and attached on its name, with no fd to open and
+   * close: mkdirat() and mknodat() fail on anything already there,
+   * symlinks included, as O_CREAT | O_EXCL | O_NOFOLLOW would. */
+  if (kind == DEST_DIR ? mkdirat (b->parent_fd, *leaf, mode) == 0
+                       : mknodat (b->parent_fd, *leaf, S_IFREG | mode, 0) == 0)
+    return true;
   free (p);
   *copy = NULL;
   return false;
