@@ -2,7 +2,7 @@
  * and bwrap on, so that their times can be compared with what the kernel
  * itself costs.
  *
- *   floor [-a] [-l LIST] [-r DIR] [-m api|mount] [-t] CMD [ARG...]
+ *   floor [-a] [-l LIST] [-r DIR] [-m batch|mount|api] [-t] CMD [ARG...]
  *
  * Always: a new user and mount namespace whose new root is "/" bound
  * read-only (nosuid, nodev, recursively), the root changed into it once,
@@ -27,11 +27,17 @@
  *            attached on before the pivot (default /tmp): it must not be
  *            one of the sources or above them, as the sources are looked
  *            up from the host's root.
- *   -m HOW   how a read-only bind is made: "api" is open_tree(CLONE,
- *            recursive) + mount_setattr + move_mount + close (4 calls),
- *            "mount" is mount(MS_BIND|MS_REC) + mount_setattr on its path,
- *            recursively (2 calls; the default: it measures the faster on
- *            kernel 6.18, see bench/README.md).
+ *   -m HOW   how the read-only binds of -l are made: "batch" (the default,
+ *            the fastest: measured on kernel 6.18, see bench/README.md)
+ *            makes "/" read-only once, with one recursive mount_setattr on
+ *            a copy kept under the new root, and binds every source from
+ *            that copy with mount(MS_BIND|MS_REC) alone, which keeps its
+ *            flags (mkdirat + mount per bind); "mount" is mount(MS_BIND|
+ *            MS_REC) + a recursive mount_setattr on the path (3 calls);
+ *            "api" is open_tree(CLONE, recursive) + mount_setattr +
+ *            move_mount + close (5 calls).  The new root itself is "/"
+ *            bound by mount(2) and made read-only with one mount_setattr
+ *            (open_tree and move_mount with -m api).
  *   -t       print the time of each phase to stderr (microseconds of
  *            wall and of CPU time; FLOOR_TIMES=1 in the environment does
  *            the same, with the start stamped before the options).  Off,
@@ -177,9 +183,15 @@ print_times (void)
 
 /* ---- Settings, made before the clone. ---- */
 
-static int all;     /* -a */
-static int use_api; /* -m api */
-static char *list;  /* -l: the list, NUL-separated words */
+static int all; /* -a */
+enum bind_method
+{
+  BIND_BATCH, /* -m batch: from one read-only copy of "/", mount(2) alone */
+  BIND_MOUNT, /* -m mount: mount(MS_BIND|MS_REC) + mount_setattr */
+  BIND_API,   /* -m api: open_tree + mount_setattr + move_mount + close */
+};
+static enum bind_method method = BIND_BATCH;
+static char *list; /* -l: the list, NUL-separated words */
 static size_t list_len;
 static char **command;
 static const char *attach_dir = "/tmp"; /* -r */
@@ -248,21 +260,21 @@ read_list (const char *path)
 
 /* ---- The mounts, relative to the cwd: the new root until the pivot. ---- */
 
-/* mkdir REL and its missing parents: one mkdirat when the parent is
- * there already, which is every bind but the first. */
+/* mkdir REL (under DIRFD) and its missing parents: one mkdirat when the
+ * parent is there already, which is every bind but the first. */
 static void
-make_dir (char *rel)
+make_dir (int dirfd, char *rel)
 {
   char *slash;
 
-  if (mkdirat (AT_FDCWD, rel, 0755) == 0 || errno == EEXIST)
+  if (mkdirat (dirfd, rel, 0755) == 0 || errno == EEXIST)
     return;
   if (errno != ENOENT || (slash = strrchr (rel, '/')) == NULL)
     die ("mkdir %s", rel);
   *slash = '\0';
-  make_dir (rel);
+  make_dir (dirfd, rel);
   *slash = '/';
-  if (mkdirat (AT_FDCWD, rel, 0755) < 0 && errno != EEXIST)
+  if (mkdirat (dirfd, rel, 0755) < 0 && errno != EEXIST)
     die ("mkdir %s", rel);
 }
 
@@ -270,7 +282,7 @@ make_dir (char *rel)
 static void
 bind_ro (const char *src, const char *dest)
 {
-  if (use_api)
+  if (method == BIND_API)
     {
       int tree = syscall (SYS_open_tree, AT_FDCWD, src,
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -291,6 +303,40 @@ bind_ro (const char *src, const char *dest)
     die ("mount_setattr %s", dest);
 }
 
+/* -m batch: every source is bound from one read-only copy of "/" (made
+ * read-only with one recursive mount_setattr, by bind_ro()), which is
+ * attached on -r's directory under the new root; the copies mount(2)
+ * makes of it keep its flags, so a bind is mkdirat + mount.  The cwd is
+ * that copy (sources are named relative to it), the destinations are
+ * named through -r's directory, where the new root is on top. */
+static void
+bind_list_batch (int newroot_fd)
+{
+  char dest_path[4096];
+
+  for (char *p = list, *end = list + list_len; p < end;)
+    {
+      char *opt = p, *src, *dest;
+
+      src = opt + strlen (opt) + 1;
+      dest = src < end ? src + strlen (src) + 1 : end;
+      if (dest >= end || strcmp (opt, "--ro-bind") != 0)
+        {
+          errno = EINVAL;
+          die ("the list: want \"--ro-bind SRC DEST\" triples");
+        }
+      p = dest + strlen (dest) + 1;
+      while (*dest == '/')
+        dest++;
+      while (*src == '/')
+        src++;
+      make_dir (newroot_fd, dest);
+      snprintf (dest_path, sizeof dest_path, "%s/%s", attach_dir, dest);
+      if (mount (*src ? src : ".", dest_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+        die ("bind %s on %s", src, dest_path);
+    }
+}
+
 static void
 bind_list (void)
 {
@@ -308,7 +354,7 @@ bind_list (void)
       p = dest + strlen (dest) + 1;
       while (*dest == '/')
         dest++;
-      make_dir (dest);
+      make_dir (AT_FDCWD, dest);
       bind_ro (src, dest);
     }
 }
@@ -385,11 +431,37 @@ child (void *unused)
 
   /* The new root: "/" bound read-only on -r's directory. */
   bind_ro ("/", attach_dir);
-  if (chdir (attach_dir) < 0)
-    die ("chdir to the new root");
-  stamp (P_ROOT);
+  if (list != NULL && method == BIND_BATCH)
+    {
+      /* That copy stays under the new root, the source of every bind; the
+       * new root is a copy of it (read-only already) on top. */
+      int copy_fd = open (attach_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (copy_fd < 0 || mount (attach_dir, attach_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+        die ("the new root on the read-only copy");
+      if (chdir (attach_dir) < 0)
+        die ("chdir to the new root");
+      stamp (P_ROOT);
+      if (mount ("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        die ("tmpfs on /tmp");
+      stamp (P_TMP);
+      int newroot_fd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (newroot_fd < 0 || fchdir (copy_fd) < 0)
+        die ("into the read-only copy");
+      bind_list_batch (newroot_fd);
+      if (chdir (attach_dir) < 0)
+        die ("chdir to the new root");
+      close (newroot_fd);
+      close (copy_fd);
+      stamp (P_BINDS);
+    }
+  else
+    {
+      if (chdir (attach_dir) < 0)
+        die ("chdir to the new root");
+      stamp (P_ROOT);
+    }
 
-  if (list != NULL)
+  if (list != NULL && method != BIND_BATCH)
     {
       if (mount ("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
         die ("tmpfs on /tmp");
@@ -449,10 +521,15 @@ main (int argc, char **argv)
         stamp (P_READ);
         break;
       case 'm':
-        use_api = strcmp (optarg, "api") == 0;
-        if (!use_api && strcmp (optarg, "mount") != 0)
+        if (strcmp (optarg, "api") == 0)
+          method = BIND_API;
+        else if (strcmp (optarg, "mount") == 0)
+          method = BIND_MOUNT;
+        else if (strcmp (optarg, "batch") == 0)
+          method = BIND_BATCH;
+        else
           {
-            fprintf (stderr, "floor: -m wants api or mount\n");
+            fprintf (stderr, "floor: -m wants batch, mount or api\n");
             return 2;
           }
         break;
@@ -465,12 +542,14 @@ main (int argc, char **argv)
           stamp (P_START);
         break;
       default:
-        fprintf (stderr, "usage: floor [-a] [-l LIST] [-r DIR] [-m api|mount] [-t] CMD [ARG...]\n");
+        fprintf (stderr,
+                 "usage: floor [-a] [-l LIST] [-r DIR] [-m batch|mount|api] [-t] CMD [ARG...]\n");
         return 2;
       }
   if (optind >= argc)
     {
-      fprintf (stderr, "usage: floor [-a] [-l LIST] [-r DIR] [-m api|mount] [-t] CMD [ARG...]\n");
+      fprintf (stderr,
+               "usage: floor [-a] [-l LIST] [-r DIR] [-m batch|mount|api] [-t] CMD [ARG...]\n");
       return 2;
     }
   command = argv + optind;
