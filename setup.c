@@ -41,6 +41,15 @@
 
 /* ---- Sources, checked before any mount, in the caller's view. ---- */
 
+static bool
+has_op (const struct sandbox *sb, enum op_type type)
+{
+  for (size_t i = 0; i < sb->n_ops; i++)
+    if (sb->ops[i].type == type)
+      return true;
+  return false;
+}
+
 static struct run *released_run; /* for setup_release () */
 
 void
@@ -49,8 +58,11 @@ setup_resolve_sources (struct sandbox *sb, struct run *run)
   struct resolved_op *ops;
 
   /* Once per run: the fd-based mount API, or the mount(2) fallback (a
-   * test may force it, except in the setuid mode). */
-  (void)mount_api_choose (run->proc_fd, !privilege_is_setuid ());
+   * test may force it, except in the setuid mode).  Only an overlay needs
+   * fsopen() and its kin. */
+  (void)mount_api_choose (run->proc_fd, !privilege_is_setuid (),
+                          has_op (sb, OP_OVERLAY) || has_op (sb, OP_TMP_OVERLAY)
+                              || has_op (sb, OP_RO_OVERLAY));
 
   ops = xcalloc (sb->n_ops, sizeof *ops);
   run->resolved_ops = ops;
@@ -982,15 +994,6 @@ leave_base (struct build *b)
     die_with_error ("Failed to unmount the base");
   if (chdir ("/") < 0)
     die_with_error ("Can't chdir to /");
-}
-
-static bool
-has_op (const struct sandbox *sb, enum op_type type)
-{
-  for (size_t i = 0; i < sb->n_ops; i++)
-    if (sb->ops[i].type == type)
-      return true;
-  return false;
 }
 
 void
