@@ -303,6 +303,28 @@ bind_ro (const char *src, const char *dest)
     die ("mount_setattr %s", dest);
 }
 
+/* The next "--ro-bind SRC DEST" triple of the list from *p, DEST without
+ * its leading slashes; false at the end. */
+static int
+next_triple (char **p, char **src, char **dest)
+{
+  char *end = list + list_len, *opt = *p;
+
+  if (*p >= end)
+    return 0;
+  *src = opt + strlen (opt) + 1;
+  *dest = *src < end ? *src + strlen (*src) + 1 : end;
+  if (*dest >= end || strcmp (opt, "--ro-bind") != 0)
+    {
+      errno = EINVAL;
+      die ("the list: want \"--ro-bind SRC DEST\" triples");
+    }
+  *p = *dest + strlen (*dest) + 1;
+  while (**dest == '/')
+    (*dest)++;
+  return 1;
+}
+
 /* -m batch: every source is bound from one read-only copy of "/" (made
  * read-only with one recursive mount_setattr, by bind_ro()), which is
  * attached on -r's directory under the new root; the copies mount(2)
@@ -312,22 +334,10 @@ bind_ro (const char *src, const char *dest)
 static void
 bind_list_batch (int newroot_fd)
 {
-  char dest_path[4096];
+  char dest_path[4096], *p = list, *src, *dest;
 
-  for (char *p = list, *end = list + list_len; p < end;)
+  while (next_triple (&p, &src, &dest))
     {
-      char *opt = p, *src, *dest;
-
-      src = opt + strlen (opt) + 1;
-      dest = src < end ? src + strlen (src) + 1 : end;
-      if (dest >= end || strcmp (opt, "--ro-bind") != 0)
-        {
-          errno = EINVAL;
-          die ("the list: want \"--ro-bind SRC DEST\" triples");
-        }
-      p = dest + strlen (dest) + 1;
-      while (*dest == '/')
-        dest++;
       while (*src == '/')
         src++;
       make_dir (newroot_fd, dest);
@@ -340,20 +350,10 @@ bind_list_batch (int newroot_fd)
 static void
 bind_list (void)
 {
-  for (char *p = list, *end = list + list_len; p < end;)
-    {
-      char *opt = p, *src, *dest;
+  char *p = list, *src, *dest;
 
-      src = opt + strlen (opt) + 1;
-      dest = src < end ? src + strlen (src) + 1 : end;
-      if (dest >= end || strcmp (opt, "--ro-bind") != 0)
-        {
-          errno = EINVAL;
-          die ("the list: want \"--ro-bind SRC DEST\" triples");
-        }
-      p = dest + strlen (dest) + 1;
-      while (*dest == '/')
-        dest++;
+  while (next_triple (&p, &src, &dest))
+    {
       make_dir (AT_FDCWD, dest);
       bind_ro (src, dest);
     }
