@@ -81,12 +81,16 @@ const char *const mount_api_calls[MOUNT_API_N_CALLS] = {
   "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "mount_setattr",
 };
 
-void
-mount_api_probe (unsigned *missing, unsigned *refused)
+/* The bits of mount_api_calls[] of the fs-context calls. */
+#define FS_CONTEXT_CALLS ((1u << 2) | (1u << 3) | (1u << 4))
+
+/* mount_api_probe() of the calls whose bits are in `which` only. */
+static void
+probe_calls (unsigned which, unsigned *missing, unsigned *refused)
 {
   struct hutch_mount_attr attr;
-  long r[MOUNT_API_N_CALLS];
-  int err[MOUNT_API_N_CALLS];
+  long r[MOUNT_API_N_CALLS] = { 0 };
+  int err[MOUNT_API_N_CALLS] = { 0 };
   size_t n = 0;
 
   /* Nothing must come of these calls, nor close anything: a call that
@@ -96,11 +100,14 @@ mount_api_probe (unsigned *missing, unsigned *refused)
 #define PROBE(expr, returns_fd)                                                                    \
   do                                                                                               \
     {                                                                                              \
-      errno = 0;                                                                                   \
-      r[n] = (long)(expr);                                                                         \
-      err[n] = errno;                                                                              \
-      if ((returns_fd) && r[n] >= 0)                                                               \
-        close ((int)r[n]);                                                                         \
+      if (which & (1u << n))                                                                       \
+        {                                                                                          \
+          errno = 0;                                                                               \
+          r[n] = (long)(expr);                                                                     \
+          err[n] = errno;                                                                          \
+          if ((returns_fd) && r[n] >= 0)                                                           \
+            close ((int)r[n]);                                                                     \
+        }                                                                                          \
       n++;                                                                                         \
     }                                                                                              \
   while (0)
@@ -118,6 +125,12 @@ mount_api_probe (unsigned *missing, unsigned *refused)
       *missing |= 1u << i;
     else if (r[i] < 0 && (err[i] == EPERM || err[i] == EACCES))
       *refused |= 1u << i;
+}
+
+void
+mount_api_probe (unsigned *missing, unsigned *refused)
+{
+  probe_calls ((1u << MOUNT_API_N_CALLS) - 1, missing, refused);
 }
 
 bool
@@ -161,13 +174,14 @@ mount_api_call_names (unsigned mask, const char *sep, char *buf, size_t size)
 }
 
 enum mount_api
-mount_api_choose (int proc_fd, bool honour_test_switch)
+mount_api_choose (int proc_fd, bool honour_test_switch, bool needs_fs_context)
 {
+  unsigned all = (1u << MOUNT_API_N_CALLS) - 1;
   unsigned missing, refused;
   char names[96];
 
   chosen.proc_fd = proc_fd;
-  mount_api_probe (&missing, &refused);
+  probe_calls (needs_fs_context ? all : all & ~FS_CONTEXT_CALLS, &missing, &refused);
   if (missing != 0)
     {
       mount_api_call_names (missing, ", ", names, sizeof names);
@@ -263,6 +277,50 @@ bind_attrs (unsigned flags)
   if (flags & BIND_READONLY)
     attrs |= MOUNT_ATTR_RDONLY;
   return attrs;
+}
+
+unsigned long
+mount_ms_flags (unsigned attrs)
+{
+  unsigned long ms = 0;
+
+  if (attrs & MOUNT_ATTR_RDONLY)
+    ms |= MS_RDONLY;
+  if (attrs & MOUNT_ATTR_NOSUID)
+    ms |= MS_NOSUID;
+  if (attrs & MOUNT_ATTR_NODEV)
+    ms |= MS_NODEV;
+  if (attrs & MOUNT_ATTR_NOEXEC)
+    ms |= MS_NOEXEC;
+  return ms;
+}
+
+int
+mount_fs_options (const struct fs_param *params, size_t n, char **out)
+{
+  char *s = NULL;
+
+  *out = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      char *next;
+
+      /* "lowerdir+" and the like take their value literally: a comma in
+       * it, or the key itself, would mean something else here. */
+      if (strchr (params[i].key, '+') != NULL
+          || (params[i].value != NULL && strchr (params[i].value, ',') != NULL))
+        {
+          free (s);
+          errno = EINVAL;
+          return -1;
+        }
+      next = xasprintf ("%s%s%s%s%s", s ? s : "", s ? "," : "", params[i].key,
+                        params[i].value ? "=" : "", params[i].value ? params[i].value : "");
+      free (s);
+      s = next;
+    }
+  *out = s;
+  return 0;
 }
 
 char *

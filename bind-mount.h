@@ -75,8 +75,12 @@ enum mount_api
  * capability over its mount namespace): probe the API and choose.
  * `proc_fd` is an fd of a procfs where "self" is this process (the host's
  * /proc, opened before clone); the fallback reaches fds through it.
- * `honour_test_switch`: see mount_api_test_forced(). */
-enum mount_api mount_api_choose (int proc_fd, bool honour_test_switch);
+ * `honour_test_switch`: see mount_api_test_forced().  `needs_fs_context`:
+ * the build will make a filesystem through fsopen()/fsconfig()/fsmount()
+ * (an overlay); without it only open_tree, move_mount and mount_setattr
+ * are probed, which are all a build of binds, tmpfs, proc and devpts
+ * uses (mount-api.c makes those filesystems with mount(2)). */
+enum mount_api mount_api_choose (int proc_fd, bool honour_test_switch, bool needs_fs_context);
 
 /* After mount_api_choose(): why the fallback is used, for a log line
  * ("the kernel lacks mount_setattr"); NULL with the fd-based API. */

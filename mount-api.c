@@ -10,8 +10,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "mount-backend.h"
@@ -102,8 +104,34 @@ api_remount_ro (int destfd)
   return BIND_OK;
 }
 
+/* ---- New filesystems. ---- */
+
+/* The base's root (set by api_build_begin(), not owned), and the empty
+ * directory in it where a new filesystem is mounted before it is moved to
+ * its place.  The directory is named relative to the cwd, which is the
+ * base's root throughout the build whatever "/" is (mount_view_host()
+ * changes only "/"); the mount is then reopened through base_fd, so that
+ * a cwd elsewhere would give a plain directory, which move_mount()
+ * refuses, never a mount attached somewhere else unnoticed. */
+#define API_STAGE "api-stage"
+static int api_base_fd = -1;
+
+/* The filesystems mounted with one mount(2) rather than fsopen(),
+ * fsconfig() for the source, each parameter and the creation, and
+ * fsmount() (5 to 7 calls): those whose few short parameters mount(2)'s
+ * option string says exactly.  An overlay stays with fsconfig(): its
+ * layer lists can pass the page mount(2) copies, and its "lowerdir+"
+ * keys have no option-string form. */
+static bool
+one_call_fs (const char *fstype)
+{
+  return strcmp (fstype, "tmpfs") == 0 || strcmp (fstype, "proc") == 0
+         || strcmp (fstype, "devpts") == 0 || strcmp (fstype, "mqueue") == 0;
+}
+
+/* With the fd-based calls: a detached mount. */
 static int
-api_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs)
+fsopen_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs)
 {
   _cleanup_close_ int fs = sys_fsopen (fstype, FSOPEN_CLOEXEC);
 
@@ -132,18 +160,61 @@ api_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, 
   return sys_fsmount (fs, FSMOUNT_CLOEXEC, attrs);
 }
 
+/* With mount(2) on the stage: a mount that nothing else can reach (the
+ * base is this process's own) and that attach() moves to its place, the
+ * flags set from the start.  The source shown is the type, as above. */
+static int
+staged_new_fs (const char *fstype, const char *options, unsigned attrs)
+{
+  int fd, saved;
+
+  if (mount (fstype, API_STAGE, fstype, mount_ms_flags (attrs), options) < 0)
+    return -1;
+  fd = openat (api_base_fd, API_STAGE, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      saved = errno;
+      (void)umount2 (API_STAGE, MNT_DETACH);
+      errno = saved;
+    }
+  return fd;
+}
+
+static int
+api_new_fs (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs)
+{
+  _cleanup_free_ char *options = NULL;
+
+  if (api_base_fd >= 0 && one_call_fs (fstype)
+      && mount_fs_options (params, n_params, &options) == 0)
+    return staged_new_fs (fstype, options, attrs);
+  return fsopen_new_fs (fstype, params, n_params, attrs);
+}
+
+/* The base itself, before the build: mount(2) on `path` and an open of
+ * it, where fsopen() ... move_mount() were 7 calls. */
 static int
 api_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_params, unsigned attrs,
                const char *path, bool *created)
 {
-  _cleanup_close_ int fd = api_new_fs (fstype, params, n_params, attrs);
+  _cleanup_free_ char *options = NULL;
+  _cleanup_close_ int fd = -1;
 
-  if (fd < 0)
+  if (!one_call_fs (fstype) || mount_fs_options (params, n_params, &options) < 0)
+    {
+      fd = fsopen_new_fs (fstype, params, n_params, attrs);
+      if (fd < 0)
+        return -1;
+      *created = true;
+      if (sys_move_mount (fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS)
+          < 0)
+        return -1;
+      return steal_fd (&fd);
+    }
+  if (mount (fstype, path, fstype, mount_ms_flags (attrs), options) < 0)
     return -1;
   *created = true;
-  if (sys_move_mount (fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
-    return -1;
-  return steal_fd (&fd);
+  return open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* ---- Bind sources: checked now, looked up by path when bound. ---- */
@@ -234,13 +305,16 @@ api_host_path_at (int oldroot_fd, const char *host_path, unsigned flags, int dir
 static int
 api_build_begin (int base_fd)
 {
-  (void)base_fd;
+  if (mkdirat (base_fd, API_STAGE, 0700) < 0)
+    return -1;
+  api_base_fd = base_fd;
   return 0;
 }
 
 static void
 api_build_end (void)
 {
+  api_base_fd = -1; /* the stage goes with the base */
 }
 
 const struct mount_backend mount_backend_fd = {

@@ -49,3 +49,11 @@ int mount_backend_proc_fd (void);
 /* MOUNT_ATTR_* for BIND_* flags: nosuid always, nodev unless
  * BIND_DEVICES, read-only with BIND_READONLY. */
 unsigned bind_attrs (unsigned flags);
+
+/* MS_* for MOUNT_ATTR_* (read-only, nosuid, nodev, noexec), for mount(2). */
+unsigned long mount_ms_flags (unsigned attrs);
+
+/* fsconfig's params as mount(2)'s option string ("mode=0755,size=..."),
+ * *out NULL for none; -1 with EINVAL when a key or value cannot be said
+ * that way (a comma in a value, a "lowerdir+" key). */
+int mount_fs_options (const struct fs_param *params, size_t n, char **out);

@@ -59,22 +59,6 @@ static struct
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME         \
    | MS_NOSYMFOLLOW)
 
-static unsigned long
-ms_from_attrs (unsigned attrs)
-{
-  unsigned long ms = 0;
-
-  if (attrs & MOUNT_ATTR_RDONLY)
-    ms |= MS_RDONLY;
-  if (attrs & MOUNT_ATTR_NOSUID)
-    ms |= MS_NOSUID;
-  if (attrs & MOUNT_ATTR_NODEV)
-    ms |= MS_NODEV;
-  if (attrs & MOUNT_ATTR_NOEXEC)
-    ms |= MS_NOEXEC;
-  return ms;
-}
-
 /* The remount that gives a mount exactly `flags`.  Neither relatime nor
  * noatime means strictatime: say so, since locked atime flags must be
  * repeated as they are. */
@@ -322,44 +306,14 @@ legacy_remount (int fd, unsigned long flags)
   return 0;
 }
 
-/* fsconfig's params as mount(2)'s option string ("mode=0755,size=..."),
- * NULL for none. */
-static int
-legacy_fs_options (const struct fs_param *params, size_t n, char **out)
-{
-  char *s = NULL;
-
-  *out = NULL;
-  for (size_t i = 0; i < n; i++)
-    {
-      char *next;
-
-      /* "lowerdir+" and the like take their value literally: a comma in
-       * it, or the key itself, would mean something else here. */
-      if (strchr (params[i].key, '+') != NULL
-          || (params[i].value != NULL && strchr (params[i].value, ',') != NULL))
-        {
-          free (s);
-          errno = EINVAL;
-          return -1;
-        }
-      next = xasprintf ("%s%s%s%s%s", s ? s : "", s ? "," : "", params[i].key,
-                        params[i].value ? "=" : "", params[i].value ? params[i].value : "");
-      free (s);
-      s = next;
-    }
-  *out = s;
-  return 0;
-}
-
 static int
 legacy_new_fs (const char *fstype, const struct fs_param *params, size_t n, unsigned attrs)
 {
   _cleanup_free_ char *options = NULL;
-  unsigned long flags = ms_from_attrs (attrs);
+  unsigned long flags = mount_ms_flags (attrs);
   int fd, saved;
 
-  if (legacy_fs_options (params, n, &options) < 0)
+  if (mount_fs_options (params, n, &options) < 0)
     return -1;
   if (mount (fstype, STAGE_DIR, fstype, flags, options) < 0)
     return -1;
@@ -428,7 +382,7 @@ legacy_build_end (void)
 static enum bind_result
 legacy_clone_bind (int srcfd, unsigned flags, int *tree_out)
 {
-  return legacy_clone_tree (srcfd, ms_from_attrs (bind_attrs (flags)), tree_out);
+  return legacy_clone_tree (srcfd, mount_ms_flags (bind_attrs (flags)), tree_out);
 }
 
 static int
@@ -477,8 +431,8 @@ legacy_new_fs_at (const char *fstype, const struct fs_param *params, size_t n_pa
 {
   _cleanup_free_ char *options = NULL;
 
-  if (legacy_fs_options (params, n_params, &options) < 0
-      || mount (fstype, path, fstype, ms_from_attrs (attrs), options) < 0)
+  if (mount_fs_options (params, n_params, &options) < 0
+      || mount (fstype, path, fstype, mount_ms_flags (attrs), options) < 0)
     return -1;
   *created = true;
   return open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);

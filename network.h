@@ -1,5 +1,5 @@
 /* hutch — networking inside a new network namespace. */
 #pragma once
 
-/* Bring the loopback interface up through rtnetlink.  Returns 0 or -errno. */
+/* Bring the loopback interface up (two ioctls).  Returns 0 or -errno. */
 int network_loopback_up (void);
