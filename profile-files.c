@@ -290,7 +290,12 @@ profile_load (const char *name, const char *dir, struct loaded_profile *out)
   *out = (struct loaded_profile){ 0 };
   if (strchr (name, '/') != NULL)
     {
-      char *path = name[0] != '/' && dir != NULL ? xasprintf ("%s/%s", dir, name) : xstrdup (name);
+      const char *rel = name;
+      while (dir != NULL && rel[0] == '.' && rel[1] == '/')
+        rel += 2; /* "dir/x", not "dir/./x" */
+      char *path = name[0] != '/' && dir != NULL
+                       ? xasprintf ("%s%s%s", dir, strcmp (dir, "/") == 0 ? "" : "/", rel)
+                       : xstrdup (name);
       text = read_profile_file (path, false, &st);
       load_file (path, text, &st, out);
       free (path);
