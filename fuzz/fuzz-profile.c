@@ -17,7 +17,15 @@
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t len);
 
-static char profile_path[4096];
+static char profile_path[4096], profile_dir[4096];
+
+/* The private directory goes when the fuzzer ends. */
+static void
+remove_profile_dir (void)
+{
+  unlink (profile_path);
+  rmdir (profile_dir);
+}
 
 static const char *
 lookup (const char *name, void *data)
@@ -40,6 +48,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   snprintf (profile_path, sizeof profile_path, "%s/hutch-fuzz-profile.XXXXXX", tmp ? tmp : "/tmp");
   if (mkdtemp (profile_path) == NULL)
     abort ();
+  memcpy (profile_dir, profile_path, sizeof profile_dir);
+  atexit (remove_profile_dir);
   strncat (profile_path, "/p.profile", sizeof profile_path - strlen (profile_path) - 1);
   return 0;
 }

@@ -12,10 +12,7 @@
 
 /* The variables the tests see. */
 static const char *const vars[][2] = {
-  { "HOME", "/home/u" },
-  { "EMPTY", "" },
-  { "SPACED", "a b  c" },
-  { "QUOTES", "it's \"q\" $X \\" },
+  { "HOME", "/home/u" }, { "EMPTY", "" }, { "SPACED", "a b  c" }, { "QUOTES", "it's \"q\" $X \\" },
   { "UID", "1000" },
 };
 
@@ -80,13 +77,15 @@ test_words (void)
   expect_words ("  \t--a\tb  \r\n\n\n--c", "--a@1*|b@1|--c@4*",
                 "blanks, tabs, CR and blank lines only separate; no newline at the end");
   expect_words ("# a comment\n--a b # the rest too\n  # indented\n--c d#e",
-                "--a@2*|b@2|--c@4*|d#e@4", "comments: a word that starts with #, to the line's end");
+                "--a@2*|b@2|--c@4*|d#e@4",
+                "comments: a word that starts with #, to the line's end");
   expect_words ("--a 'x y' 'it''s' '$HOME ${HOME} \\ \"' ''",
                 "--a@1*|x y@1|its@1|$HOME ${HOME} \\ \"@1|@1",
                 "single quotes keep everything, an empty one is an empty word");
-  expect_words ("--a \"x  y\" \"${HOME}/d\" \"\\\"\\\\\\$\" \"\\n#\"",
-                "--a@1*|x  y@1|/home/u/d@1|\"\\$@1|\\n#@1",
-                "double quotes: blanks kept, ${} expanded, \\\" \\\\ \\$ escaped, other backslashes kept");
+  expect_words (
+      "--a \"x  y\" \"${HOME}/d\" \"\\\"\\\\\\$\" \"\\n#\"",
+      "--a@1*|x  y@1|/home/u/d@1|\"\\$@1|\\n#@1",
+      "double quotes: blanks kept, ${} expanded, \\\" \\\\ \\$ escaped, other backslashes kept");
   expect_words ("--a x\\ y \\# \\'q\\' a\\\\b", "--a@1*|x y@1|#@1|'q'@1|a\\b@1",
                 "a backslash outside quotes keeps the next character");
   expect_words ("--bind \\\n  /a \\\n  /b\n--c", "--bind@1*|/a@2|/b@3|--c@4*",
@@ -129,20 +128,22 @@ test_errors (void)
   expect_error ("--a ${HOME:-${NOPE}}", 1,
                 "\"${HOME:-${NOPE}}\": ${NOPE} is not set (write ${NOPE:-DEFAULT} for a default)",
                 "an unset variable in a default not used is an error too");
-  expect_error ("\n\n--a $HOME/x", 3, "\"$HOME/x\": write ${NAME}, not $NAME (or '$' for a dollar sign)",
+  expect_error ("\n\n--a $HOME/x", 3,
+                "\"$HOME/x\": write ${NAME}, not $NAME (or '$' for a dollar sign)",
                 "$NAME without braces is an error, not a literal");
-  expect_error ("--a 'open\n'", 1,
-                "\"'open\": a single quote without its end on the same line",
+  expect_error ("--a 'open\n'", 1, "\"'open\": a single quote without its end on the same line",
                 "a single quote without its end");
   expect_error ("--a \"open", 1, "\"\"open\": a double quote without its end on the same line",
                 "a double quote without its end");
   expect_error ("--a ${HOME", 1, "\"${HOME\": ${HOME must be followed by \"}\" or \":-DEFAULT}\"",
                 "a ${ without its }");
-  expect_error ("--a ${NOPE:-x\ny}", 1, "\"${NOPE:-x\": a \"${\" without its \"}\" on the same line",
+  expect_error ("--a ${NOPE:-x\ny}", 1,
+                "\"${NOPE:-x\": a \"${\" without its \"}\" on the same line",
                 "a default that runs past its line");
   expect_error ("--a ${1}", 1, "\"${1}\": \"${\" must be followed by a variable name",
                 "a ${ without a name");
-  expect_error ("--a ${HOME:+x}", 1, "\"${HOME:+x}\": ${HOME must be followed by \"}\" or \":-DEFAULT}\"",
+  expect_error ("--a ${HOME:+x}", 1,
+                "\"${HOME:+x}\": ${HOME must be followed by \"}\" or \":-DEFAULT}\"",
                 "only :- is a default");
   expect_error ("--a x\\", 1, "\"x\\\": a backslash at the end of the file",
                 "a backslash at the end of the file");
