@@ -7,6 +7,7 @@
 
 setup() {
     load helpers
+    load xvfb
     hutch_setup
     hutch_only
     mkdir -p "$T/home/.ssh" "$T/project" "$T/other"
@@ -23,11 +24,7 @@ assert_failure() {
 }
 
 teardown() {
-    # Xvfb removes its socket and lock file on SIGTERM, not on teardown's SIGKILL.
-    if [[ -n ${XVFB_PID:-} ]]; then
-        kill -TERM "$XVFB_PID" 2>/dev/null || true
-        wait "$XVFB_PID" 2>/dev/null || true
-    fi
+    stop_xvfb
     if [[ -n ${SERVER_PID:-} ]]; then
         kill -TERM "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
@@ -278,28 +275,10 @@ PYTHON
     assert_private_hidden convert
 }
 
-has_window() {
-    xwininfo -root -tree -display "$DISPLAY" 2>/dev/null | grep -q "\"$1\""
-}
-
-# start_xvfb : a display of its own on the first free number, as DISPLAY
-start_xvfb() {
-    skip_unless_cmd Xvfb xwininfo
-    [[ -d /tmp/.X11-unix && -w /tmp/.X11-unix ]] || [[ ! -e /tmp/.X11-unix ]] ||
-        skip "/tmp/.X11-unix is not writable for Xvfb"
-    Xvfb -displayfd 5 -screen 0 320x240x24 -br -noreset -nolisten tcp 5>"$T/display" 2>"$T/xvfb.log" &
-    XVFB_PID=$!
-    wait_until 20 file_nonempty "$T/display" || fail "Xvfb did not start" "$(cat "$T/xvfb.log")"
-    DISPLAY=":$(head -n 1 "$T/display")"
-    export DISPLAY
-    unset XAUTHORITY WAYLAND_DISPLAY XDG_RUNTIME_DIR
-    wait_until 20 xwininfo -root -display "$DISPLAY" >/dev/null 2>&1 ||
-        fail "the display does not answer" "$(cat "$T/xvfb.log")"
-}
-
 @test "xeyes: the launcher opens its window on Xvfb, without the network; the key stays out" {
     skip_unless_cmd /usr/bin/xeyes
     start_xvfb
+    unset XAUTHORITY WAYLAND_DISPLAY XDG_RUNTIME_DIR
     "$HUTCH" --profile xeyes >"$T/app.log" 2>&1 &
     track_pid $!
     wait_until 20 has_window xeyes || fail "no xeyes window on $DISPLAY" "$(cat "$T/app.log")"
@@ -312,6 +291,7 @@ start_xvfb() {
 @test "feh: shows an image of the current directory on Xvfb; one of the other project stays out" {
     skip_unless_cmd /usr/bin/feh
     start_xvfb
+    unset XAUTHORITY WAYLAND_DISPLAY XDG_RUNTIME_DIR
     printf 'P3\n2 2\n255\n255 0 0  0 255 0\n0 0 255  255 255 255\n' >picture.ppm
     cp picture.ppm "$T/other/private.ppm"
     "$HUTCH" --profile feh -- /usr/bin/feh --title hutch-feh-picture picture.ppm >"$T/app.log" 2>&1 &
