@@ -131,6 +131,24 @@ expand (struct scan *s, int depth)
   return scan_text (s, '}', depth + 1);
 }
 
+/* At a character that is not a quote or a backslash, inside double quotes
+ * or not: ${...} expanded, $NAME refused, anything else kept. */
+static int
+plain_char (struct scan *s, int depth)
+{
+  char c = s->text[s->i];
+  bool brace = s->i + 1 < s->len && s->text[s->i + 1] == '{';
+
+  if (c == '$' && brace)
+    return expand (s, depth);
+  if (c == '$' && s->i + 1 < s->len && name_start (s->text[s->i + 1]))
+    return fail (s, "write ${NAME}, not $NAME (or '$' for a dollar sign)");
+  if (c == '\0')
+    return fail (s, "a NUL byte");
+  s->i++;
+  return put_char (s, c);
+}
+
 /* Inside "...": until the closing quote. */
 static int
 scan_double (struct scan *s, int depth)
@@ -152,19 +170,8 @@ scan_double (struct scan *s, int depth)
             return -1;
           s->i += 2;
         }
-      else if (c == '$' && s->i + 1 < s->len && s->text[s->i + 1] == '{')
-        {
-          if (expand (s, depth) < 0)
-            return -1;
-        }
-      else if (c == '\0')
-        return fail (s, "a NUL byte");
-      else
-        {
-          if (put_char (s, c) < 0)
-            return -1;
-          s->i++;
-        }
+      else if (plain_char (s, depth) < 0)
+        return -1;
     }
 }
 
@@ -230,19 +237,8 @@ scan_text (struct scan *s, char end, int depth)
             return -1;
           s->i += 2;
         }
-      else if (c == '$' && s->i + 1 < s->len && s->text[s->i + 1] == '{')
-        {
-          if (expand (s, depth) < 0)
-            return -1;
-        }
-      else if (c == '$' && s->i + 1 < s->len && name_start (s->text[s->i + 1]))
-        return fail (s, "write ${NAME}, not $NAME (or '$' for a dollar sign)");
-      else
-        {
-          if (put_char (s, c) < 0)
-            return -1;
-          s->i++;
-        }
+      else if (plain_char (s, depth) < 0)
+        return -1;
     }
 }
 

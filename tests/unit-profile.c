@@ -131,6 +131,9 @@ test_errors (void)
   expect_error ("\n\n--a $HOME/x", 3,
                 "\"$HOME/x\": write ${NAME}, not $NAME (or '$' for a dollar sign)",
                 "$NAME without braces is an error, not a literal");
+  expect_error ("--a \"x $HOME\"", 1,
+                "\"\"x\": write ${NAME}, not $NAME (or '$' for a dollar sign)",
+                "$NAME in double quotes too");
   expect_error ("--a 'open\n'", 1, "\"'open\": a single quote without its end on the same line",
                 "a single quote without its end");
   expect_error ("--a \"open", 1, "\"\"open\": a double quote without its end on the same line",
