@@ -510,7 +510,10 @@ HANDLER (h_hostname)
 {
   size_t len = strlen (args[0]);
 
-  if (pc->sb->hostname != NULL)
+  /* (The same name again from a profile, as from two that include safe,
+   * is no conflict; on the command line bubblewrap's warning stays.) */
+  if (pc->sb->hostname != NULL
+      && (pc->current_profile == NULL || strcmp (pc->sb->hostname, args[0]) != 0))
     warn_only_last (opt);
   /* Refused here rather than by sethostname(2): it would take a newline
    * or an escape sequence, which later shows up in prompts and logs. */

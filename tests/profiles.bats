@@ -266,3 +266,14 @@ built"
     expect_error "--profile /etc/shadow: can't open it: Permission denied" \
         --profile /etc/shadow -- /bin/true
 }
+
+@test "two profiles that both include safe compose: no warning, the later one's options win" {
+    run --separate-stderr "$HUTCH" --profile python3 --profile curl -- /bin/readlink /proc/self/ns/net
+    assert_success
+    assert_stderr_empty
+    assert_output "$(readlink /proc/self/ns/net)"
+    run --separate-stderr "$HUTCH" --profile curl --profile python3 -- /bin/readlink /proc/self/ns/net
+    assert_success
+    assert_stderr_empty
+    [[ -n $output && $output != "$(readlink /proc/self/ns/net)" ]] || fail "python3's own network expected" "$(_show_run)"
+}
