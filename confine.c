@@ -229,6 +229,14 @@ confine_drop_all_caps (void)
   set_caps (0, false);
 }
 
+/* The command runs in a user namespace that is not the host's: one made
+ * for it, or the caller's --userns / --userns2. */
+static bool
+in_own_userns (const struct sandbox *sb, const struct run *run)
+{
+  return run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
+}
+
 /* The command's capabilities, as bubblewrap gives them:
  *  - what is asked for: --cap-add/--cap-drop applied in order, from the
  *    caller's effective set if the caller is root, else from nothing; without
@@ -246,7 +254,7 @@ void
 confine_caps_prepare (const struct sandbox *sb, struct run *run)
 {
   struct cap_sets caller = current_caps ();
-  bool own_userns = run->userns || run->nested_userns || sb->userns_fd >= 0 || sb->userns2_fd >= 0;
+  bool own_userns = in_own_userns (sb, run);
   bool uid0 = !run->cmd_uid_known || run->cmd_uid == 0;
   uint64_t asked;
 
@@ -293,6 +301,12 @@ struct close_fds
   bool pid1;
 };
 
+/* Fails closed: an fd that can't be examined (F_GETFD or fstat failing,
+ * which an open fd does not do but under a fault or a filter) stops the
+ * run with a message rather than reaching the command; even EBADF, as the
+ * fd was just listed open and nothing else closes fds here.  PID 1 keeps
+ * only the --sync-fd and its own fds (close-on-exec: the caller's never
+ * are; a setuid caller's unnamed ones were closed already, privilege.c). */
 static void
 close_inherited_fd (int fd, void *data)
 {
@@ -300,10 +314,21 @@ close_inherited_fd (int fd, void *data)
   struct stat st;
   int flags = fcntl (fd, F_GETFD);
 
-  if (flags < 0 || (flags & FD_CLOEXEC))
+  if (flags < 0)
+    die_with_error ("Can't tell whether fd %d is inherited, to close it", fd);
+  if (flags & FD_CLOEXEC)
     return;
-  if (c->pid1 ? fd != c->sb->sync_fd
-              : fstat (fd, &st) == 0 && S_ISDIR (st.st_mode) && !options_fd_is_named (c->sb, fd))
+  if (c->pid1)
+    {
+      if (fd != c->sb->sync_fd)
+        close (fd);
+      return;
+    }
+  if (options_fd_is_named (c->sb, fd))
+    return;
+  if (fstat (fd, &st) < 0)
+    die_with_error ("Can't tell whether the inherited fd %d is a directory, to close it", fd);
+  if (S_ISDIR (st.st_mode))
     close (fd);
 }
 
@@ -316,12 +341,37 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
     die_with_error ("Can't list /proc/self/fd to close inherited directories");
 }
 
+void
+confine_check_std_fds (const struct sandbox *sb)
+{
+  static const char *const names[] = { "standard input", "standard output", "standard error" };
+
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    {
+      struct stat st;
+      int fl = fcntl (fd, F_GETFL);
+
+      if (options_fd_is_named (sb, fd))
+        continue;
+      if (fl < 0 || fstat (fd, &st) < 0)
+        die_with_error ("Can't examine fd %d (%s)", fd, names[fd]);
+      if (S_ISDIR (st.st_mode) || (fl & O_PATH))
+        die ("fd %d (%s) is %s: the command could reach the host's files through it; "
+             "redirect it (e.g. from /dev/null), or pass it on with --keep-fd %d",
+             fd, names[fd], S_ISDIR (st.st_mode) ? "a directory" : "an O_PATH descriptor", fd);
+    }
+}
+
 /* The caller's keys.  A process keeps its session keyring across clone
  * and unshare and "possesses" it in any namespace: through it, the
  * caller's keys could be read and used inside.  (The user keyrings, @u
  * and @us, belong to a user namespace since Linux 5.3: in the sandbox's
  * own user namespace they are new, empty ones.  Without one, in root mode
- * without --unshare-user, they are the caller's, as bubblewrap's are.)
+ * without --unshare-user, they are root's own, and no capability is
+ * needed to use them: the special id @u is a possessed reference, through
+ * which a key of root's is found, linked into the session keyring and
+ * read.  So there the keyring filter below is loaded too, whatever the
+ * join did: the command has no keyring calls at all.)
  *
  * So the sandbox joins a new, empty, anonymous session keyring, once: PID
  * 1 before it forks the command, which inherits it (fork shares the
@@ -355,13 +405,25 @@ confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bo
 static enum { KEYRING_INHERITED, KEYRING_NEW, KEYRING_CLOSED } keyring_state;
 
 static void
-join_new_session_keyring (const struct sandbox *sb)
+join_new_session_keyring (const struct sandbox *sb, const struct run *run)
 {
   if (keyring_state != KEYRING_INHERITED)
     return; /* PID 1 did it for both */
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
     {
       keyring_state = KEYRING_NEW;
+      if (!in_own_userns (sb, run))
+        {
+          /* root's @u and @us: the filter is the only way to hide them */
+          if (!hutch_seccomp_keyring_filter_known ())
+            die ("Can't hide root's user keyring from the command: no keyring filter for this "
+                 "machine's system calls (add --unshare-user)");
+          keyring_state = KEYRING_CLOSED;
+          if (sb->verbose)
+            log_msg (LOG_LVL_INFO,
+                     "no user namespace: add_key, keyctl and request_key fail with "
+                     "ENOSYS in the sandbox (root's user keyring stays out of reach)");
+        }
       return;
     }
   int err = errno;
@@ -466,7 +528,7 @@ confine_pid1_before_fork (const struct sandbox *sb, struct run *run)
    * the same seccomp programs. */
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
-  join_new_session_keyring (sb); /* the command's too */
+  join_new_session_keyring (sb, run); /* the command's too */
   read_seccomp_programs (sb, run);
 }
 
@@ -527,7 +589,7 @@ confine_exec (const struct sandbox *sb, struct run *run)
 
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
-  join_new_session_keyring (sb); /* unless PID 1 did */
+  join_new_session_keyring (sb, run); /* unless PID 1 did */
   confine_close_inherited_fds (sb, run, false);
   if (sb->die_with_parent)
     set_parent_death_signal (0); /* again: the credentials changed */
@@ -539,6 +601,9 @@ confine_exec (const struct sandbox *sb, struct run *run)
   confine_caps (run);
 
   signals_restore ();
+  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
+  if (xfsz < 0)
+    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
 
   if (sb->argv0 != NULL)
     sb->command[0] = (char *)sb->argv0;

@@ -15,6 +15,11 @@ void confine_apply_env (const struct sandbox *sb);
  * every one but --sync-fd, since it has no use for them. */
 void confine_close_inherited_fds (const struct sandbox *sb, const struct run *run, bool pid1);
 
+/* Check phase: refuse a directory or an O_PATH fd on 0, 1 or 2 (the
+ * command would reach the host's tree through it, as through any
+ * inherited directory fd) unless --keep-fd names it. */
+void confine_check_std_fds (const struct sandbox *sb);
+
 /* Before clone, once the namespaces and the command's ids are known
  * (namespaces_prepare()): decide the command's capabilities (run->caps_*),
  * which the run applies and --dry-run reports. */

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "json.h"
 #include "landlock.h"
 #include "op-kinds.h"
@@ -462,6 +463,7 @@ plan_text (const struct plan *p)
           privilege_is_setuid () ? "setuid mode" : "rootless");
   text_namespaces (p);
   text_setup (p);
+  dbus_proxy_dry_run_text (sb); /* --dbus-*: the proxy's command line */
   text_process (p);
   text_confinement (p);
   printf ("command:");
@@ -903,6 +905,7 @@ plan_json (const struct plan *p)
   json_member_bool (&j, "assert_userns_disabled", sb->assert_userns_disabled);
   json_member_string (&j, "hostname", sb->hostname);
   json_network (&j, sb);
+  dbus_proxy_dry_run_json (sb, &j); /* --dbus-*: the proxy's command line */
 
   json_key (&j, "setup");
   json_array_begin (&j, JSON_COMPACT);

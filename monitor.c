@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"
@@ -99,7 +100,8 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
         }
     }
 
-  pasta_stop (); /* --net pasta: the sandbox's network goes with it */
+  pasta_stop ();      /* --net pasta: the sandbox's network goes with it */
+  dbus_proxy_stop (); /* --dbus-*: and its filtered bus */
   if (timeout_stage > 0)
     exit_code = timeout_finish ();
 

@@ -17,6 +17,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "idmap.h"
 #include "landlock.h"
 #include "op-kinds.h"
@@ -288,7 +289,8 @@ HANDLER (h_profile)
   push_profile (pc, args[0], false);
 }
 
-/* --system-links, --cwd-bind, --x11-socket, --seccomp-policy-try: the
+/* --system-links, --cwd-bind, --x11-socket, --seccomp-policy-try,
+ * --dbus-talk-try: the
  * words they stand for on this host are read next (presets.c). */
 HANDLER (h_host_words)
 {
@@ -385,6 +387,16 @@ HANDLER (h_net_host_loopback)
 HANDLER (h_publish)
 {
   pasta_parse_publish (pc->sb, args[0]);
+}
+
+/* --dbus-talk, --dbus-system-call and the others (dbus-proxy.c) */
+HANDLER (h_dbus_rule)
+{
+  dbus_proxy_parse_rule (pc->sb, opt->name, args[0]);
+}
+HANDLER (h_dbus_log)
+{
+  pc->sb->dbus_log = true;
 }
 
 HANDLER (h_unshare_user)
@@ -844,6 +856,8 @@ const struct option_def option_table[] = {
   OPT0 ("--x11-socket", h_host_words, "Bind the X11 socket of $DISPLAY read-only, if it exists"),
   OPT ("--seccomp-policy-try", 1, "NAME", h_host_words,
        "Like --seccomp-policy, but nothing when built without libseccomp"),
+  OPT ("--dbus-talk-try", 1, "NAME", h_host_words,
+       "Like --dbus-talk, but nothing when there is no session bus"),
   OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),
   OPT0 ("--verbose", h_verbose, "Say how the sandbox is built (such as the mount API used)"),
   OPT0 ("--level-prefix", h_level_prefix, "Start diagnostics with their syslog level, e.g. <3>"),
@@ -865,6 +879,22 @@ const struct option_def option_table[] = {
   OPT ("--publish", 1, "[ADDR:]PORT:PORT", h_publish,
        "With --net pasta: forward host port [ADDR:]PORT (127.0.0.1) to PORT inside;\n"
        "PORT/udp for UDP (repeatable)"),
+  /* A filtered D-Bus (dbus-proxy.c) */
+  OPT ("--dbus-talk", 1, "NAME", h_dbus_rule,
+       "Filtered session bus (xdg-dbus-proxy): may talk to NAME (NAME.* for a prefix)"),
+  OPT ("--dbus-own", 1, "NAME", h_dbus_rule, "Filtered session bus: may own NAME (and talk to it)"),
+  OPT ("--dbus-see", 1, "NAME", h_dbus_rule,
+       "Filtered session bus: may see NAME in ListNames, not talk to it"),
+  OPT ("--dbus-call", 1, "NAME=RULE", h_dbus_rule,
+       "Filtered session bus: may call [METHOD][@PATH] on NAME"),
+  OPT ("--dbus-broadcast", 1, "NAME=RULE", h_dbus_rule,
+       "Filtered session bus: receives NAME's signals matching [METHOD][@PATH]"),
+  OPT ("--dbus-system-talk", 1, "NAME", h_dbus_rule, "Filtered system bus: may talk to NAME"),
+  OPT ("--dbus-system-own", 1, "NAME", h_dbus_rule, "Filtered system bus: may own NAME"),
+  OPT ("--dbus-system-see", 1, "NAME", h_dbus_rule, "Filtered system bus: may see NAME"),
+  OPT ("--dbus-system-call", 1, "NAME=RULE", h_dbus_rule,
+       "Filtered system bus: may call [METHOD][@PATH] on NAME"),
+  OPT0 ("--dbus-log", h_dbus_log, "Pass the D-Bus proxy's log of every message to stderr"),
   OPT0 ("--unshare-uts", h_unshare_uts, "Create a new UTS namespace"),
   OPT0 ("--unshare-cgroup", h_unshare_cgroup, "Create a new cgroup namespace"),
   OPT0 ("--unshare-cgroup-try", h_unshare_cgroup_try,

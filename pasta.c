@@ -162,27 +162,6 @@ pasta_parse_publish (struct sandbox *sb, const char *spec)
 /* ------------------------------------------------------------------------ */
 /* Check                                                                     */
 
-/* pasta in $PATH, as execvp() would find it; NULL if it is not there. */
-static char *
-find_in_path (const char *name)
-{
-  const char *path = getenv ("PATH");
-  if (path == NULL || path[0] == '\0')
-    path = "/usr/bin:/bin";
-  for (const char *p = path;; p++)
-    {
-      size_t len = strcspn (p, ":");
-      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
-      struct stat st;
-      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
-        return candidate;
-      free (candidate);
-      p += len;
-      if (*p == '\0')
-        return NULL;
-    }
-}
-
 /* Is `path` at or below the directory `dir` (both absolute or relative to
  * the sandbox's /)? */
 static bool
@@ -448,22 +427,11 @@ exec_pasta (char **argv, pid_t parent, int userns, int netns, int ready_w, int e
       _exit (127);
     }
   int src[6] = { devnull, devnull, err_w, userns, netns, ready_w };
-  int high[6];
-  for (int i = 0; i < 6; i++)
-    high[i] = src[i] >= 0 ? fcntl (src[i], F_DUPFD_CLOEXEC, 10) : -1;
-  for (int i = 0; i < 6; i++)
+  if (install_fds (src, 6) < 0)
     {
-      if (src[i] >= 0 && (high[i] < 0 || dup2 (high[i], i) < 0))
-        {
-          dprintf (err_w, "can't set up the descriptors of pasta: %s\n", strerror (errno));
-          _exit (127);
-        }
-      if (src[i] < 0)
-        close (i);
+      dprintf (err_w, "can't set up the descriptors of pasta: %s\n", strerror (errno));
+      _exit (127);
     }
-  if (close_range (6, ~0U, 0) < 0)
-    for (int fd = 6; fd < 65536; fd++)
-      close (fd);
 
   execv (pasta_path, argv);
   dprintf (STDERR_FILENO, "can't execute %s: %s\n", pasta_path, strerror (errno));

@@ -11,7 +11,8 @@
  * as options that stand for the words they give on this host:
  * --system-links (merged-/usr links), --cwd-bind ro|rw (the current
  * directory, unless showing it shows more than a project directory),
- * --x11-socket (the socket of $DISPLAY) and --seccomp-policy-try.  They
+ * --x11-socket (the socket of $DISPLAY), --seccomp-policy-try and
+ * --dbus-talk-try (a filtered bus, when there is a session bus).  They
  * look, but never change anything.
  */
 #include "config.h"
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "options.h"
 #include "profile-files.h"
 #include "syscall-filter.h"
@@ -238,6 +240,8 @@ preset_host_words (const char *option, const char *arg, const struct preset_cont
     x11_socket (&w);
   else if (strcmp (option, "--seccomp-policy-try") == 0 && hutch_seccomp_available ())
     add2 (&w, "--seccomp-policy", arg);
+  else if (strcmp (option, "--dbus-talk-try") == 0 && dbus_proxy_session_bus_present ())
+    add2 (&w, "--dbus-talk", arg);
   if (w.v == NULL)
     w.v = xcalloc (1, sizeof *w.v);
   *n_words = w.n;

@@ -22,7 +22,7 @@ struct preset_context
 void preset_check_name (const char *name);
 
 /* The words the host-dependent option (--system-links, --cwd-bind MODE,
- * --x11-socket, --seccomp-policy-try NAME) stands for here
+ * --x11-socket, --seccomp-policy-try NAME, --dbus-talk-try NAME) stands for here
  * (NULL-terminated; the caller keeps them).  Dies on a bad MODE. */
 char **preset_host_words (const char *option, const char *arg, const struct preset_context *ctx,
                           size_t *n_words);

@@ -21,6 +21,7 @@
 
 #include "bind-mount.h"
 #include "confine.h"
+#include "dbus-proxy.h"
 #include "diagnose.h"
 #include "dry-run.h"
 #include "label.h"
@@ -142,6 +143,7 @@ build_sandbox (struct sandbox *sb, struct run *run)
     }
   setup_resolve_sources (sb, run); /* as the caller: no host privilege here */
   setup_build_root (sb, run);
+  dbus_proxy_child_cleanup (); /* the proxy's sockets are mounted: their names go */
   namespaces_switch_ids (sb, run);
   confine_apply_env (sb);
   setup_chdir (sb, run->old_cwd);
@@ -163,9 +165,11 @@ main (int argc, char **argv)
   diagnose_run (&sb);                      /* --diagnose: report and exit */
   options_check (&sb);                     /* 2. check */
   options_check_fds (&sb);
+  confine_check_std_fds (&sb); /* no directory on 0-2 */
   label_check (&sb);
   privilege_check (&sb);
-  pasta_check (&sb); /* --net pasta: pasta found, resolv.conf */
+  pasta_check (&sb);      /* --net pasta: pasta found, resolv.conf */
+  dbus_proxy_check (&sb); /* --dbus-*: xdg-dbus-proxy found, the bus there */
   privilege_close_unnamed_fds (&sb);
 
   prepare_run (&sb, &run);
@@ -173,6 +177,7 @@ main (int argc, char **argv)
   dry_run_print (&sb, &run);   /* --dry-run: print the plan and exit */
   require_openat2 ();
   die_with_parent (&sb);
+  dbus_proxy_start (&sb); /* --dbus-*: the filtered bus, before the child binds it */
   signals_block (&sb);
 
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */

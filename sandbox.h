@@ -99,6 +99,25 @@ struct net_publish
   bool udp;
 };
 
+/* --dbus-talk NAME, --dbus-system-call NAME=RULE and the others
+ * (dbus-proxy.c): one policy rule of the filtered bus. */
+enum dbus_policy
+{
+  DBUS_SEE,
+  DBUS_TALK,
+  DBUS_OWN,
+  DBUS_CALL,
+  DBUS_BROADCAST
+};
+
+struct dbus_rule
+{
+  bool system_bus; /* --dbus-system-*: the system bus, else the session bus */
+  enum dbus_policy policy;
+  char *value;        /* NAME or NAME=RULE, a copy (--args data is freed early) */
+  const char *option; /* the option that gave it, for messages */
+};
+
 /* One line of a uid or gid map: INSIDE OUTSIDE COUNT. */
 struct id_map_entry
 {
@@ -215,6 +234,11 @@ struct sandbox
   bool net_host_loopback;      /* --net-host-loopback: the gateway reaches the host's loopback */
   struct net_publish *publish; /* --publish, in order */
   size_t n_publish;
+
+  /* a filtered D-Bus through xdg-dbus-proxy (dbus-proxy.c) */
+  struct dbus_rule *dbus_rules; /* in command-line order */
+  size_t n_dbus_rules, dbus_rules_cap;
+  bool dbus_log; /* --dbus-log: the proxy's log on hutch's stderr */
 
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;

@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -464,22 +465,38 @@ op_remount_ro (struct build *b, const struct setup_op *op)
 
 /* ---- Files and data. ---- */
 
+/* Copy an op's data (--file, --bind-data, --ro-bind-data) from its fd,
+ * closed afterwards, into fd.  Past the caller's file-size limit (ulimit
+ * -f) the write fails with EFBIG (hutch ignores SIGXFSZ, utils.h): said
+ * with the file and the limit. */
+static void
+write_op_data (const struct setup_op *op, int fd)
+{
+  struct rlimit lim;
+  int r = copy_fd (op->fd, fd);
+
+  if (r == -EFBIG && getrlimit (RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+    die ("Can't write data to file %s: larger than the file-size limit, %llu bytes "
+         "(ulimit -f; raise it, or give less data)",
+         op->dest, (unsigned long long)lim.rlim_cur);
+  if (r < 0)
+    die_with_errno (-r, "Can't write data to file %s", op->dest);
+  (void)close (op->fd);
+}
+
 /* Write everything from `from` (closed afterwards) into a new file
  * `name` in the base tmpfs; returns its fd. */
 static int
 data_file_in_base (struct build *b, const struct setup_op *op, size_t i, mode_t mode)
 {
   char name[64];
-  int fd, r;
+  int fd;
 
   snprintf (name, sizeof name, "bind-data-%zu", i);
   fd = openat (b->base_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0)
     die_with_error ("Can't create file at %s", op->dest);
-  r = copy_fd (op->fd, fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void)close (op->fd);
+  write_op_data (op, fd);
   return fd;
 }
 
@@ -505,7 +522,6 @@ op_file (struct build *b, const struct setup_op *op)
   const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_NONBLOCK;
   mode_t mode = 0666;
   _cleanup_close_ int fd = -1;
-  int r;
 
   (void)op_mode (op, &mode);
   /* Like creat(): an existing file (or one reached through a symlink,
@@ -525,10 +541,7 @@ op_file (struct build *b, const struct setup_op *op)
   if (fd < 0)
     die_with_error ("Can't create file %s", op->dest);
 
-  r = copy_fd (op->fd, fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't write data to file %s", op->dest);
-  (void)close (op->fd);
+  write_op_data (op, fd);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbus-proxy.h"
 #include "json.h"
 #include "pasta.h"
 #include "utils.h"
@@ -93,7 +94,8 @@ write_started (int fd, enum json_style style, const struct sandbox *sb, const st
   json_object_begin (&j, style);
   json_member_int (&j, "child-pid", child);
   add_namespaces (&j, run, child);
-  pasta_status_fields (sb, &j); /* --net pasta: address, ports */
+  pasta_status_fields (sb, &j);      /* --net pasta: address, ports */
+  dbus_proxy_status_fields (sb, &j); /* --dbus-*: the proxy's PID, the rules */
   json_object_end (&j);
   json_append (&j, "\n");
   int r = write_all (fd, j.buf, j.len);

@@ -10,8 +10,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 const char *prog_name = "hutch";
 const char *log_context;
@@ -32,22 +36,54 @@ __asan_default_options (void)
 #endif
 bool log_level_prefix = false;
 
+/* The caller's SIGXFSZ disposition while hutch ignores the signal. */
+static struct sigaction caller_sigxfsz;
+static bool sigxfsz_held;
+
+static void
+sigxfsz_hold (void)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  if (sigxfsz_held)
+    return; /* (a second log_init: the caller's is the one saved) */
+  /* (if this fails, the limit may end hutch as before: no harm to the
+   * command) */
+  sigxfsz_held = sigaction (SIGXFSZ, &ignore, &caller_sigxfsz) == 0;
+}
+
+int
+sigxfsz_release (void)
+{
+  static const struct sigaction ignore = { .sa_handler = SIG_IGN };
+  if (!sigxfsz_held)
+    return 0;
+  /* SIG_IGN again first: that discards a SIGXFSZ that came while the
+   * caller's mask blocked it (the kernel queues a blocked signal even when
+   * ignored), which would otherwise end the command once it unblocks. */
+  if (sigaction (SIGXFSZ, &ignore, NULL) < 0 || sigaction (SIGXFSZ, &caller_sigxfsz, NULL) < 0)
+    return -errno;
+  sigxfsz_held = false;
+  return 0;
+}
+
+/* What glibc opens on a closed 0, 1 or 2 for a setuid program: /dev/full
+ * write-only on 0, /dev/null read-only on 1 and 2. */
+static bool
+is_glibc_placeholder (int fd)
+{
+  struct stat st;
+  int fl = fcntl (fd, F_GETFL);
+
+  if (fl < 0 || fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode))
+    return false;
+  if (fd == STDIN_FILENO)
+    return st.st_rdev == makedev (1, 7) && (fl & O_ACCMODE) == O_WRONLY;
+  return st.st_rdev == makedev (1, 3) && (fl & O_ACCMODE) == O_RDONLY;
+}
+
 void
 log_init (const char *argv0)
 {
-  /* A caller that closed 0, 1 or 2 would have hutch's own fds (its /proc,
-   * its pipes) take those numbers, and its messages written into them:
-   * hold them with /dev/null, closed again at exec as the caller left
-   * them. */
-  for (int fd = 0; fd <= STDERR_FILENO; fd++)
-    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
-      {
-        int n = open ("/dev/null", O_RDWR | O_CLOEXEC);
-        if (n < 0)
-          _exit (1); /* (no fd 2 to say it on) */
-        if (n != fd)
-          close (n); /* the lowest free number was not fd: it was open */
-      }
   if (argv0 != NULL && *argv0 != '\0')
     {
       const char *slash = strrchr (argv0, '/');
@@ -55,6 +91,39 @@ log_init (const char *argv0)
       prog_name = slash ? slash + 1 : argv0;
       if (*prog_name == '\0')
         prog_name = "hutch";
+    }
+  /* A caller that closed 0, 1 or 2 would have hutch's own fds (its /proc,
+   * its pipes) take those numbers, and its messages written into them
+   * (read back as a status: exit 104, the first byte of "hutch: ").  Each
+   * closed one is opened on /dev/null, for hutch and for the command (not
+   * close-on-exec), so that a file the command opens never becomes its
+   * stderr either.  glibc does the same for a setuid program, but with a
+   * write-only /dev/full on 0 and a read-only /dev/null on 1 and 2, where
+   * the command's output would fail: those become this /dev/null too.
+   * An fd that only looks closed (F_GETFD failing otherwise than EBADF)
+   * is left alone; a /dev/null that lands elsewhere means the number was
+   * open after all. */
+  /* A write past the caller's file-size limit (ulimit -f: --file data,
+   * a status report or an error line into a regular file) would end hutch
+   * by SIGXFSZ, without a word (exit 153); ignored, it fails with EFBIG,
+   * which the writer reports.  The command gets the caller's disposition
+   * back before exec (sigxfsz_release). */
+  sigxfsz_hold ();
+
+  bool secure = getauxval (AT_SECURE) != 0;
+  for (int fd = 0; fd <= STDERR_FILENO; fd++)
+    {
+      bool closed = fcntl (fd, F_GETFD) < 0 && errno == EBADF;
+      if (!closed && !(secure && is_glibc_placeholder (fd)))
+        continue;
+      int n = open ("/dev/null", O_RDWR | O_NOCTTY);
+      if (n < 0) /* nothing new is open: fd 2, if open, is the caller's */
+        die_with_error ("Can't open /dev/null in place of fd %d", fd);
+      if (n == fd)
+        continue; /* (a closed fd: the lowest free number) */
+      if (!closed && dup2 (n, fd) < 0)
+        die_with_error ("Can't open /dev/null in place of fd %d", fd);
+      close (n);
     }
 }
 
@@ -520,4 +589,53 @@ void
 release_program_pages (void)
 {
   (void)dl_iterate_phdr (release_object_pages, NULL);
+}
+
+char *
+find_in_path (const char *name)
+{
+  const char *path = getenv ("PATH");
+  if (path == NULL || path[0] == '\0')
+    path = "/usr/bin:/bin";
+  for (const char *p = path;; p++)
+    {
+      size_t len = strcspn (p, ":");
+      char *candidate = xasprintf ("%.*s%s%s", (int)len, len ? p : ".", "/", name);
+      struct stat st;
+      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
+        return candidate;
+      free (candidate);
+      p += len;
+      if (*p == '\0')
+        return NULL;
+    }
+}
+
+int
+install_fds (const int *src, int n)
+{
+  int high[16];
+  if (n > (int)N_ELEMENTS (high))
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  /* Above every target first, so that no dup2 overwrites a source. */
+  for (int i = 0; i < n; i++)
+    {
+      high[i] = src[i] >= 0 ? fcntl (src[i], F_DUPFD_CLOEXEC, 10) : -1;
+      if (src[i] >= 0 && high[i] < 0)
+        return -1;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (src[i] < 0)
+        close (i);
+      else if (dup2 (high[i], i) < 0)
+        return -1;
+    }
+  if (close_range ((unsigned)n, ~0U, 0) < 0)
+    for (int fd = n; fd < 65536; fd++)
+      close (fd);
+  return 0;
 }

@@ -105,24 +105,29 @@ int parse_fd (const char *s, int *out);
  * other process that uses them. */
 void release_program_pages (void);
 
-/* Call fn (fd, data) for each fd above 2 open in this process (but the
- * listing's own), from "self/fd" below proc_fd, read with getdents64(2)
- * (a stdio DIR costs three more calls).  fn may close fd.  0, or -1 with
- * errno set when the directory can't be read. */
 /* SIGKILL for this process when its parent dies (see utils.c for when it
  * must be asked again).  With expected_parent > 0, also checks the parent
  * is still that one: -ESRCH if it is already gone; else 0 or -errno. */
 int parent_death_signal_set (pid_t expected_parent);
 /* The same, dying with a message on failure. */
 void set_parent_death_signal (pid_t expected_parent);
-/* Calls fn for each open fd above 2, listed through proc_fd (an fd of
- * /proc), or /proc by its path when proc_fd < 0.  0, or -1 with errno. */
+/* Call fn (fd, data) for each fd above 2 open in this process (but the
+ * listing's own), from "self/fd" below proc_fd (an fd of /proc), or /proc
+ * by its path when proc_fd < 0, read with getdents64(2) (a stdio DIR
+ * costs three more calls).  fn may close fd.  0, or -1 with errno set
+ * when the directory can't be opened or read: some fds may not have been
+ * seen, so a caller that closes fds must not go on (its callers die). */
 int for_each_open_fd (int proc_fd, void (*fn) (int fd, void *data), void *data);
 int parse_uint32 (const char *s, uint32_t *out);
 int parse_octal_mode (const char *s, mode_t *out); /* <= 07777 */
 int parse_size (const char *s, size_t *out);       /* non-zero bytes */
 
 /* I/O. Return 0 / -errno. */
+/* log_init makes hutch ignore SIGXFSZ, so that a write past the caller's
+ * file-size limit (ulimit -f) fails with EFBIG instead of ending it; this
+ * gives the caller's disposition back (for the command, before exec),
+ * with a SIGXFSZ left pending meanwhile discarded.  0 / -errno. */
+int sigxfsz_release (void);
 int write_all (int fd, const void *buf, size_t len);
 int write_file_at (int dirfd, const char *path, const char *content);
 /* Read everything from fd; *out is NUL-terminated, *len excludes the NUL. */
@@ -131,6 +136,14 @@ int read_all (int fd, char **out, size_t *len);
 int read_all_max (int fd, size_t max, char **out, size_t *len);
 /* Copy everything from one fd to another. */
 int copy_fd (int from, int to);
+
+/* In a forked child before exec: make src[i] fd i for each i < n (closed
+ * where src[i] < 0), and close every fd from n up.  0, or -1 with errno. */
+int install_fds (const int *src, int n);
+
+/* The program `name` in $PATH (/usr/bin:/bin when unset), as execvp()
+ * would find it, to be freed; NULL if it is not there. */
+char *find_in_path (const char *name);
 
 /* Retry a syscall expression on EINTR. */
 #define TEMP_FAILURE_RETRY_INT(expr)                                                               \

@@ -1,8 +1,10 @@
-# desktop: safe, plus the caller's display and sound sockets, /dev/dri, fonts, and the network
+# desktop: safe, plus the caller's display and sound sockets, /dev/dri, fonts, the network, and the portals on a filtered session bus
 #
 # Each socket is bound only if it is there.  Without XDG_RUNTIME_DIR the
 # runtime directory is /run/user/UID; without WAYLAND_DISPLAY the socket is
-# wayland-0; without XAUTHORITY the cookie is ~/.Xauthority.
+# wayland-0; without XAUTHORITY the cookie is ~/.Xauthority.  With a
+# session bus, the sandbox gets a filtered one that reaches the portals and
+# nothing else (desktop-dbus hands over the whole bus instead).
 
 --preset safe
 --x11-socket
@@ -19,3 +21,4 @@
 --ro-bind-try ${HOME}/.cache/fontconfig ${HOME}/.cache/fontconfig
 --ro-bind-try ${HOME}/.icons ${HOME}/.icons
 --share-net
+--dbus-talk-try org.freedesktop.portal.*

@@ -181,6 +181,7 @@ desktop_env() {
     : >"$T/run/wayland-7"
     : >"$T/run/pulse/native"
     : >"$T/run/bus"
+    unset DBUS_SESSION_BUS_ADDRESS # (the desktop preset filters a bus that is there)
     : >"$XAUTHORITY"
     # A display of this test's own, with a socket file when /tmp/.X11-unix
     # lets us make one: the Xvfb of a test running at the same time takes

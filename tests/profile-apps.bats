@@ -14,7 +14,7 @@ setup() {
     echo ssh-secret >"$T/home/.ssh/id_test"
     echo other-secret >"$T/other/secret.txt"
     export HOME=$T/home
-    unset XDG_CONFIG_HOME
+    unset XDG_CONFIG_HOME DBUS_SESSION_BUS_ADDRESS # (desktop would filter a bus that is there)
     SSH_KEY=$T/home/.ssh/id_test OTHER=$T/other/secret.txt
     cd "$T/project" || return 1
 }

@@ -277,3 +277,25 @@ built"
     assert_stderr_empty
     [[ -n $output && $output != "$(readlink /proc/self/ns/net)" ]] || fail "python3's own network expected" "$(_show_run)"
 }
+
+@test "--dbus-talk-try: the filtered bus's rule only when there is a session bus (desktop's portals)" {
+    skip_unless_cmd /usr/bin/python3
+    unset DBUS_SESSION_BUS_ADDRESS
+    export XDG_RUNTIME_DIR=$T/run
+    mkdir -p "$T/run"
+    run --separate-stderr "$HUTCH" --preset list
+    assert_success
+    assert_output_not_contains "--dbus-talk"
+    # A listening socket at $XDG_RUNTIME_DIR/bus: the portals, for desktop only.
+    /usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[1] + ".ready", "w").close(); time.sleep(60)' "$T/run/bus" &
+    track_pid $!
+    wait_until 20 file_exists "$T/run/bus.ready" || fail "no bus socket"
+    run --separate-stderr "$HUTCH" --preset list
+    assert_success
+    [[ $(grep -A1 '^desktop: ' <<<"$output" | tail -n 1) == *" --share-net --dbus-talk org.freedesktop.portal.*" ]] ||
+        fail "desktop lacks the portals" "$output"
+    [[ $(grep -A1 '^desktop-dbus: ' <<<"$output" | tail -n 1) != *--dbus-talk* ]] ||
+        fail "desktop-dbus has the filter" "$output"
+}

@@ -179,6 +179,8 @@ run_unprivileged() {
     chmod 755 "$unpriv_dir"
     mkdir "$unpriv_dir/tests"
     cp "${suites[@]}" "$here"/*.bash "$unpriv_dir/tests/"
+    # The fault injector's source (tests/fds.bats builds it).
+    cp -r "$here/fault-sweep" "$unpriv_dir/tests/"
     # Helper programs the suites run (tests/*-probe), when built.
     for f in "$build_dir"/tests/*-probe; do
         [[ ! -x $f ]] || cp "$f" "$unpriv_dir/tests/"

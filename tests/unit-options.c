@@ -313,11 +313,22 @@ test_table (void)
     "--cwd-bind",
     "--x11-socket",
     "--seccomp-policy-try",
+    "--dbus-talk-try",
     "--quiet",
     "--verbose",
     "--net",
     "--net-host-loopback",
     "--publish",
+    "--dbus-talk",
+    "--dbus-own",
+    "--dbus-see",
+    "--dbus-call",
+    "--dbus-broadcast",
+    "--dbus-system-talk",
+    "--dbus-system-own",
+    "--dbus-system-see",
+    "--dbus-system-call",
+    "--dbus-log",
     "--forward-signals", /* bubblewrap's after 0.11 */
     "--netns",           /* bubblewrap's pending interface */
   };
