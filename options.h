@@ -29,8 +29,9 @@ extern const struct option_def option_table[];
 extern const size_t option_table_len;
 
 /* Parse argv[0..argc) (the program name already removed) into sb.
- * Expands --args FD in place.  Handles --help and --version (exit 0).
- * Touches nothing outside the process: no mount, no namespace, no file.
+ * Expands --args FD, --profile and --preset in place.  Handles --help
+ * and --version (exit 0).  Creates nothing: no mount, no namespace, no
+ * file; the only files it reads are profiles (as the caller).
  * Reentrant: all it keeps is in sb and on its own stack.  A command line
  * with no file-system operation gets the safe preset unless
  * sb->no_default_preset. */

@@ -212,7 +212,7 @@ bash_complete() {
     assert_output "$(printf '%s\n' --dry-run --dry-run=json)"
 }
 
-@test "bash completion: paths, capabilities, seccomp groups, presets, rlimits by value kind" {
+@test "bash completion: paths, capabilities, seccomp groups, presets, profiles, rlimits by value kind" {
     skip_unless_list_options
     need_doc completions/bash/hutch
     mkdir -p "$T/some-dir"
@@ -230,6 +230,12 @@ bash_complete() {
     assert_output "@mount,@keyring"
     run bash_complete "$HUTCH" --preset des
     assert_output "$(printf '%s\n' desktop desktop-dbus)"
+    run bash_complete "$HUTCH" --profile pyth
+    assert_output python3
+    run bash_complete "$HUTCH" --profile "$T/some-f"
+    assert_output "$T/some-file"
+    run bash_complete "$HUTCH" --cwd-bind r
+    assert_output "$(printf '%s\n' ro rw)"
     run bash_complete "$HUTCH" --rlimit nof
     assert_output "nofile="
     # After the options: the command, then its own arguments.
@@ -323,6 +329,8 @@ skip_unless_named_hutch() {
     assert_output CAP_NET_RAW
     run zsh_complete "${DOC%/*}" "hutch --seccomp-deny @mount,@ke"
     assert_output "@keyring"
+    run zsh_complete "${DOC%/*}" "hutch --profile pyth"
+    assert_output_contains python3
     mkdir "$T/zdir"
     run zsh_complete "${DOC%/*}" "hutch --bind $T/zd"
     assert_output_contains zdir
@@ -359,6 +367,8 @@ fish_complete() {
     assert_output "@mount,@keyring"
     run fish_complete "hutch --preset des"
     assert_output "$(printf '%s\n' desktop desktop-dbus)"
+    run fish_complete "hutch --profile pyth"
+    assert_output python3
 }
 
 # --- --diagnose -------------------------------------------------------------
