@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "explain.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"
@@ -65,17 +66,19 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 
   while (exit_code < 0)
     {
-      struct pollfd fds[3] = {
+      struct pollfd fds[3 + EXPLAIN_NFDS] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
         { .fd = timer_fd, .events = POLLIN },
       };
-      if (poll (fds, 3, -1) < 0)
+      explain_poll_fds (run, &fds[3]); /* --explain, --learn */
+      if (poll (fds, 3 + EXPLAIN_NFDS, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           die_with_error ("poll");
         }
+      explain_handle (run, &fds[3]);
       if (fds[2].revents & POLLIN)
         timeout_expired (sb, run, child, timer_fd, &timeout_stage);
       if (fds[1].revents & (POLLIN | POLLHUP))
@@ -93,8 +96,12 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
       if (fds[0].revents & POLLIN && signals_drain (sfd, child, sb->new_session))
         {
           int status;
-          pid_t r = waitpid (child, &status, WNOHANG);
-          if (r == child)
+          if (run->explain != NULL) /* the traced processes' stops too */
+            {
+              if (explain_wait (run, child, &status))
+                exit_code = signals_exit_status (status);
+            }
+          else if (waitpid (child, &status, WNOHANG) == child)
             exit_code = signals_exit_status (status);
         }
     }
@@ -102,6 +109,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   pasta_stop (); /* --net pasta: the sandbox's network goes with it */
   if (timeout_stage > 0)
     exit_code = timeout_finish ();
+  explain_finish (run, exit_code); /* --explain's summary, --learn's profile */
 
   fcntl (run->exec_pipe[0], F_SETFL, O_NONBLOCK);
   if (command_started (run->exec_pipe[0]))

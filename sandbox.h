@@ -216,6 +216,15 @@ struct sandbox
   struct net_publish *publish; /* --publish, in order */
   size_t n_publish;
 
+  /* --explain, --explain=json, --learn FILE (explain.c, learn.c) */
+  enum
+  {
+    EXPLAIN_NONE,
+    EXPLAIN_TEXT,
+    EXPLAIN_JSON
+  } explain;
+  const char *learn_file;
+
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;
   size_t n_command;
@@ -232,6 +241,7 @@ struct sandbox
 
 /* Mapped ids and other facts the build phase works out. */
 struct sock_fprog;
+struct explain;
 
 struct run
 {
@@ -290,6 +300,10 @@ struct run
    * The build uses them, --dry-run prints them. */
   int clone_flags;
   int new_namespaces;
+
+  /* --explain, --learn: what the monitor needs to say what the sandbox
+   * refused (explain.c); NULL without them. */
+  struct explain *explain;
 
   /* What setup_resolve_sources() found for each of sb->ops (setup.h),
    * before the build: the build, and a plan, read the same. */

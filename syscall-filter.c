@@ -122,6 +122,24 @@ static const char default_policy[]
       "acct bpf lookup_dcookie nfsservctl open_by_handle_at quotactl quotactl_fd syslog "
       "userfaultfd vhangup subpage_prot switch_endian vm86 vm86old";
 
+/* --explain and --learn (explain.c): a refused call goes to the monitor
+ * (seccomp user notification), which answers with the same errno; set by
+ * hutch_seccomp_compile. */
+static bool notify_refusals;
+
+static uint32_t
+refuse_action (int err)
+{
+  return notify_refusals ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO ((uint32_t)err);
+}
+
+/* --learn watches the calls of the default policy even when not asked for. */
+static bool
+wants_policy (const struct sandbox *sb)
+{
+  return sb->seccomp_policy_default || sb->learn_file != NULL;
+}
+
 static const struct syscall_group *
 find_group (const char *name)
 {
@@ -272,7 +290,7 @@ add_arg_rule (scmp_filter_ctx ctx, int err, const char *call, struct scmp_arg_cm
   int nr = seccomp_syscall_resolve_name (call);
   if (nr == __NR_SCMP_ERROR)
     return;
-  check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)err), nr, 1, cmp), call);
+  check_rule (seccomp_rule_add (ctx, refuse_action (err), nr, 1, cmp), call);
 }
 
 /* Refuse every value of argument `arg` of `call` but the `n` sorted values
@@ -356,11 +374,11 @@ arch_filter (uint32_t arch, const struct sandbox *sb, const struct deny_set *set
   for (size_t i = 0; i < set->n; i++)
     {
       char *name = seccomp_syscall_resolve_num_arch (seccomp_arch_native (), set->nrs[i]);
-      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)set->errnos[i]), set->nrs[i], 0);
+      r = seccomp_rule_add (ctx, refuse_action (set->errnos[i]), set->nrs[i], 0);
       check_rule (r, name ? name : "a system call");
       free (name);
     }
-  if (sb->seccomp_policy_default)
+  if (wants_policy (sb))
     add_policy_rules (ctx, arch, set, err);
   return ctx;
 }
@@ -436,9 +454,10 @@ hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
   run->seccomp_bpf_len = 0;
   if (sb->seccomp_errno != 0 && sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
     die ("%s needs %s or %s", OPT_ERRNO, OPT_DENY, OPT_POLICY);
-  if (sb->n_seccomp_deny == 0 && !sb->seccomp_policy_default)
+  if (sb->n_seccomp_deny == 0 && !wants_policy (sb))
     return;
 #ifdef HAVE_LIBSECCOMP
+  notify_refusals = sb->explain != EXPLAIN_NONE || sb->learn_file != NULL;
   int err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
   struct deny_set set = { 0 };
   uint32_t native = seccomp_arch_native ();
@@ -447,7 +466,7 @@ hutch_seccomp_compile (const struct sandbox *sb, struct run *run)
 
   for (size_t i = 0; i < sb->n_seccomp_deny; i++)
     deny_set_add_list (&set, sb->seccomp_deny[i], err, 0);
-  if (sb->seccomp_policy_default)
+  if (wants_policy (sb))
     {
       deny_set_add_list (&set, default_policy, err, 0);
       int clone3 = seccomp_syscall_resolve_name ("clone3");
@@ -500,6 +519,68 @@ hutch_seccomp_load (const struct run *run)
   if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
     return -errno;
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What --explain says about a refusal                                      */
+
+#ifdef HAVE_LIBSECCOMP
+/* fn for each call of `list` (names and @groups, nested), with `why`. */
+static void
+each_listed_call (const char *list, int err, const char *why, bool policy, int depth,
+                  hutch_seccomp_refusal_fn fn, void *data)
+{
+  _cleanup_free_ char *copy = xstrdup (list);
+  char *save = NULL;
+
+  for (char *name = strtok_r (copy, " ,", &save); name; name = strtok_r (NULL, " ,", &save))
+    {
+      const struct syscall_group *g = name[0] == '@' ? find_group (name) : NULL;
+      if (g != NULL && depth < 4)
+        {
+          /* Named after the outermost group, as the caller wrote it. */
+          _cleanup_free_ char *w = depth == 0 ? xasprintf ("%s (%s)", why, name) : NULL;
+          each_listed_call (g->members, err, w ? w : why, policy, depth + 1, fn, data);
+        }
+      else if (g == NULL)
+        fn (name, err, why, policy, data);
+    }
+}
+#endif
+
+void
+hutch_seccomp_refusals (const struct sandbox *sb, hutch_seccomp_refusal_fn fn, void *data)
+{
+#ifdef HAVE_LIBSECCOMP
+  int err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
+
+  for (size_t i = 0; i < sb->n_seccomp_deny; i++)
+    each_listed_call (sb->seccomp_deny[i], err, OPT_DENY, false, 0, fn, data);
+  if (!wants_policy (sb))
+    return;
+  const char *p = OPT_POLICY " default";
+  each_listed_call (default_policy, err, p, true, 0, fn, data);
+  fn ("clone3", ENOSYS, OPT_POLICY " default (clone3, whose flags it can't see)", true, data);
+  fn ("clone", err, OPT_POLICY " default (new user namespaces)", true, data);
+  fn ("unshare", err, OPT_POLICY " default (new user namespaces)", true, data);
+  fn ("ioctl", err, OPT_POLICY " default (TIOCSTI, TIOCLINUX)", true, data);
+  fn ("socket", EAFNOSUPPORT,
+      OPT_POLICY " default (socket families other than unix, inet, inet6, netlink)", true, data);
+  fn ("personality", err, OPT_POLICY " default (personas)", true, data);
+#else
+  (void)sb, (void)fn, (void)data;
+#endif
+}
+
+char *
+hutch_seccomp_call_name (uint32_t arch, int nr)
+{
+#ifdef HAVE_LIBSECCOMP
+  return seccomp_syscall_resolve_num_arch (arch, nr);
+#else
+  (void)arch;
+  return xasprintf ("system call %d", nr);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
