@@ -19,8 +19,10 @@
 
 #include "learn.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,15 @@ struct line
   char *why;
 };
 
+static void
+add (struct learn *l, const char *path, enum use use)
+{
+  if (path == NULL || path[0] != '/')
+    return;
+  l->recs = xgrow (l->recs, &l->recs_cap, l->n_recs, sizeof *l->recs);
+  l->recs[l->n_recs++] = (struct use_rec){ xstrdup (path), use };
+}
+
 struct learn *
 learn_new (const struct sandbox *sb)
 {
@@ -85,16 +96,10 @@ learn_new (const struct sandbox *sb)
   l->home = home != NULL && home[0] == '/' && strcmp (home, "/") != 0 ? xstrdup (home) : NULL;
   l->policy_given = sb->seccomp_policy_default;
   l->command = xstrdup (sb->n_command > 0 ? sb->command[0] : "the command");
+  /* It starts in the caller's directory, which must be there. */
+  _cleanup_free_ char *cwd = getcwd (NULL, 0);
+  add (l, cwd, USE_LOOK);
   return l;
-}
-
-static void
-add (struct learn *l, const char *path, enum use use)
-{
-  if (path == NULL || path[0] != '/')
-    return;
-  l->recs = xgrow (l->recs, &l->recs_cap, l->n_recs, sizeof *l->recs);
-  l->recs[l->n_recs++] = (struct use_rec){ xstrdup (path), use };
 }
 
 static void
@@ -108,6 +113,43 @@ add_parent (struct learn *l, const char *path)
     return;
   slash[slash == dir ? 1 : 0] = '\0';
   add (l, dir, USE_WRITE);
+}
+
+/* What the kernel opens itself to run a file: the ELF interpreter (the
+ * dynamic loader, /lib64/ld-linux-x86-64.so.2), or a script's #! line. */
+static void
+add_interpreter (struct learn *l, const char *path)
+{
+  char buf[4096];
+  _cleanup_close_ int fd = path ? open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+  ssize_t n = fd >= 0 ? pread (fd, buf, sizeof buf - 1, 0) : -1;
+
+  if (n < 4)
+    return;
+  buf[n] = '\0';
+  if (buf[0] == '#' && buf[1] == '!')
+    {
+      char *p = buf + 2 + strspn (buf + 2, " \t");
+      p[strcspn (p, " \t\n")] = '\0';
+      add (l, p, USE_READ);
+      return;
+    }
+  if (memcmp (buf, ELFMAG, SELFMAG) != 0 || (size_t)n < sizeof (ElfW (Ehdr)))
+    return;
+  const ElfW (Ehdr) *eh = (const ElfW (Ehdr) *)buf;
+  for (size_t i = 0; i < eh->e_phnum; i++)
+    {
+      ElfW (Phdr) ph;
+      if (pread (fd, &ph, sizeof ph, (off_t)(eh->e_phoff + i * eh->e_phentsize)) != sizeof ph)
+        return;
+      if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz >= sizeof buf)
+        continue;
+      if (pread (fd, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+        return;
+      buf[ph.p_filesz] = '\0';
+      add (l, buf, USE_READ);
+      return;
+    }
 }
 
 void
@@ -132,6 +174,7 @@ learn_call (struct learn *l, const struct traced_call *c)
       break;
     case TRACED_EXEC:
       add (l, c->path, USE_READ);
+      add_interpreter (l, c->path);
       break;
     case TRACED_STAT:
       add (l, c->path, USE_LOOK);
@@ -289,6 +332,8 @@ covered (const struct lines *ls, size_t from, const char *path)
   return false;
 }
 
+/* Given whole, or fresh: /usr, /proc and the like.  /tmp is fresh too,
+ * but what exists in the host's /tmp (a project there) is bound over it. */
 static bool
 is_system_or_fresh (const char *path)
 {
@@ -296,7 +341,8 @@ is_system_or_fresh (const char *path)
     if (under (path, system_dirs[d]))
       return true;
   for (size_t d = 0; d < N_ELEMENTS (fresh_dirs); d++)
-    if (under (path, fresh_dirs[d][0]))
+    if (strcmp (fresh_dirs[d][1], "--tmpfs") == 0 ? strcmp (path, fresh_dirs[d][0]) == 0
+                                                  : under (path, fresh_dirs[d][0]))
       return true;
   return false;
 }
@@ -314,7 +360,7 @@ add_writes (struct lines *ls, const struct use_rec *r, size_t n)
       struct stat st;
       while (lstat (p, &st) < 0 && strrchr (p, '/') != p)
         *strrchr (p, '/') = '\0';
-      if (strcmp (p, "/") == 0 || covered (ls, first, p))
+      if (strcmp (p, "/") == 0 || is_system_or_fresh (p) || covered (ls, first, p))
         continue;
       /* A directory found later may cover one found before. */
       for (size_t k = first; k < ls->n;)

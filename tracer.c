@@ -177,6 +177,7 @@ struct tracee
   pid_t pid;
   bool in_call; /* between a watched call's entry and its exit */
   struct ptrace_syscall_info entry;
+  char *exec_path; /* read at entry: a successful exec replaces the memory */
 };
 
 struct tracer
@@ -216,6 +217,7 @@ remove_tracee (struct tracer *t, pid_t pid)
   for (size_t i = 0; i < t->n; i++)
     if (t->t[i].pid == pid)
       {
+        free (t->t[i].exec_path);
         t->t[i] = t->t[--t->n];
         return;
       }
@@ -310,7 +312,8 @@ resolve_path (pid_t pid, const uint64_t *args, int da, int pa)
   _cleanup_free_ char *rel = pa >= 0 ? read_string (pid, args[pa]) : NULL;
   char link[64], dir[PATH_MAX];
 
-  if (rel == NULL)
+  /* "" with AT_EMPTY_PATH: a call on the fd, not on a path. */
+  if (rel == NULL || rel[0] == '\0')
     return NULL;
   if (rel[0] != '/')
     {
@@ -323,8 +326,6 @@ resolve_path (pid_t pid, const uint64_t *args, int da, int pa)
       if (n <= 0 || dir[0] != '/')
         return NULL;
       dir[n] = '\0';
-      if (rel[0] == '\0') /* AT_EMPTY_PATH: the fd itself */
-        return xstrdup (dir);
       char *abs = xasprintf ("%s/%s", dir, rel);
       normalize_path (abs);
       return abs;
@@ -403,7 +404,9 @@ report_exit (struct tracer *t, struct tracee *te, const struct ptrace_syscall_in
   else
     {
       /* utimensat(fd, NULL, ...) and fstatat(fd, "", AT_EMPTY_PATH) work on the fd. */
-      c.path = resolve_path (te->pid, args, w->dirfd, w->path);
+      c.path = w->kind == TRACED_EXEC ? te->exec_path
+                                      : resolve_path (te->pid, args, w->dirfd, w->path);
+      te->exec_path = NULL;
       c.path2 = w->path2 >= 0 ? resolve_path (te->pid, args, w->dirfd2, w->path2) : NULL;
     }
   if (c.family == AF_UNIX && c.addr[0] == '/')
@@ -440,7 +443,14 @@ handle_stop (struct tracer *t, struct tracee *te, int status)
     {
     case PTRACE_EVENT_SECCOMP:
       if (get_info (te->pid, &te->entry) && te->entry.op == PTRACE_SYSCALL_INFO_SECCOMP)
-        te->in_call = true;
+        {
+          const struct watched *w = find_watched (te->entry.seccomp.nr);
+          te->in_call = true;
+          free (te->exec_path);
+          te->exec_path = w != NULL && w->kind == TRACED_EXEC ? resolve_path (
+                              te->pid, (const uint64_t *)te->entry.seccomp.args, w->dirfd, w->path)
+                                                              : NULL;
+        }
       resume (te, 0);
       return;
     case PTRACE_EVENT_FORK:
