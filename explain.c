@@ -30,6 +30,7 @@
 
 #include "json.h"
 #include "learn.h"
+#include "privilege.h"
 #include "syscall-filter.h"
 #include "tracer.h"
 #include "utils.h"
@@ -159,6 +160,9 @@ explain_prepare (const struct sandbox *sb, struct run *run)
   run->explain = NULL;
   if (sb->explain == EXPLAIN_NONE && sb->learn_file == NULL)
     return;
+  if (privilege_is_setuid ())
+    die ("--explain and --learn are not available in the setuid mode: the monitor may not "
+         "trace a sandbox set up with root's help (run the hutch that is not setuid)");
   if (sb->explain == EXPLAIN_JSON && sb->json_status_fd < 0)
     die ("--explain=json writes to --json-status-fd, which is not given");
 

@@ -8,6 +8,9 @@ setup() {
     load probe
     hutch_setup
     probe_setup
+    if [[ $BATS_TEST_DESCRIPTION != *"setuid mode"* ]]; then
+        skip_in_setuid_mode "--explain and --learn are refused there (a test says so)"
+    fi
     export HOME=$T/home
     mkdir -p "$HOME"
     echo 'the secret' >"$HOME/secret"
@@ -151,6 +154,14 @@ explain_lines() { grep -- "^$HUTCH_NAME: --explain: " <<<"$stderr" || true; }
     expect_error "--learn $T/nowhere/p: Can't write in $T/nowhere: No such file or directory" \
         --learn "$T/nowhere/p" --ro-bind / / -- true
     [[ ! -e $T/nowhere ]]
+}
+
+@test "--explain and --learn: refused in the setuid mode with one line" {
+    setuid_mode || skip "only the setuid build refuses them"
+    expect_error "--explain and --learn are not available in the setuid mode: the monitor may not trace a sandbox set up with root's help (run the hutch that is not setuid)" \
+        --explain --ro-bind / / -- true
+    expect_error "--explain and --learn are not available in the setuid mode: *" --learn "$T/p" --ro-bind / / -- true
+    [[ ! -e $T/p ]]
 }
 
 # --- --learn --------------------------------------------------------------------------
