@@ -382,22 +382,12 @@ explain_finish (struct run *run, int exit_code)
 /* ------------------------------------------------------------------------ */
 /* Files and the network                                                     */
 
-/* Is path at or beneath dir? */
-static bool
-path_under (const char *path, const char *dir)
-{
-  size_t n = strlen (dir);
-  if (strcmp (dir, "/") == 0)
-    return true;
-  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 /* The last mount whose destination covers path (the one seen there). */
 static const struct mount_entry *
 covering (const struct explain *ex, const char *path)
 {
   for (size_t i = ex->n_mounts; i-- > 0;)
-    if (path_under (path, ex->mounts[i].dest))
+    if (tracer_path_under (path, ex->mounts[i].dest))
       return &ex->mounts[i];
   return NULL;
 }
@@ -406,7 +396,7 @@ static bool
 under_any (char **dirs, size_t n, const char *path)
 {
   for (size_t i = 0; i < n; i++)
-    if (path_under (path, dirs[i]))
+    if (tracer_path_under (path, dirs[i]))
       return true;
   return false;
 }
@@ -452,9 +442,9 @@ explain_missing (struct explain *ex, const struct traced_call *c, const char *p)
     return;
   if (m != NULL && (m->type == OP_PROC || m->type == OP_DEV || m->type == OP_MQUEUE))
     return; /* a fresh /proc, /dev: the host's entries are not the sandbox's */
-  if (path_under (p, "/proc") && m == NULL)
+  if (tracer_path_under (p, "/proc") && m == NULL)
     fix = xstrdup ("add --proc /proc");
-  else if (path_under (p, "/dev") && m == NULL)
+  else if (tracer_path_under (p, "/dev") && m == NULL)
     fix = xstrdup ("add --dev /dev");
   else if (host_has (p))
     fix = xasprintf ("add %s %s %s", write ? "--bind" : "--ro-bind", p, p);

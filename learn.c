@@ -212,15 +212,6 @@ learn_refused_call (struct learn *l, const char *call, const char *why)
 /* ------------------------------------------------------------------------ */
 /* Writing the profile                                                       */
 
-static bool
-under (const char *path, const char *dir)
-{
-  size_t n = strlen (dir);
-  if (strcmp (dir, "/") == 0)
-    return true;
-  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static int
 cmp_recs (const void *a, const void *b)
 {
@@ -297,7 +288,7 @@ add_system_dirs (struct learn *l, struct lines *ls, const struct use_rec *r, siz
       size_t count = 0;
       const char *first = NULL;
       for (size_t i = 0; i < n; i++)
-        if (under (r[i].path, dir))
+        if (tracer_path_under (r[i].path, dir))
           {
             count++;
             first = first ? first : r[i].path;
@@ -327,7 +318,7 @@ static bool
 covered (const struct lines *ls, size_t from, const char *path)
 {
   for (size_t i = from; i < ls->n; i++)
-    if (under (path, ls->v[i].dest))
+    if (tracer_path_under (path, ls->v[i].dest))
       return true;
   return false;
 }
@@ -338,11 +329,11 @@ static bool
 is_system_or_fresh (const char *path)
 {
   for (size_t d = 0; d < N_ELEMENTS (system_dirs); d++)
-    if (under (path, system_dirs[d]))
+    if (tracer_path_under (path, system_dirs[d]))
       return true;
   for (size_t d = 0; d < N_ELEMENTS (fresh_dirs); d++)
     if (strcmp (fresh_dirs[d][1], "--tmpfs") == 0 ? strcmp (path, fresh_dirs[d][0]) == 0
-                                                  : under (path, fresh_dirs[d][0]))
+                                                  : tracer_path_under (path, fresh_dirs[d][0]))
       return true;
   return false;
 }
@@ -364,7 +355,7 @@ add_writes (struct lines *ls, const struct use_rec *r, size_t n)
         continue;
       /* A directory found later may cover one found before. */
       for (size_t k = first; k < ls->n;)
-        if (under (ls->v[k].dest, p))
+        if (tracer_path_under (ls->v[k].dest, p))
           {
             free (ls->v[k].dest), free (ls->v[k].text), free (ls->v[k].why);
             ls->v[k] = ls->v[--ls->n];
@@ -390,7 +381,7 @@ add_reads (struct learn *l, struct lines *ls, const struct use_rec *r, size_t n,
       bool home = l->home != NULL && strcmp (p, l->home) == 0;
       if (S_ISDIR (st.st_mode) && (r[i].use == USE_LOOK || home))
         {
-          bool parent = i + 1 < n && under (r[i + 1].path, p);
+          bool parent = i + 1 < n && tracer_path_under (r[i + 1].path, p);
           if (!parent)
             {
               _cleanup_free_ char *q = quote (p);
@@ -408,7 +399,7 @@ add_fresh_dirs (struct lines *ls, const struct use_rec *r, size_t n)
 {
   for (size_t d = 0; d < N_ELEMENTS (fresh_dirs); d++)
     for (size_t i = 0; i < n; i++)
-      if (under (r[i].path, fresh_dirs[d][0]))
+      if (tracer_path_under (r[i].path, fresh_dirs[d][0]))
         {
           const char *opt = fresh_dirs[d][1];
           char *why = xasprintf ("# used %s", r[i].path);

@@ -126,6 +126,8 @@ find_watched (uint64_t nr)
 /* In the command                                                            */
 
 #define FILTER_MAX (N_ELEMENTS (watched) + 8)
+/* The filter's jumps are 8 bits long. */
+_Static_assert(FILTER_MAX < 250, "the watched calls' filter needs longer jumps");
 
 int
 tracer_load_filter (void)
@@ -269,6 +271,15 @@ read_memory (pid_t pid, uint64_t addr, void *out, size_t len)
   struct iovec local = { out, len };
   struct iovec remote = { (void *)(uintptr_t)addr, len };
   return process_vm_readv (pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+bool
+tracer_path_under (const char *path, const char *dir)
+{
+  size_t n = strlen (dir);
+  if (strcmp (dir, "/") == 0)
+    return true;
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 /* Remove ".", "..", and repeated slashes of an absolute path, in place. */

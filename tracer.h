@@ -55,6 +55,9 @@ int tracer_attach (struct tracer *t, pid_t pid);
  * `child` (traced or not).  True, with *status, once child has ended. */
 bool tracer_wait (struct tracer *t, pid_t child, int *status);
 
+/* Is path (absolute, normalized) at or beneath dir? */
+bool tracer_path_under (const char *path, const char *dir);
+
 /* The process's name (/proc/PID/comm) and its PID as seen in the
  * sandbox (the last of /proc/PID/status NSpid), for the reports. */
 void tracer_describe (pid_t pid, char *comm, size_t len, long *ns_pid);
