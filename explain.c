@@ -160,6 +160,9 @@ explain_prepare (const struct sandbox *sb, struct run *run)
   run->explain = NULL;
   if (sb->explain == EXPLAIN_NONE && sb->learn_file == NULL)
     return;
+  /* The sandbox's user namespace is root's there: the kernel lets a
+   * process of another user namespace trace only with CAP_SYS_PTRACE in
+   * the tracee's (commoncap), which the monitor, without privilege, lacks. */
   if (privilege_is_setuid ())
     die ("--explain and --learn are not available in the setuid mode: the monitor may not "
          "trace a sandbox set up with root's help (run the hutch that is not setuid)");
@@ -633,8 +636,12 @@ handle_notification (struct explain *ex)
     }
   _cleanup_free_ char *name = hutch_seccomp_call_name (req->data.arch, req->data.nr);
   const struct rule *r = find_rule (ex, name);
-  /* Only --learn asked for the default policy: watched, not refused. */
-  bool let_run = r != NULL && r->policy && !ex->policy_given;
+  /* Only --learn asked for the default policy: watched, not refused;
+   * but clone3, which the policy answers with ENOSYS so that libc falls
+   * back to clone, is answered so here too: the program runs on under the
+   * policy, which the profile can then keep. */
+  bool let_run = r != NULL && r->policy && !ex->policy_given && r->err != ENOSYS;
+  bool fallback = r != NULL && r->policy && !ex->policy_given && r->err == ENOSYS;
 
   resp->id = req->id;
   if (let_run)
@@ -646,7 +653,7 @@ handle_notification (struct explain *ex)
   const char *call = name != NULL ? name : "a system call";
   if (let_run && ex->learning != NULL)
     learn_refused_call (ex->learning, call, r->why);
-  else if (!let_run && (ex->text || ex->json))
+  else if (!let_run && !fallback && (ex->text || ex->json))
     {
       _cleanup_free_ char *with = xasprintf ("refused (%s)", strerrorname_np (r ? r->err : EPERM));
       report (ex, (pid_t)req->pid, "syscall", with, call, NULL, r ? r->why : "hutch's filter",

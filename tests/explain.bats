@@ -223,7 +223,10 @@ assert_secret_out() {
     cd "$T/work"
     echo 'greeting=hello' >"$HOME/app.ini"
     cat >run.py <<'EOF'
-import os
+import os, threading
+t = threading.Thread(target=lambda: None)
+t.start()
+t.join()
 conf = open(os.path.expanduser("~/app.ini")).read().strip()
 os.makedirs("out", exist_ok=True)
 open("out/result.txt", "w").write(conf.split("=")[1] + "\n")
@@ -234,6 +237,8 @@ EOF
     rm -r out
     grep -qx -- "--ro-bind $HOME/app.ini $HOME/app.ini" "$T/py.profile" || fail "$(cat "$T/py.profile")"
     grep -qx -- "--bind $T/work $T/work" "$T/py.profile" || fail "$(cat "$T/py.profile")"
+    # A thread's clone3 falls back to clone under the policy: it stays.
+    learnt "$T/py.profile" | grep -qx -- '--seccomp-policy default' || fail "$(cat "$T/py.profile")"
     run --separate-stderr with_profile "$T/py.profile" python3 run.py
     assert_success
     [[ $(cat out/result.txt) == hello ]] || fail "$stderr"
