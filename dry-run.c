@@ -470,6 +470,10 @@ plan_text (const struct plan *p)
   if (sb->argv0 != NULL)
     printf (" (argv[0]: %s)", sb->argv0);
   printf ("\n");
+  if (sb->n_origins > 0)
+    printf ("options from profiles:\n");
+  for (size_t i = 0; i < sb->n_origins; i++)
+    printf ("  %s: %s\n", sb->origins[i].where, sb->origins[i].option);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -912,6 +916,16 @@ plan_json (const struct plan *p)
   json_str_array (&j, "command", (const char *const *)sb->command, sb->n_command);
   json_process (&j, p);
   json_confinement (&j, p);
+  json_key (&j, "origins");
+  json_array_begin (&j, JSON_COMPACT);
+  for (size_t i = 0; i < sb->n_origins; i++)
+    {
+      json_object_begin (&j, JSON_COMPACT);
+      json_member_string (&j, "option", sb->origins[i].option);
+      json_member_string (&j, "from", sb->origins[i].where);
+      json_object_end (&j);
+    }
+  json_array_end (&j);
   json_object_end (&j);
   json_append (&j, "\n");
   fwrite (j.buf, 1, j.len, stdout);

@@ -22,6 +22,7 @@
 #include "op-kinds.h"
 #include "pasta.h"
 #include "presets.h"
+#include "profile-files.h"
 #include "resource-limits.h"
 #include "syscall-filter.h"
 
@@ -230,22 +231,17 @@ static void
 preset_context_init (struct preset_context *ctx, const struct sandbox *sb)
 {
   ctx->sb = sb;
+  ctx->chdir_set = false;
   ctx->home = getenv ("HOME");
   ctx->cwd = getcwd (ctx->cwd_buf, sizeof ctx->cwd_buf);
 }
 
-/* The preset's words are read next, as if typed here. */
+/* The preset's words (its shipped profile's) are read next, as if typed here. */
 void
 push_preset (struct parse_ctx *pc, const char *name)
 {
-  struct preset_context ctx;
-  size_t n;
-
-  preset_context_init (&ctx, pc->sb);
-  char **words = preset_words (name, &ctx, &n);
-  /* The words live as long as the sandbox description points at them;
-   * the array itself goes with its source. */
-  source_push (pc, words, n, true);
+  preset_check_name (name);
+  push_profile (pc, name, true);
 }
 
 HANDLER (h_map_subids)
@@ -280,6 +276,31 @@ HANDLER (h_preset)
       exit (EXIT_SUCCESS);
     }
   push_preset (pc, args[0]);
+}
+
+HANDLER (h_profile)
+{
+  if (strcmp (args[0], "list") == 0)
+    {
+      profile_print_list (stdout);
+      exit (EXIT_SUCCESS);
+    }
+  push_profile (pc, args[0], false);
+}
+
+/* --system-links, --cwd-bind, --x11-socket, --seccomp-policy-try: the
+ * words they stand for on this host are read next (presets.c). */
+HANDLER (h_host_words)
+{
+  struct preset_context ctx;
+  size_t n;
+
+  preset_context_init (&ctx, pc->sb);
+  char **words = preset_host_words (opt->name, opt->n_args > 0 ? args[0] : NULL, &ctx, &n);
+  if (n > 0)
+    source_push (pc, words, n, true);
+  else
+    free (words);
 }
 
 HANDLER (h_quiet)
@@ -831,6 +852,16 @@ const struct option_def option_table[] = {
               "Map COUNT gids from O outside to I inside, checked by newgidmap"),
   OPT ("--preset", 1, "NAME", h_preset,
        "Expand the preset NAME here (safe, build, desktop, desktop-dbus, net; list)"),
+  OPT ("--profile", 1, "NAME|PATH", h_profile,
+       "Expand the profile file NAME (looked up) or PATH here; list: every one found"),
+  OPT0 ("--system-links", h_host_words,
+        "/bin, /sbin, /lib*: the host's symbolic links into /usr, else read-only binds"),
+  OPT ("--cwd-bind", 1, "ro|rw", h_host_words,
+       "The current directory (read-only or writable) and --chdir there, unless it\n"
+       "holds HOME or is a system directory"),
+  OPT0 ("--x11-socket", h_host_words, "Bind the X11 socket of $DISPLAY read-only, if it exists"),
+  OPT ("--seccomp-policy-try", 1, "NAME", h_host_words,
+       "Like --seccomp-policy, but nothing when built without libseccomp"),
   OPT0 ("--quiet", h_quiet, "Do not print notes (such as the implicit safe preset)"),
   OPT0 ("--verbose", h_verbose, "Say how the sandbox is built (such as the mount API used)"),
   OPT0 ("--level-prefix", h_level_prefix, "Start diagnostics with their syslog level, e.g. <3>"),

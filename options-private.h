@@ -3,6 +3,7 @@
 #pragma once
 
 #include "options.h"
+#include "profile-files.h"
 
 /* At least the number of rows of option_table (option-table.c checks). */
 #define OPTIONS_MAX 160
@@ -13,7 +14,17 @@ struct word_source
   char **words;
   size_t n_words;
   size_t next;
-  char **owned; /* the words array when we allocated it, else NULL */
+  char **owned;                         /* the words array when we allocated it, else NULL */
+  const struct profile_source *profile; /* the profile the words come from, or NULL */
+};
+
+/* A profile being read (--profile, --preset), and what included it. */
+struct profile_source
+{
+  struct loaded_profile p;
+  const struct profile_source *parent; /* NULL: from the command line */
+  int depth;                           /* 1 for one named on the command line */
+  struct profile_source *next;         /* all of one run, for the release */
 };
 
 /* Everything one options_parse() run keeps between words: it lives on
@@ -33,6 +44,14 @@ struct parse_ctx
   struct word_source *sources;
   size_t n_sources, sources_cap;
 
+  /* Every profile read, the command of the outermost one that has one,
+   * and the profile and line of the option being handled (NULL, 0 when
+   * it comes from the command line). */
+  struct profile_source *profiles;
+  const struct profile_source *profile_command_from;
+  const struct profile_source *current_profile;
+  unsigned current_line;
+
   /* Words and bytes brought in by every --args so far. */
   size_t args_words_total, args_bytes_total;
 
@@ -51,6 +70,11 @@ struct parse_ctx
  * they stood here on the command line.  `owned`: the array (not the
  * words) is freed once its words are read. */
 void source_push (struct parse_ctx *pc, char **words, size_t n_words, bool owned);
+
+/* The words of the profile NAME (or PATH; the shipped profile NAME when
+ * `builtin`) are read next, as if typed here.  Refuses cycles and
+ * includes nested deeper than PROFILE_MAX_DEPTH. */
+void push_profile (struct parse_ctx *pc, const char *name, bool builtin);
 
 /* The handler of --args FD: its words are read next. */
 void h_args (struct parse_ctx *pc, const struct option_def *opt, char **args);

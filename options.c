@@ -217,6 +217,82 @@ h_args (struct parse_ctx *pc, const struct option_def *opt UNUSED, char **args)
 }
 
 /* ------------------------------------------------------------------------ */
+/* --profile and --preset                                                    */
+
+void
+push_profile (struct parse_ctx *pc, const char *name, bool builtin)
+{
+  const struct profile_source *parent = pc->current_profile;
+  struct profile_source *ps = xcalloc (1, sizeof *ps);
+
+  if (builtin)
+    profile_load_builtin (name, &ps->p);
+  else
+    profile_load (name, parent != NULL ? parent->p.dir : NULL, &ps->p);
+  ps->parent = parent;
+  ps->depth = parent != NULL ? parent->depth + 1 : 1;
+  ps->next = pc->profiles;
+  pc->profiles = ps;
+  /* (log_context names the including file and line.) */
+  if (ps->depth > PROFILE_MAX_DEPTH)
+    die ("\"%s\": includes nested more than %d deep", name, PROFILE_MAX_DEPTH);
+  for (const struct profile_source *q = parent; q != NULL; q = q->parent)
+    if (profile_same (&q->p, &ps->p))
+      die ("\"%s\": %s includes itself (through %s)", name, ps->p.where, parent->p.where);
+  /* The command of the outermost profile (of the last, among equals). */
+  if (ps->p.command != NULL
+      && (pc->profile_command_from == NULL || ps->depth <= pc->profile_command_from->depth))
+    pc->profile_command_from = ps;
+  if (ps->p.n_words == 0)
+    return;
+  source_push (pc, ps->p.words, ps->p.n_words, false);
+  pc->sources[pc->n_sources - 1].profile = ps;
+}
+
+/* The profiles' words stay: the sandbox points at them. */
+static void
+release_profiles (struct parse_ctx *pc)
+{
+  while (pc->profiles != NULL)
+    {
+      struct profile_source *ps = pc->profiles;
+      pc->profiles = ps->next;
+      free (ps->p.where);
+      free (ps->p.dir);
+      free (ps->p.words);
+      free (ps->p.lines);
+      free (ps->p.command);
+      free (ps);
+    }
+  pc->profile_command_from = NULL;
+}
+
+/* "--bind 'a b' c", for --dry-run's list of where options come from. */
+static char *
+option_text (const struct option_def *opt, char **values)
+{
+  size_t len = strlen (opt->name) + 1;
+  for (int i = 0; i < opt->n_args && i < 3; i++)
+    len += strlen (values[i]) + 3;
+  char *text = xmalloc (len + 1), *p = text;
+  p = stpcpy (p, opt->name);
+  for (int i = 0; i < opt->n_args && i < 3; i++)
+    {
+      bool plain = values[i][0] != '\0' && strpbrk (values[i], " \t'\"\\$#") == NULL;
+      p += sprintf (p, plain ? " %s" : " '%s'", values[i]);
+    }
+  return text;
+}
+
+static void
+record_origin (struct sandbox *sb, const struct option_def *opt, char **values, const char *where)
+{
+  sb->origins = xgrow (sb->origins, &sb->origins_cap, sb->n_origins, sizeof *sb->origins);
+  sb->origins[sb->n_origins++]
+      = (struct option_origin){ .option = option_text (opt, values), .where = xstrdup (where) };
+}
+
+/* ------------------------------------------------------------------------ */
 /* Lookup: a run sorts the table by name once (in its context) and
  * searches that; the public lookup, for the few words outside a run,
  * looks at every row. */
@@ -319,6 +395,17 @@ parse_options (struct parse_ctx *pc)
       if (strcmp (word, "--") == 0)
         break;
 
+      /* A profile's lines were checked when it was read: an option and
+       * its arguments come from it together. */
+      const struct word_source *src = &pc->sources[pc->n_sources - 1];
+      char where[4200];
+      pc->current_profile = src->profile;
+      if (src->profile != NULL)
+        {
+          pc->current_line = src->profile->p.lines[src->next - 1];
+          snprintf (where, sizeof where, "%s:%u", src->profile->p.where, pc->current_line);
+          log_context = where;
+        }
       opt = lookup_in_run (pc, word);
       if (opt == NULL)
         die ("Unknown option %s", word);
@@ -328,8 +415,13 @@ parse_options (struct parse_ctx *pc)
           if (values[i] == NULL)
             die_missing_values (opt);
         }
+      if (pc->current_profile != NULL)
+        record_origin (pc->sb, opt, values, where);
       opt->handler (pc, opt, values);
       check_pending_after (pc, opt);
+      log_context = NULL;
+      pc->current_profile = NULL;
+      pc->current_line = 0;
     }
 }
 
@@ -342,8 +434,20 @@ apply_default_preset (struct parse_ctx *pc)
 
   if (sb->no_default_preset || sb->n_ops > 0 || sb->n_command == 0)
     return;
+  /* What the command line asked for stays: the preset comes after it,
+   * but only to fill in. */
+  const char *hostname = sb->hostname;
+  bool share_net = sb->share_net;
+  sb->hostname = NULL;
   push_preset (pc, "safe");
   parse_options (pc);
+  if (hostname != NULL)
+    sb->hostname = hostname;
+  if (share_net)
+    {
+      sb->unshare_net = false;
+      sb->share_net = true;
+    }
   if (!sb->quiet)
     warn_msg ("no file-system options given: applying --preset safe "
               "(--preset list shows it; --quiet hides this note)");
@@ -357,9 +461,19 @@ options_parse (struct sandbox *sb, int argc, char **argv)
   source_push (&pc, argv, argc > 0 ? (size_t)argc : 0, false);
   parse_options (&pc);
   take_command (&pc);
+  /* No command given: the profile's, if it has one. */
+  if (sb->n_command == 0 && pc.profile_command_from != NULL)
+    {
+      const struct loaded_profile *p = &pc.profile_command_from->p;
+      free (sb->command);
+      sb->command = xcalloc (p->n_command + 1, sizeof *sb->command);
+      memcpy (sb->command, p->command, p->n_command * sizeof *sb->command);
+      sb->n_command = p->n_command;
+    }
   apply_default_preset (&pc);
   check_nothing_pending (&pc);
   parse_ctx_release (&pc);
+  release_profiles (&pc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -600,6 +714,14 @@ options_release (struct sandbox *sb)
   free (sb->args_buffers);
   sb->args_buffers = NULL;
   sb->n_args_buffers = sb->args_buffers_cap = 0;
+  for (size_t i = 0; i < sb->n_origins; i++)
+    {
+      free (sb->origins[i].option);
+      free (sb->origins[i].where);
+    }
+  free (sb->origins);
+  sb->origins = NULL;
+  sb->n_origins = sb->origins_cap = 0;
   /* The words of --args data are gone: so is the command taken from them. */
   sb->command = NULL;
   sb->n_command = 0;

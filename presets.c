@@ -1,12 +1,18 @@
-/* hutch — presets: named sets of ordinary options (--preset NAME).
+/* hutch — presets (--preset NAME) and the host-dependent options their
+ * profiles use.
  *
- * A preset is data: a list of steps in the table below, each of which adds
- * ordinary command-line words ("--ro-bind-try /usr /usr", "--tmpfs /tmp",
- * ...).  The parser reads those words at the position of --preset exactly
- * as if the caller had typed them, so a later flag adds to or overrides
- * them, and --dry-run shows the result.  Some steps depend on the host
- * (merged /usr, the caller's $HOME and cwd, display sockets); they look,
- * but never change anything.
+ * A preset is a shipped profile (profiles/NAME.profile, built into the
+ * binary: profile.h): --preset safe reads the same file as --profile safe
+ * (but only among the shipped ones), where it stands, as if the caller
+ * had typed its options, so a later flag adds to or overrides them, and
+ * --dry-run shows the result.
+ *
+ * What a profile cannot say with -try binds and ${VAR:-default} is here,
+ * as options that stand for the words they give on this host:
+ * --system-links (merged-/usr links), --cwd-bind ro|rw (the current
+ * directory, unless showing it shows more than a project directory),
+ * --x11-socket (the socket of $DISPLAY) and --seccomp-policy-try.  They
+ * look, but never change anything.
  */
 #include "config.h"
 
@@ -18,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "options.h"
+#include "profile-files.h"
 #include "syscall-filter.h"
 #include "utils.h"
 
@@ -64,16 +72,13 @@ usable_dir (const char *path)
   return path != NULL && path[0] == '/' && path[1] != '\0';
 }
 
-/* The system directories, read-only; merged-/usr links as links. */
+/* --system-links: merged-/usr links as links, else read-only binds. */
 static void
-step_system (struct words *w, const struct preset_context *ctx)
+system_links (struct words *w)
 {
-  static const char *const dirs[] = { "/usr", "/etc", "/opt" };
   static const char *const maybe_links[]
       = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
 
-  for (size_t i = 0; i < N_ELEMENTS (dirs); i++)
-    add3 (w, "--ro-bind-try", dirs[i], dirs[i]);
   for (size_t i = 0; i < N_ELEMENTS (maybe_links); i++)
     {
       char target[4096];
@@ -86,17 +91,6 @@ step_system (struct words *w, const struct preset_context *ctx)
       else if (exists (maybe_links[i]))
         add3 (w, "--ro-bind", maybe_links[i], maybe_links[i]);
     }
-}
-
-/* Fresh /dev, /proc and scratch directories. */
-static void
-step_scratch (struct words *w, const struct preset_context *ctx)
-{
-  add2 (w, "--dev", "/dev");
-  add2 (w, "--proc", "/proc");
-  add2 (w, "--tmpfs", "/tmp");
-  add2 (w, "--tmpfs", "/var/tmp");
-  add2 (w, "--tmpfs", "/run");
 }
 
 /* Is `dir` the same as `path` or above it? */
@@ -190,49 +184,6 @@ cwd_view (const struct preset_context *ctx)
   return CWD_SHOWN;
 }
 
-/* An empty HOME at the same path; the current directory read-only, and
- * the working directory when the sandbox has it. */
-static void
-step_home_and_cwd (struct words *w, const struct preset_context *ctx)
-{
-  enum cwd_view view = cwd_view (ctx);
-
-  if (usable_dir (ctx->home))
-    add2 (w, "--tmpfs", ctx->home);
-  if (view == CWD_SHOWN)
-    add3 (w, "--ro-bind", ctx->cwd, ctx->cwd);
-  if (view != CWD_MISSING && !ctx->sb->chdir_path)
-    add2 (w, "--chdir", ctx->cwd);
-}
-
-/* Every namespace, a new session, death with the parent, seccomp. */
-static void
-step_isolation (struct words *w, const struct preset_context *ctx)
-{
-  add (w, "--unshare-all");
-  if (ctx->sb->share_net)
-    add (w, "--share-net"); /* asked for before an implicit preset */
-  add (w, "--new-session");
-  add (w, "--die-with-parent");
-  if (ctx->sb->hostname == NULL)
-    add2 (w, "--hostname", "hutch");
-  if (hutch_seccomp_available ())
-    add2 (w, "--seccomp-policy", "default");
-}
-
-static void
-step_cwd_writable (struct words *w, const struct preset_context *ctx)
-{
-  if (cwd_view (ctx) == CWD_SHOWN)
-    add3 (w, "--bind", ctx->cwd, ctx->cwd);
-}
-
-static void
-step_share_net (struct words *w, const struct preset_context *ctx)
-{
-  add (w, "--share-net");
-}
-
 /* Bind a host path at the same place if it exists. */
 static void
 bind_if_exists (struct words *w, const char *option, const char *path)
@@ -241,13 +192,28 @@ bind_if_exists (struct words *w, const char *option, const char *path)
     add3 (w, option, path, path);
 }
 
-/* The display and sound of the caller, the GPU, fonts. */
+/* --cwd-bind MODE: the current directory (ro or rw) when it is a project
+ * directory, and the working directory when the sandbox has it (and no
+ * --chdir came before). */
 static void
-step_desktop (struct words *w, const struct preset_context *ctx)
+cwd_bind (struct words *w, const char *mode, const struct preset_context *ctx)
+{
+  bool writable = strcmp (mode, "rw") == 0;
+  if (!writable && strcmp (mode, "ro") != 0)
+    die ("--cwd-bind: \"%s\": ro or rw", mode);
+
+  enum cwd_view view = cwd_view (ctx);
+  if (view == CWD_SHOWN)
+    add3 (w, writable ? "--bind" : "--ro-bind", ctx->cwd, ctx->cwd);
+  if (view != CWD_MISSING && !ctx->chdir_set && (ctx->sb == NULL || !ctx->sb->chdir_path))
+    add2 (w, "--chdir", ctx->cwd);
+}
+
+/* --x11-socket: the socket of an X11 display ":N" or ":N.S". */
+static void
+x11_socket (struct words *w)
 {
   const char *display = getenv ("DISPLAY");
-  const char *runtime = getenv ("XDG_RUNTIME_DIR");
-  const char *wayland = getenv ("WAYLAND_DISPLAY");
 
   if (display != NULL && display[0] == ':')
     {
@@ -256,130 +222,99 @@ step_desktop (struct words *w, const struct preset_context *ctx)
       snprintf (socket, sizeof socket, "/tmp/.X11-unix/X%u", number);
       bind_if_exists (w, "--ro-bind", socket);
     }
-  bind_if_exists (w, "--ro-bind", getenv ("XAUTHORITY"));
-  if (usable_dir (runtime))
-    {
-      char path[4096];
-      if (wayland != NULL && wayland[0] != '\0' && strchr (wayland, '/') == NULL)
-        {
-          snprintf (path, sizeof path, "%s/%s", runtime, wayland);
-          bind_if_exists (w, "--ro-bind", path);
-        }
-      snprintf (path, sizeof path, "%s/pipewire-0", runtime);
-      bind_if_exists (w, "--ro-bind", path);
-      snprintf (path, sizeof path, "%s/pulse/native", runtime);
-      bind_if_exists (w, "--ro-bind", path);
-    }
-  bind_if_exists (w, "--dev-bind", "/dev/dri");
-  if (usable_dir (ctx->home))
-    {
-      static const char *const font_dirs[]
-          = { ".fonts", ".local/share/fonts", ".cache/fontconfig", ".icons" };
-      for (size_t i = 0; i < N_ELEMENTS (font_dirs); i++)
-        {
-          char path[4096];
-          snprintf (path, sizeof path, "%s/%s", ctx->home, font_dirs[i]);
-          bind_if_exists (w, "--ro-bind", path);
-        }
-    }
-  add (w, "--share-net");
-}
-
-/* The session bus: a trust decision the caller makes by naming it. */
-static void
-step_dbus (struct words *w, const struct preset_context *ctx)
-{
-  const char *runtime = getenv ("XDG_RUNTIME_DIR");
-  if (usable_dir (runtime))
-    {
-      char path[4096];
-      snprintf (path, sizeof path, "%s/bus", runtime);
-      bind_if_exists (w, "--ro-bind", path);
-    }
-}
-
-typedef void (*preset_step) (struct words *w, const struct preset_context *ctx);
-
-struct preset
-{
-  const char *name;
-  const char *summary;
-  preset_step steps[8]; /* NULL-terminated */
-};
-
-#define SAFE_STEPS step_isolation, step_system, step_scratch, step_home_and_cwd
-
-static const struct preset presets[] = {
-  { "safe",
-    "every namespace (no network), system directories read-only, fresh /dev /proc /tmp "
-    "/var/tmp /run, empty HOME, cwd read-only, new session, default seccomp policy",
-    { SAFE_STEPS, NULL } },
-  { "build",
-    "safe, plus the current directory read-write",
-    { SAFE_STEPS, step_cwd_writable, NULL } },
-  { "desktop",
-    "safe, plus the caller's display and sound sockets, /dev/dri, fonts, and the network",
-    { SAFE_STEPS, step_desktop, NULL } },
-  { "desktop-dbus",
-    "desktop, plus the D-Bus session bus (a trust decision)",
-    { SAFE_STEPS, step_desktop, step_dbus, NULL } },
-  { "net", "the host's network again (as --share-net)", { step_share_net, NULL } },
-};
-
-static const struct preset *
-find_preset (const char *name)
-{
-  for (size_t i = 0; i < N_ELEMENTS (presets); i++)
-    if (strcmp (presets[i].name, name) == 0)
-      return &presets[i];
-  return NULL;
-}
-
-static void
-expand (const struct preset *p, const struct preset_context *ctx, struct words *w)
-{
-  for (size_t i = 0; i < N_ELEMENTS (p->steps) && p->steps[i] != NULL; i++)
-    p->steps[i](w, ctx);
 }
 
 char **
-preset_words (const char *name, const struct preset_context *ctx, size_t *n_words)
+preset_host_words (const char *option, const char *arg, const struct preset_context *ctx,
+                   size_t *n_words)
 {
-  const struct preset *p = find_preset (name);
   struct words w = { 0 };
 
-  if (p == NULL)
-    {
-      char valid[256] = "";
-      for (size_t i = 0; i < N_ELEMENTS (presets); i++)
-        {
-          if (i > 0)
-            strncat (valid, ", ", sizeof valid - strlen (valid) - 1);
-          strncat (valid, presets[i].name, sizeof valid - strlen (valid) - 1);
-        }
-      die ("--preset: unknown preset \"%s\" (valid: %s, list)", name, valid);
-    }
-  expand (p, ctx, &w);
+  if (strcmp (option, "--system-links") == 0)
+    system_links (&w);
+  else if (strcmp (option, "--cwd-bind") == 0)
+    cwd_bind (&w, arg, ctx);
+  else if (strcmp (option, "--x11-socket") == 0)
+    x11_socket (&w);
+  else if (strcmp (option, "--seccomp-policy-try") == 0 && hutch_seccomp_available ())
+    add2 (&w, "--seccomp-policy", arg);
   if (w.v == NULL)
     w.v = xcalloc (1, sizeof *w.v);
   *n_words = w.n;
   return w.v;
 }
 
+static const char *const preset_names[] = { "safe", "build", "desktop", "desktop-dbus", "net" };
+
+void
+preset_check_name (const char *name)
+{
+  char valid[256] = "";
+
+  for (size_t i = 0; i < N_ELEMENTS (preset_names); i++)
+    if (strcmp (preset_names[i], name) == 0)
+      return;
+  for (size_t i = 0; i < N_ELEMENTS (preset_names); i++)
+    {
+      if (i > 0)
+        strncat (valid, ", ", sizeof valid - strlen (valid) - 1);
+      strncat (valid, preset_names[i], sizeof valid - strlen (valid) - 1);
+    }
+  die ("--preset: unknown preset \"%s\" (valid: %s, list)", name, valid);
+}
+
+/* The words of the shipped profile NAME as the parser would read them
+ * here: includes of presets and the host-dependent options expanded. */
+static void
+print_expansion (FILE *out, const char *name, struct preset_context *ctx, int depth)
+{
+  struct loaded_profile p;
+
+  if (depth > PROFILE_MAX_DEPTH)
+    die ("--preset list: %s: includes nested more than %d deep", name, PROFILE_MAX_DEPTH);
+  profile_load_builtin (name, &p);
+  for (size_t i = 0; i < p.n_words;)
+    {
+      const struct option_def *opt = options_lookup (p.words[i]);
+      const char *arg = opt->n_args > 0 ? p.words[i + 1] : NULL;
+      if (strcmp (opt->name, "--preset") == 0)
+        print_expansion (out, arg, ctx, depth + 1);
+      else if (opt->handler == options_lookup ("--system-links")->handler)
+        {
+          size_t n;
+          char **words = preset_host_words (opt->name, arg, ctx, &n);
+          for (size_t k = 0; k < n; k++)
+            {
+              ctx->chdir_set |= strcmp (words[k], "--chdir") == 0;
+              fprintf (out, " %s", words[k]);
+              free (words[k]);
+            }
+          free (words);
+        }
+      else
+        for (int k = 0; k <= opt->n_args; k++)
+          fprintf (out, " %s", p.words[i + (size_t)k]);
+      i += 1 + (size_t)opt->n_args;
+    }
+  profile_loaded_free (&p);
+}
+
 void
 preset_print_list (FILE *out, const struct preset_context *ctx)
 {
-  for (size_t i = 0; i < N_ELEMENTS (presets); i++)
+  for (size_t i = 0; i < N_ELEMENTS (preset_names); i++)
     {
-      struct words w = { 0 };
-      fprintf (out, "%s: %s\n   ", presets[i].name, presets[i].summary);
-      expand (&presets[i], ctx, &w);
-      for (size_t k = 0; k < w.n; k++)
-        {
-          fprintf (out, " %s", w.v[k]);
-          free (w.v[k]);
-        }
-      free (w.v);
+      const char *name = preset_names[i];
+      const char *text = builtin_profile_find (name)->text;
+      size_t skip = strlen (name) + 4; /* "# NAME: " */
+      const char *summary = "";
+      if (strncmp (text, "# ", 2) == 0 && strncmp (text + 2, name, strlen (name)) == 0
+          && strncmp (text + skip - 2, ": ", 2) == 0)
+        summary = text + skip;
+      fprintf (out, "%s: %.*s\n   ", name, (int)strcspn (summary, "\n"), summary);
+      struct preset_context here = *ctx;
+      here.chdir_set = false;
+      print_expansion (out, name, &here, 1);
       fprintf (out, "\n");
     }
 }

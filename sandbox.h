@@ -234,6 +234,15 @@ struct sandbox
   char **args_buffers;
   size_t n_args_buffers, args_buffers_cap;
 
+  /* Each option read from a profile ("--tmpfs /tmp") and where it stands
+   * ("builtin:safe.profile:20"): --dry-run shows them. */
+  struct option_origin
+  {
+    char *option;
+    char *where;
+  } * origins;
+  size_t n_origins, origins_cap;
+
   /* A command line with no file-system operation gets no safe preset
    * (the unit tests of single options set it). */
   bool no_default_preset;

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 
 const char *prog_name = "hutch";
+const char *log_context;
 const char *prog_invoked_as = "hutch";
 
 #ifdef __SANITIZE_ADDRESS__
@@ -73,6 +74,12 @@ log_v (enum log_level level, const char *fmt, va_list ap, int errnum)
   r = snprintf (buf + n, sizeof buf - n, "%s: ", prog_name);
   if (r > 0)
     n += (size_t)r;
+  if (log_context != NULL && n < sizeof buf)
+    {
+      r = snprintf (buf + n, sizeof buf - n, "%s: ", log_context);
+      if (r > 0)
+        n += (size_t)r;
+    }
   /* A message that quotes a huge value (an 8,000-byte path) is cut short,
    * keeping room for the reason that follows it. */
   const size_t limit = sizeof buf - 256;

@@ -40,6 +40,9 @@ extern const char *prog_name;
  * basename. */
 extern const char *prog_invoked_as;
 extern bool log_level_prefix;
+/* When not NULL, every message says it after the program's name (the
+ * profile file and line of the option being read: "hutch: x.profile:3: ..."). */
+extern const char *log_context;
 
 void log_init (const char *argv0);
 void log_msg (enum log_level level, const char *fmt, ...) PRINTF (2, 3);

@@ -110,6 +110,7 @@ fuzz_parse (int argc, char **argv)
       passed = true;
     }
   fuzz_jump_set = 0;
+  log_context = NULL; /* it pointed into the stack of the run that died */
   fuzz_free_sandbox (&sb);
   return passed;
 }

@@ -172,7 +172,7 @@ bare() { run --separate-stderr "$HUTCH" "$@"; }
     assert_output "$(readlink /proc/self/ns/net)"
 }
 
-# --- the expansions: presets.c's table, --preset list and --dry-run agree -------
+# --- the expansions: the preset profiles, --preset list and --dry-run agree -------
 
 # The caller's desktop, as the desktop presets look for it: a runtime
 # directory with Wayland, PulseAudio and D-Bus sockets (no PipeWire), an
@@ -205,7 +205,12 @@ put_if_there() {
     printf '%s\n' "$1" "$2" "$2"
 }
 
-# expected_words NAME : what presets.c's table expands NAME into here, one
+# put_try OPTION PATH : "OPTION PATH PATH" (a -try bind of a profile)
+put_try() {
+    printf '%s\n' "$1" "$2" "$2"
+}
+
+# expected_words NAME : what the preset's profile expands NAME into here, one
 # word a line: for the caller's HOME, a current directory that is a
 # project directory, the host's system directories and merged-/usr links,
 # and the desktop of desktop_env.  (The rules for other current
@@ -223,12 +228,12 @@ expected_words() {
         return 1
         ;;
     esac
-    # step_isolation
+    # safe.profile: isolation
     printf '%s\n' --unshare-all --new-session --die-with-parent --hostname hutch
     if [[ $HUTCH_FEATURES == *libseccomp* ]]; then
         printf '%s\n' --seccomp-policy default
     fi
-    # step_system
+    # the system (--system-links)
     for d in /usr /etc /opt; do
         printf '%s\n' --ro-bind-try "$d" "$d"
     done
@@ -239,36 +244,35 @@ expected_words() {
             printf '%s\n' --ro-bind "$d" "$d"
         fi
     done
-    # step_scratch
+    # scratch
     printf '%s\n' --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp --tmpfs /run
-    # step_home_and_cwd
+    # HOME and --cwd-bind ro
     printf '%s\n' --tmpfs "$HOME" --ro-bind "$PWD" "$PWD" --chdir "$PWD"
-    # step_cwd_writable
+    # build.profile: --cwd-bind rw
     if [[ $name == build ]]; then
         printf '%s\n' --bind "$PWD" "$PWD"
     fi
     [[ $name == desktop* ]] || return 0
-    # step_desktop
+    # desktop.profile: --x11-socket
     if [[ ${DISPLAY:-} == :* ]]; then
         n=${DISPLAY#:}
         put_if_there --ro-bind "/tmp/.X11-unix/X$((10#${n%%.*}))"
     fi
-    put_if_there --ro-bind "${XAUTHORITY:-}"
-    if [[ ${XDG_RUNTIME_DIR:-} == /?* ]]; then
-        if [[ -n ${WAYLAND_DISPLAY:-} && $WAYLAND_DISPLAY != */* ]]; then
-            put_if_there --ro-bind "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY"
-        fi
-        put_if_there --ro-bind "$XDG_RUNTIME_DIR/pipewire-0"
-        put_if_there --ro-bind "$XDG_RUNTIME_DIR/pulse/native"
-    fi
-    put_if_there --dev-bind /dev/dri
+    # desktop.profile: -try binds, with defaults for what the
+    # environment does not say
+    local runtime=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
+    put_try --ro-bind-try "${XAUTHORITY:-$HOME/.Xauthority}"
+    put_try --ro-bind-try "$runtime/${WAYLAND_DISPLAY:-wayland-0}"
+    put_try --ro-bind-try "$runtime/pipewire-0"
+    put_try --ro-bind-try "$runtime/pulse/native"
+    put_try --dev-bind-try /dev/dri
     for i in .fonts .local/share/fonts .cache/fontconfig .icons; do
-        put_if_there --ro-bind "$HOME/$i"
+        put_try --ro-bind-try "$HOME/$i"
     done
     printf '%s\n' --share-net
-    # step_dbus
-    if [[ $name == desktop-dbus && ${XDG_RUNTIME_DIR:-} == /?* ]]; then
-        put_if_there --ro-bind "$XDG_RUNTIME_DIR/bus"
+    # desktop-dbus.profile
+    if [[ $name == desktop-dbus ]]; then
+        put_try --ro-bind-try "$runtime/bus"
     fi
 }
 
@@ -307,7 +311,7 @@ words_plan() {
     local ops=() unshare=0 net=0 hostname="" chdir="" session=0 parent=0 policy=none i
     while (($#)); do
         case $1 in
-        --ro-bind | --ro-bind-try | --bind | --dev-bind)
+        --ro-bind | --ro-bind-try | --bind | --dev-bind | --dev-bind-try)
             op_line "${1#--}" "$2" "$3"
             ops+=("$REPLY")
             shift 3
@@ -428,7 +432,7 @@ assert_plan() {
 }
 
 # check_preset NAME : --preset list and --dry-run --preset NAME both show
-# exactly the table's expansion
+# exactly the profile's expansion
 check_preset() {
     local name=$1 expected words
     mapfile -t words < <(expected_words "$name")
@@ -442,7 +446,7 @@ check_preset() {
     assert_plan "--dry-run --preset $name" "$expected" "$(plan_of <<<"$output")"
 }
 
-@test "--dry-run --preset safe lists exactly the table's expansion, as --preset list does" {
+@test "--dry-run --preset safe lists exactly the profile's expansion, as --preset list does" {
     desktop_env
     check_preset safe
     # The safe sandbox, spelled out.
@@ -452,26 +456,26 @@ check_preset() {
     assert_output_not_contains "$XDG_RUNTIME_DIR"
 }
 
-@test "--dry-run --preset build lists exactly the table's expansion, as --preset list does" {
+@test "--dry-run --preset build lists exactly the profile's expansion, as --preset list does" {
     desktop_env
     check_preset build
     assert_output_contains ". bind $PWD -> $PWD"
 }
 
-@test "--dry-run --preset desktop lists exactly the table's expansion, as --preset list does" {
+@test "--dry-run --preset desktop lists exactly the profile's expansion, as --preset list does" {
     desktop_env
     check_preset desktop
     assert_output_contains "network: the host's"
-    assert_output_contains ". ro-bind $T/run/wayland-7 -> $T/run/wayland-7"
-    assert_output_contains ". ro-bind $HOME/.icons -> $HOME/.icons"
+    assert_output_contains ". ro-bind-try $T/run/wayland-7 -> $T/run/wayland-7"$'\n'
+    assert_output_contains ". ro-bind-try $HOME/.icons -> $HOME/.icons"$'\n'
     assert_output_not_contains "$T/run/bus"
-    assert_output_not_contains "pipewire-0"
+    assert_output_contains "pipewire-0 (skipped: $T/run/pipewire-0 does not exist)"
 }
 
-@test "--dry-run --preset desktop-dbus lists exactly the table's expansion, as --preset list does" {
+@test "--dry-run --preset desktop-dbus lists exactly the profile's expansion, as --preset list does" {
     desktop_env
     check_preset desktop-dbus
-    assert_output_contains ". ro-bind $T/run/bus -> $T/run/bus"
+    assert_output_contains ". ro-bind-try $T/run/bus -> $T/run/bus"$'\n'
 }
 
 @test "--dry-run --preset net after safe lists safe's operations with the host's network" {
@@ -514,7 +518,7 @@ check_preset() {
     assert_plan "--dry-run -- true" "$expected" "$(plan_of <<<"$output")"
 }
 
-@test "--dry-run=json of every preset lists exactly the table's expansion" {
+@test "--dry-run=json of every preset lists exactly the profile's expansion" {
     skip_unless_cmd python3
     desktop_env
     local name words expected="" files=()

@@ -110,7 +110,7 @@ clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # --- unit tests ---------------------------------------------------------------
 
 # unit-mounts reads its fixtures from the directory given.
-for name in unit-options unit-mounts; do
+for name in unit-options unit-mounts unit-profile; do
 unit=$build_dir/tests/$name
 if [[ -x $unit ]]; then
     echo "== $name"

@@ -73,6 +73,10 @@ function __hutch_kind -a option name
     switch $option
         case --preset
             echo preset
+        case --profile
+            echo profile
+        case --cwd-bind
+            echo cwdmode
         case --seccomp-policy
             echo policy
         case --seccomp-errno
@@ -167,6 +171,14 @@ complete -c hutch -n '__hutch_at command' -a '(__fish_complete_command)'
 complete -c hutch -n '__hutch_at args' -a '(__hutch_command_args)'
 complete -c hutch -n '__hutch_at "value file"' -F
 complete -c hutch -n '__hutch_at "value dir"' -a '(__fish_complete_directories (commandline -ct))'
+function __hutch_profiles
+    set -l prog (commandline -opc)[1]
+    command $prog --profile list 2>/dev/null | string replace -r '\t.*' '' | sort -u
+    echo list
+end
+
+complete -c hutch -n '__hutch_at "value profile"' -a '(__hutch_profiles)'
+complete -c hutch -n '__hutch_at "value cwdmode"' -a 'ro rw'
 complete -c hutch -n '__hutch_at "value cap"' -a '(__hutch_capabilities)'
 complete -c hutch -n '__hutch_at "value seccomp"' -a '(__hutch_seccomp_list)'
 complete -c hutch -n '__hutch_at "value errno"' \

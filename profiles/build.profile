@@ -1,0 +1,4 @@
+# build: safe, plus the current directory read-write
+
+--preset safe
+--cwd-bind rw

@@ -1,0 +1,5 @@
+# gcc: compile in the current directory (writable); no network, nothing else of HOME
+
+--preset build
+
+-- /usr/bin/gcc

@@ -1,0 +1,3 @@
+# net: the host's network again (as --share-net)
+
+--share-net
