@@ -648,8 +648,9 @@ handle_notification (struct explain *ex)
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   else
     resp->error = -(r != NULL ? r->err : EPERM);
-  (void)ioctl (ex->listener, SECCOMP_IOCTL_NOTIF_SEND, resp); /* ENOENT: it died */
 
+  /* Said while the caller still waits for the answer: its name and PID
+   * are still its own. */
   const char *call = name != NULL ? name : "a system call";
   if (let_run && ex->learning != NULL)
     learn_refused_call (ex->learning, call, r->why);
@@ -659,6 +660,7 @@ handle_notification (struct explain *ex)
       report (ex, (pid_t)req->pid, "syscall", with, call, NULL, r ? r->why : "hutch's filter",
               NULL);
     }
+  (void)ioctl (ex->listener, SECCOMP_IOCTL_NOTIF_SEND, resp); /* ENOENT: it died */
 }
 
 void
