@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "explain.h"
 #include "label.h"
 #include "landlock.h"
 #include "options.h"
@@ -511,7 +512,9 @@ apply_seccomp (const struct run *run, int report_fd)
       die_with_errno (-r, "Can't load hutch's keyring filter "
                           "(no new session keyring could be joined)");
     }
-  r = hutch_seccomp_load (run);
+  /* The command's (report_fd, not PID 1's): with --explain or --learn,
+   * traced by the monitor, which gets the refusals of hutch's filter. */
+  r = report_fd >= 0 ? explain_load_filters (run) : hutch_seccomp_load (run);
   if (r < 0)
     {
       if (report_fd >= 0)

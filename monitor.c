@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dbus-proxy.h"
+#include "explain.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"
@@ -142,13 +143,14 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 
   while (exit_code < 0)
     {
-      struct pollfd fds[4] = {
+      struct pollfd fds[4 + EXPLAIN_NFDS] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
         { .fd = timer_fd, .events = POLLIN },
         { .fd = exec.eof ? -1 : run->exec_pipe[0], .events = POLLIN },
       };
-      if (poll (fds, 4, -1) < 0)
+      explain_poll_fds (run, &fds[4]); /* --explain, --learn */
+      if (poll (fds, 4 + EXPLAIN_NFDS, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -156,6 +158,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
           (void)kill (child, SIGKILL);
           die_with_errno (err, "Can't wait for the sandbox (poll)");
         }
+      explain_handle (run, &fds[4]);
       if (fds[3].revents)
         read_exec_pipe (run->exec_pipe[0], &exec);
       if (fds[2].revents & POLLIN)
@@ -171,7 +174,13 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
       if (ending != 0)
         break;
       if (child_changed && exit_code < 0)
-        exit_code = reap_child (child);
+        {
+          int status;
+          if (run->explain == NULL)
+            exit_code = reap_child (child);
+          else if (explain_wait (run, child, &status)) /* the traced processes' stops too */
+            exit_code = signals_exit_status (status);
+        }
     }
 
   pasta_stop ();      /* --net pasta: the sandbox's network goes with it */
@@ -185,6 +194,7 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
   signals_reclaim_terminal ();
   if (timeout_stage > 0)
     exit_code = timeout_finish ();
+  explain_finish (run, exit_code); /* --explain's summary, --learn's profile */
 
   while (!exec.eof && read_exec_pipe (run->exec_pipe[0], &exec))
     ;

@@ -352,6 +352,21 @@ HANDLER (h_dry_run)
 {
   pc->sb->dry_run = DRY_RUN_TEXT;
 }
+/* --explain, --learn (explain.c, learn.c) */
+HANDLER (h_explain)
+{
+  pc->sb->explain = EXPLAIN_TEXT;
+}
+HANDLER (h_explain_json)
+{
+  pc->sb->explain = EXPLAIN_JSON;
+}
+HANDLER (h_learn)
+{
+  if (args[0][0] == '\0')
+    die ("--learn: the profile's file name is empty");
+  pc->sb->learn_file = args[0];
+}
 HANDLER (h_dry_run_json)
 {
   pc->sb->dry_run = DRY_RUN_JSON;
@@ -836,6 +851,12 @@ const struct option_def option_table[] = {
   OPT0 ("--diagnose", h_diagnose, "Tell what this host allows a sandbox and why, then exit"),
   OPT0 ("--dry-run", h_dry_run, "Print the checked plan of the sandbox, create nothing, exit"),
   OPT0 ("--dry-run=json", h_dry_run_json, "Like --dry-run, as one JSON object"),
+  /* --explain, --learn (explain.c, learn.c) */
+  OPT0 ("--explain", h_explain,
+        "Say on stderr what the sandbox refused COMMAND and which option did"),
+  OPT0 ("--explain=json", h_explain_json, "Like --explain, as JSON lines on --json-status-fd"),
+  OPT ("--learn", 1, "FILE", h_learn,
+       "Write FILE, a profile that gives COMMAND only what it used in this run"),
   OPT ("--args", 1, "FD", h_args, "Read more NUL-separated arguments from FD"),
   OPT ("--argv0", 1, "VALUE", h_argv0, "Run COMMAND with VALUE as its argv[0]"),
   OPT0_NOSUID ("--map-subids", h_map_subids,

@@ -25,6 +25,7 @@
 #include "dbus-proxy.h"
 #include "diagnose.h"
 #include "dry-run.h"
+#include "explain.h"
 #include "label.h"
 #include "landlock.h"
 #include "monitor.h"
@@ -183,6 +184,7 @@ main (int argc, char **argv)
 
   prepare_run (&sb, &run);
   confine_prepare (&sb, &run); /* Landlock probe, seccomp compiled */
+  explain_prepare (&sb, &run); /* --explain, --learn: what the reports need */
   dry_run_print (&sb, &run);   /* --dry-run: print the plan and exit */
   require_openat2 ();
   die_with_parent (&sb);

@@ -240,6 +240,15 @@ struct sandbox
   size_t n_dbus_rules, dbus_rules_cap;
   bool dbus_log; /* --dbus-log: the proxy's log on hutch's stderr */
 
+  /* --explain, --explain=json, --learn FILE (explain.c, learn.c) */
+  enum
+  {
+    EXPLAIN_NONE,
+    EXPLAIN_TEXT,
+    EXPLAIN_JSON
+  } explain;
+  const char *learn_file;
+
   /* The command: NULL-terminated, n_command >= 1 after check. */
   char **command;
   size_t n_command;
@@ -265,6 +274,7 @@ struct sandbox
 
 /* Mapped ids and other facts the build phase works out. */
 struct sock_fprog;
+struct explain;
 
 struct run
 {
@@ -323,6 +333,10 @@ struct run
    * The build uses them, --dry-run prints them. */
   int clone_flags;
   int new_namespaces;
+
+  /* --explain, --learn: what the monitor needs to say what the sandbox
+   * refused (explain.c); NULL without them. */
+  struct explain *explain;
 
   /* What setup_resolve_sources() found for each of sb->ops (setup.h),
    * before the build: the build, and a plan, read the same. */

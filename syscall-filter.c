@@ -125,6 +125,24 @@ static const char default_policy[]
       "acct bpf lookup_dcookie nfsservctl open_by_handle_at quotactl quotactl_fd syslog "
       "userfaultfd vhangup @cpu-emulation";
 
+/* --explain and --learn (explain.c): a refused call goes to the monitor
+ * (seccomp user notification), which answers with the same errno; set by
+ * hutch_seccomp_compile. */
+static bool notify_refusals;
+
+static uint32_t
+refuse_action (int err)
+{
+  return notify_refusals ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO ((uint32_t)err);
+}
+
+/* --learn watches the calls of the default policy even when not asked for. */
+static bool
+wants_policy (const struct sandbox *sb)
+{
+  return sb->seccomp_policy_default || sb->learn_file != NULL;
+}
+
 static const struct syscall_group *
 find_group (const char *name)
 {
@@ -276,7 +294,7 @@ add_arg_rule (scmp_filter_ctx ctx, int err, const char *call, struct scmp_arg_cm
   int nr = seccomp_syscall_resolve_name (call);
   if (nr == __NR_SCMP_ERROR)
     return;
-  check_rule (seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)err), nr, 1, cmp), call);
+  check_rule (seccomp_rule_add (ctx, refuse_action (err), nr, 1, cmp), call);
 }
 
 /* Refuse every value of argument `arg` of `call` but the `n` sorted values
@@ -443,7 +461,7 @@ arch_filter (uint32_t arch, const struct filter_spec *spec)
   for (size_t i = 0; i < set->n; i++)
     {
       char *name = seccomp_syscall_resolve_num_arch (seccomp_arch_native (), set->nrs[i]);
-      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO ((uint32_t)set->errnos[i]), set->nrs[i], 0);
+      r = seccomp_rule_add (ctx, refuse_action (set->errnos[i]), set->nrs[i], 0);
       check_rule (r, name ? name : "a system call");
       free (name);
     }
@@ -462,7 +480,7 @@ gather_flags (const struct sandbox *sb, const struct run *run, struct filter_spe
 
   landlock_summarize (run, &ll);
   memset (spec, 0, sizeof *spec);
-  spec->policy = sb->seccomp_policy_default;
+  spec->policy = wants_policy (sb);
   spec->err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
   spec->close_tcp = ll.connect_tcp || ll.bind_tcp;
   spec->close_connect = ll.connect_tcp;
@@ -659,7 +677,9 @@ compile (const struct sandbox *sb, struct run *run, bool precompiled_ok)
   struct filter_spec spec;
   if (!gather_flags (sb, run, &spec))
     return;
-  if (precompiled_ok && use_precompiled (sb, &spec, run))
+  /* --explain, --learn: refusals go to the monitor, compiled now. */
+  notify_refusals = sb->explain != EXPLAIN_NONE || sb->learn_file != NULL;
+  if (precompiled_ok && !notify_refusals && use_precompiled (sb, &spec, run))
     return;
   gather_calls (sb, &spec);
   compile_spec (&spec, run);
@@ -694,6 +714,70 @@ hutch_seccomp_load (const struct run *run)
   if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
     return -errno;
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What --explain says about a refusal                                      */
+
+#ifdef HAVE_LIBSECCOMP
+/* fn for each call of `list` (names and @groups, nested), with `why`. */
+static void
+each_listed_call (const char *list, int err, const char *why, bool policy, int depth,
+                  hutch_seccomp_refusal_fn fn, void *data)
+{
+  _cleanup_free_ char *copy = xstrdup (list);
+  char *save = NULL;
+
+  for (char *name = strtok_r (copy, " ,", &save); name; name = strtok_r (NULL, " ,", &save))
+    {
+      const struct syscall_group *g = name[0] == '@' ? find_group (name) : NULL;
+      if (g != NULL && depth < 4)
+        {
+          /* Named after the outermost group, as the caller wrote it. */
+          _cleanup_free_ char *w = depth == 0 ? xasprintf ("%s (%s)", why, name) : NULL;
+          each_listed_call (g->members, err, w ? w : why, policy, depth + 1, fn, data);
+        }
+      else if (g == NULL)
+        fn (name, err, why, policy, data);
+    }
+}
+#endif
+
+void
+hutch_seccomp_refusals (const struct sandbox *sb, hutch_seccomp_refusal_fn fn, void *data)
+{
+#ifdef HAVE_LIBSECCOMP
+  int err = sb->seccomp_errno != 0 ? sb->seccomp_errno : EPERM;
+
+  for (size_t i = 0; i < sb->n_seccomp_deny; i++)
+    each_listed_call (sb->seccomp_deny[i], err, OPT_DENY, false, 0, fn, data);
+  if (!wants_policy (sb))
+    return;
+  const char *p = OPT_POLICY " default";
+  each_listed_call (default_policy, err, p, true, 0, fn, data);
+  fn ("clone3", ENOSYS, OPT_POLICY " default (clone3, whose flags it can't see)", true, data);
+  fn ("clone", err, OPT_POLICY " default (new user namespaces)", true, data);
+  fn ("unshare", err, OPT_POLICY " default (new user namespaces)", true, data);
+  fn ("ioctl", err, OPT_POLICY " default (TIOCSTI, TIOCLINUX)", true, data);
+  fn ("socketpair", EAFNOSUPPORT,
+      OPT_POLICY " default (socket families other than unix, inet, inet6, netlink)", true, data);
+  fn ("socket", EAFNOSUPPORT,
+      OPT_POLICY " default (socket families other than unix, inet, inet6, netlink)", true, data);
+  fn ("personality", err, OPT_POLICY " default (personas)", true, data);
+#else
+  (void)sb, (void)fn, (void)data;
+#endif
+}
+
+char *
+hutch_seccomp_call_name (uint32_t arch, int nr)
+{
+#ifdef HAVE_LIBSECCOMP
+  return seccomp_syscall_resolve_num_arch (arch, nr);
+#else
+  (void)arch;
+  return xasprintf ("system call %d", nr);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */

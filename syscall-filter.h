@@ -43,5 +43,19 @@ int hutch_seccomp_load (const struct run *run);
 bool hutch_seccomp_keyring_filter_known (void);
 int hutch_seccomp_load_keyring_filter (void);
 
+/* --explain, --learn (explain.c): with either, hutch_seccomp_compile
+ * makes every refusal a seccomp user notification, which the monitor
+ * answers.  _refusals() calls fn for each call name hutch's filter
+ * refuses, in the order the filter decides (the first of a name wins):
+ * the errno, the option (and @group) that refuses it, and whether it is
+ * the default policy's.  A call refused only for some arguments (clone,
+ * ioctl, socket, ...) comes with the arguments named in `why`. */
+typedef void (*hutch_seccomp_refusal_fn) (const char *call, int err, const char *why, bool policy,
+                                          void *data);
+void hutch_seccomp_refusals (const struct sandbox *sb, hutch_seccomp_refusal_fn fn, void *data);
+/* The name of system call nr of the ABI arch (AUDIT_ARCH_*); malloc'd,
+ * NULL if unknown. */
+char *hutch_seccomp_call_name (uint32_t arch, int nr);
+
 /* True when hutch was built with libseccomp (the presets use it). */
 bool hutch_seccomp_available (void);

@@ -87,7 +87,7 @@ function __hutch_kind -a option name
             echo rlimit
         case '*'
             switch $name
-                case SRC DEST RWSRC WORKDIR PATH
+                case SRC DEST RWSRC WORKDIR PATH FILE
                     echo file
                 case DIR
                     echo dir
