@@ -29,11 +29,12 @@ explain_lines() { grep -- "^$HUTCH_NAME: --explain: " <<<"$stderr" || true; }
 
 @test "--explain: keyctl refused by --seccomp-policy default is named, errno unchanged (EPERM)" {
     has_libseccomp || skip "built without libseccomp"
-    run --separate-stderr psb --seccomp-policy default -- $P call keyctl
+    # (--unshare-user: root without one gets hutch's keyring filter, ENOSYS, first)
+    run --separate-stderr psb --unshare-user --seccomp-policy default -- $P call keyctl
     assert_success
     assert_output "EPERM"
     [[ -z $stderr ]]
-    run --separate-stderr psb --explain --seccomp-policy default -- $P call keyctl
+    run --separate-stderr psb --unshare-user --explain --seccomp-policy default -- $P call keyctl
     assert_success
     assert_output "EPERM"
     [[ $(explain_lines) == *"hutch-probe (pid "*") keyctl: refused (EPERM) by --seccomp-policy default (@keyring)"* ]] ||
