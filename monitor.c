@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "instance.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"
@@ -65,17 +66,20 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
 
   while (exit_code < 0)
     {
-      struct pollfd fds[3] = {
+      struct pollfd fds[4] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
         { .fd = timer_fd, .events = POLLIN },
+        { .fd = instance_poll_fd (), .events = POLLIN }, /* --stop, --enter (instance.c) */
       };
-      if (poll (fds, 3, -1) < 0)
+      if (poll (fds, 4, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           die_with_error ("poll");
         }
+      if (fds[3].revents & POLLIN)
+        instance_handle (sb, run);
       if (fds[2].revents & POLLIN)
         timeout_expired (sb, run, child, timer_fd, &timeout_stage);
       if (fds[1].revents & (POLLIN | POLLHUP))
