@@ -40,7 +40,6 @@
 #include "enter.h"
 #include "json.h"
 #include "privilege.h"
-#include "resource-limits.h"
 #include "utils.h"
 
 #define NAME_MAX_LEN INSTANCE_NAME_MAX
@@ -60,6 +59,15 @@ static pid_t sandbox_child;
 static bool stopping;
 static int stop_conns[MAX_CONNS];
 static size_t n_stop_conns;
+/* --enter requests that came before the hand-over: served once it has. */
+struct pending_enter
+{
+  int conn, fds[3];
+  char *buf;
+  size_t len;
+};
+static struct pending_enter pending[MAX_CONNS];
+static size_t n_pending;
 
 /* ------------------------------------------------------------------------ */
 /* Names, PIDs, processes                                                    */
@@ -905,7 +913,7 @@ instance_handover_get (void)
 /* The child's hand-over: the fds, then (on the stream) the caller's
  * seccomp programs: a count, each length in bytes, the bytes. */
 static void
-receive_handover (struct run *run)
+receive_handover_data (struct run *run)
 {
   int fds[INSTANCE_N_NS + 2];
   uint32_t n_progs = 0;
@@ -948,7 +956,11 @@ handle_stop (const struct run *run, int conn, const char *arg)
       close (conn);
       return;
     }
-  if (!limit_parse_seconds (arg, strlen (arg), &grace))
+  /* The grace, in ms. */
+  char *end;
+  errno = 0;
+  grace = strtoull (arg, &end, 10);
+  if (errno != 0 || end == arg || *end != '\0')
     grace = 2000;
   if (n_stop_conns < MAX_CONNS)
     stop_conns[n_stop_conns++] = conn; /* closed when the monitor exits */
@@ -969,6 +981,59 @@ handle_stop (const struct run *run, int conn, const char *arg)
     epoll_add (timer_fd);
 }
 
+static void
+refuse_enter (int conn)
+{
+  reply (conn, "the sandbox can't be entered (it was not built to the end)");
+  close (conn);
+}
+
+static void
+serve_pending (const struct sandbox *sb, struct run *run)
+{
+  for (size_t i = 0; i < n_pending; i++)
+    {
+      struct pending_enter *p = &pending[i];
+      if (handover.received)
+        enter_fork_server (sb, run, p->conn, p->fds, p->buf, p->len);
+      else
+        refuse_enter (p->conn);
+      for (size_t k = 0; k < 3; k++)
+        close (p->fds[k]);
+      free (p->buf);
+    }
+  n_pending = 0;
+}
+
+static void
+receive_handover (const struct sandbox *sb, struct run *run)
+{
+  receive_handover_data (run);
+  serve_pending (sb, run);
+}
+
+/* An --enter request before the hand-over waits for it (the sandbox is
+ * listed as soon as it exists, and built a moment later). */
+static void
+defer_enter (int conn, int fds[3], char *buf, size_t len)
+{
+  if (n_pending == MAX_CONNS || handover_fds[0] < 0)
+    {
+      refuse_enter (conn);
+      return;
+    }
+  struct pending_enter *p = &pending[n_pending++];
+  p->conn = conn;
+  p->buf = xmalloc (len);
+  memcpy (p->buf, buf, len);
+  p->len = len;
+  for (size_t k = 0; k < 3; k++)
+    {
+      p->fds[k] = fds[k];
+      fds[k] = -1;
+    }
+}
+
 /* A request on an accepted connection: "S<grace ms>" or "E..." (enter.c). */
 static void
 handle_request (const struct sandbox *sb, struct run *run, int conn)
@@ -983,11 +1048,7 @@ handle_request (const struct sandbox *sb, struct run *run, int conn)
       handle_stop (run, conn, buf + 1);
     }
   else if (n > 0 && buf[0] == 'E' && !handover.received)
-    {
-      reply (conn, "the sandbox can't be entered (it is still starting, or was not built to the "
-                   "end)");
-      close (conn);
-    }
+    defer_enter (conn, fds, buf, (size_t)n);
   else if (n > 0 && buf[0] == 'E')
     enter_fork_server (sb, run, conn, fds, buf, (size_t)n);
   else
@@ -1032,7 +1093,7 @@ instance_handle (const struct sandbox *sb, struct run *run)
     {
       int fd = evs[i].data.fd;
       if (fd == handover_fds[0])
-        receive_handover (run);
+        receive_handover (sb, run);
       else if (fd == timer_fd)
         {
           (void)kill (sandbox_child, SIGKILL);
