@@ -58,6 +58,24 @@ send_fds (int sock, const void *data, size_t len, const int *fds, size_t nfds)
   return TEMP_FAILURE_RETRY_INT (sendmsg (sock, &msg, MSG_NOSIGNAL)) < 0 ? -errno : 0;
 }
 
+/* All of buf on a stream socket, never SIGPIPE (the monitor may be gone). */
+static bool
+send_all (int sock, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = send (sock, p, len, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false;
+      p += n;
+      len -= (size_t)n;
+    }
+  return true;
+}
+
 /* recvmsg: the data's length (or -1), *nfds_out the fds received. */
 static ssize_t
 recv_fds (int sock, void *data, size_t len, int flags, int *fds, size_t nfds, size_t *nfds_out)
@@ -183,17 +201,15 @@ enter_send_handover (const struct sandbox *sb, struct run *run, int sock)
       uint32_t n_progs = (uint32_t)run->n_seccomp_progs;
       if (send_fds (sock, &n_progs, sizeof n_progs, fds, n) == 0)
         {
-          for (size_t i = 0; i < n_progs; i++)
+          bool ok = true;
+          for (size_t i = 0; ok && i < n_progs; i++)
             {
               uint32_t len = run->seccomp_progs[i].len;
-              if (write_all (sock, &len, sizeof len) < 0)
-                break;
+              ok = send_all (sock, &len, sizeof len);
             }
-          for (size_t i = 0; i < n_progs; i++)
-            if (write_all (sock, run->seccomp_progs[i].filter,
-                           run->seccomp_progs[i].len * sizeof (struct sock_filter))
-                < 0)
-              break;
+          for (size_t i = 0; ok && i < n_progs; i++)
+            ok = send_all (sock, run->seccomp_progs[i].filter,
+                           run->seccomp_progs[i].len * sizeof (struct sock_filter));
         }
     }
   /* Whatever failed: the sandbox runs, it only can't be entered. */

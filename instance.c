@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,8 @@ open_private_dir (int parent, const char *name, bool create)
 
 /* $XDG_RUNTIME_DIR/hutch if $XDG_RUNTIME_DIR is this user's (the XDG
  * rules: owned by the user, mode 0700), else /run/user/UID/hutch if
- * that is, else /tmp/hutch-UID. */
+ * that is, else /tmp/hutch-UID.  An fd, or -errno (-ENOENT: none yet
+ * and !create). */
 static int
 state_dir_open (bool create)
 {
@@ -175,23 +177,19 @@ state_dir_open (bool create)
       close (b);
       int w = snprintf (state_path, sizeof state_path, "%.*s/hutch", PATH_MAX - 16, bases[i]);
       (void)w;
-      if (fd >= 0 || fd == -ENOENT)
-        return fd;
-      errno = -fd;
-      die_with_error ("Can't use the state directory %s (it must be a directory of yours, "
-                      "mode 0700)",
-                      state_path);
+      return fd;
     }
   snprintf (state_path, sizeof state_path, "/tmp/hutch-%u", (unsigned)getuid ());
-  int fd = open_private_dir (AT_FDCWD, state_path, create);
-  if (fd < 0 && fd != -ENOENT)
-    {
-      errno = -fd;
-      die_with_error ("Can't use the state directory %s (it must be a directory of yours, "
-                      "mode 0700; or set XDG_RUNTIME_DIR)",
-                      state_path);
-    }
-  return fd;
+  return open_private_dir (AT_FDCWD, state_path, create);
+}
+
+NORETURN static void
+die_state_dir (int err)
+{
+  die_with_errno (err,
+                  "Can't use the state directory %s (it must be a directory of yours, mode "
+                  "0700; or set XDG_RUNTIME_DIR)",
+                  state_path);
 }
 
 /* The holder of a POSIX lock on fd: its pid, 0 when the lock is free,
@@ -690,6 +688,8 @@ instance_run_action (struct sandbox *sb, int argc, char **argv)
     }
   check_action_words (sb, argc, argv);
   state_dir = state_dir_open (false);
+  if (state_dir < 0 && state_dir != -ENOENT)
+    die_state_dir (-state_dir);
   switch (sb->instance_action)
     {
     case INSTANCE_LIST:
@@ -746,22 +746,54 @@ claim_name (const char *name)
   die ("--name: Can't lock %s/%s (it keeps changing)", state_path, file);
 }
 
+/* A sandbox that can't be registered: an error when it has a --name (the
+ * name must hold), else it runs unlisted (a hutch inside a sandbox whose
+ * file system is read-only has nowhere to write). */
+static bool registry_required;
+static bool registry_verbose;
+
+static void instance_disable (void);
+
+static void PRINTF (2, 3) registry_failed (int err, const char *fmt, ...)
+{
+  char msg[512];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  if (registry_required)
+    die_with_errno (err, "%s", msg);
+  if (registry_verbose)
+    log_msg (LOG_LVL_INFO, "%s: %s: the sandbox runs unlisted (no --list, --enter or --stop)", msg,
+             strerror (err));
+  instance_disable ();
+}
+
 void
 instance_prepare (const struct sandbox *sb, const struct run *run UNUSED)
 {
   if (sb->name != NULL && !instance_name_valid (sb->name))
     die ("--name: \"%s\" is not a valid name (letters, digits, '.', '_', '-'; up to %d bytes)",
          sb->name, NAME_MAX_LEN);
+  registry_required = sb->name != NULL;
+  registry_verbose = sb->verbose;
   state_dir = state_dir_open (true);
   if (state_dir < 0)
-    die_with_errno (-state_dir, "Can't create the state directory %s", state_path);
+    {
+      int err = -state_dir;
+      state_dir = -1;
+      if (registry_required)
+        die_state_dir (err);
+      registry_failed (err, "Can't use the state directory %s", state_path);
+      return;
+    }
   own_name = sb->name;
   if (sb->name != NULL)
     claim_name (sb->name);
   /* The hand-over is what --enter needs; the setuid mode has no --enter. */
   if (!privilege_is_setuid ()
       && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handover_fds) < 0)
-    die_with_error ("Can't create a socket pair");
+    registry_failed (errno, "Can't create a socket pair");
 }
 
 static void
@@ -837,29 +869,48 @@ entry_text (const struct sandbox *sb, const struct run *run, pid_t child, size_t
   return text;
 }
 
-static void
+static int
 epoll_add (int fd)
 {
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-  if (epoll_ctl (epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-    die_with_error ("epoll_ctl");
+  return epoll_ctl (epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* The socket, bound before the entry is renamed into place, so that a
  * listed sandbox can always be reached. */
-static void
+static bool
 listen_on_socket (void)
 {
   char path[sizeof ((struct sockaddr_un *)0)->sun_path];
   listen_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (listen_fd < 0)
-    die_with_error ("socket");
+    return false;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   snprintf (path, sizeof path, "%s.sock", entry_id);
   (void)unlinkat (state_dir, path, 0);
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s.sock", state_dir, entry_id);
-  if (bind (listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (listen_fd, 8) < 0)
-    die_with_error ("Can't listen on %s/%s.sock", state_path, entry_id);
+  return bind (listen_fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen (listen_fd, 8) == 0;
+}
+
+/* The entry, written whole under a temporary name, locked, renamed into
+ * place; 0 or -errno. */
+static int
+write_entry (const struct sandbox *sb, const struct run *run, pid_t child)
+{
+  char tmp[80];
+  size_t len;
+  _cleanup_free_ char *text = entry_text (sb, run, child, &len);
+  snprintf (tmp, sizeof tmp, ".tmp.%s", entry_id);
+  (void)unlinkat (state_dir, tmp, 0);
+  entry_fd = openat (state_dir, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (entry_fd < 0)
+    return -errno;
+  int r = take_lock (entry_fd) < 0 ? -errno : write_all (entry_fd, text, len);
+  if (r == 0 && renameat (state_dir, tmp, state_dir, entry_id) < 0)
+    r = -errno;
+  if (r < 0)
+    (void)unlinkat (state_dir, tmp, 0);
+  return r;
 }
 
 void
@@ -868,34 +919,42 @@ instance_register (const struct sandbox *sb, const struct run *run, pid_t child)
   unsigned long long start;
   sandbox_child = child;
   close_fd (&handover_fds[1]);
+  if (state_dir < 0)
+    return;
   if (!proc_identity (getpid (), &start, NULL))
-    die_with_error ("Can't read /proc/self/stat");
-  snprintf (entry_id, sizeof entry_id, "%d.%llu", (int)getpid (), start);
-
-  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (epoll_fd < 0)
-    die_with_error ("epoll_create1");
-  listen_on_socket ();
-  epoll_add (listen_fd);
-  if (handover_fds[0] >= 0)
-    epoll_add (handover_fds[0]);
-
-  char tmp[80];
-  size_t len;
-  _cleanup_free_ char *text = entry_text (sb, run, child, &len);
-  snprintf (tmp, sizeof tmp, ".tmp.%s", entry_id);
-  (void)unlinkat (state_dir, tmp, 0);
-  entry_fd = openat (state_dir, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (entry_fd < 0)
-    die_with_error ("Can't create %s/%s", state_path, tmp);
-  int r = take_lock (entry_fd) < 0 ? -errno : write_all (entry_fd, text, len);
-  if (r == 0 && renameat (state_dir, tmp, state_dir, entry_id) < 0)
-    r = -errno;
-  if (r < 0)
     {
-      (void)unlinkat (state_dir, tmp, 0);
-      die_with_errno (-r, "Can't write %s/%s", state_path, entry_id);
+      registry_failed (errno ? errno : EIO, "Can't read /proc/self/stat");
+      return;
     }
+  snprintf (entry_id, sizeof entry_id, "%d.%llu", (int)getpid (), start);
+  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (epoll_fd < 0 || !listen_on_socket () || epoll_add (listen_fd) < 0
+      || (handover_fds[0] >= 0 && epoll_add (handover_fds[0]) < 0))
+    {
+      registry_failed (errno, "Can't listen on %s/%s.sock", state_path, entry_id);
+      return;
+    }
+  int r = write_entry (sb, run, child);
+  if (r < 0)
+    registry_failed (-r, "Can't write %s/%s", state_path, entry_id);
+}
+
+/* Unlisted after all: nothing of the sandbox's in the state directory. */
+static void
+instance_disable (void)
+{
+  if (state_dir >= 0 && listen_fd >= 0)
+    {
+      char path[80];
+      snprintf (path, sizeof path, "%s.sock", entry_id);
+      (void)unlinkat (state_dir, path, 0);
+    }
+  close_fd (&listen_fd);
+  close_fd (&epoll_fd);
+  close_fd (&entry_fd);
+  close_fd (&handover_fds[0]);
+  close_fd (&handover_fds[1]);
+  close_fd (&state_dir);
 }
 
 int
@@ -977,8 +1036,8 @@ handle_stop (const struct run *run, int conn, const char *arg)
     its.it_value.tv_nsec = 1;
   if (timer_fd < 0 || timerfd_settime (timer_fd, 0, &its, NULL) < 0)
     (void)kill (sandbox_child, SIGKILL);
-  else
-    epoll_add (timer_fd);
+  else if (epoll_add (timer_fd) < 0)
+    (void)kill (sandbox_child, SIGKILL);
 }
 
 static void
@@ -1110,7 +1169,8 @@ instance_handle (const struct sandbox *sb, struct run *run)
               close (conn);
               continue;
             }
-          epoll_add (conn);
+          if (epoll_add (conn) < 0)
+            close (conn);
         }
       else
         handle_request (sb, run, fd);

@@ -232,17 +232,39 @@ for e in json.loads(sys.argv[1]): print(e["name"], e["pid"], " ".join(e["command
     expect_error "--enter: no running sandbox of yours is named evil (see * --list)" --enter evil
 }
 
-@test "a state directory that is not the caller's alone is refused with one line" {
+@test "a state directory that is not the caller's alone: --name refused with one line, others run unlisted" {
     rm -r "$XDG_RUNTIME_DIR"
     mkdir -m 700 "$XDG_RUNTIME_DIR"
     mkdir -m 755 "$XDG_RUNTIME_DIR/hutch"
-    expect_error "Can't use the state directory $XDG_RUNTIME_DIR/hutch (it must be a directory of yours, mode 0700): Operation not permitted" \
-        --quiet --name x -- true
+    expect_error "Can't use the state directory $XDG_RUNTIME_DIR/hutch (it must be a directory of yours, mode 0700; or set XDG_RUNTIME_DIR): Operation not permitted" \
+        --quiet --name x -- touch "$T/ran"
+    assert_no_path "$T/ran"
+    [[ -z $(ls -A "$XDG_RUNTIME_DIR/hutch") ]] || fail "hutch wrote into it"
     rmdir "$XDG_RUNTIME_DIR/hutch"
     mkdir -m 700 "$T/elsewhere"
     ln -s "$T/elsewhere" "$XDG_RUNTIME_DIR/hutch"
-    expect_error "Can't use the state directory $XDG_RUNTIME_DIR/hutch (*" --quiet -- true
+    expect_error "Can't use the state directory $XDG_RUNTIME_DIR/hutch (*" --quiet --name y -- true
+    run --separate-stderr "$HUTCH" --ro-bind / / --bind "$T" "$T" --unshare-pid -- touch "$T/ran"
+    assert_success
+    assert_stderr_empty
+    [[ -e $T/ran ]] || fail "the unnamed sandbox did not run"
     [[ -z $(ls -A "$T/elsewhere") ]] || fail "hutch wrote through the symlink"
+    expect_error "Can't use the state directory $XDG_RUNTIME_DIR/hutch (*" --list
+}
+
+@test "a hutch inside a read-only sandbox runs unlisted (nowhere to write), a named one says why" {
+    skip_in_setuid_mode "a setuid hutch can't run inside a sandbox (no_new_privs)"
+    run --separate-stderr "$HUTCH" --ro-bind / / --dev /dev --proc /proc --unshare-pid \
+        -- "$HUTCH" --ro-bind / / --unshare-pid -- echo nested
+    assert_success
+    assert_output "nested"
+    assert_stderr_empty
+    run --separate-stderr "$HUTCH" --ro-bind / / --dev /dev --proc /proc --unshare-pid \
+        --setenv XDG_RUNTIME_DIR /nonexistent \
+        -- "$HUTCH" --name inner --ro-bind / / --unshare-pid -- echo never
+    assert_status 1
+    assert_error_line "Can't *: Read-only file system"
+    [[ $output != *never* ]] || fail "the named sandbox ran"
 }
 
 @test "--name and --info-fd, --json-status-fd: the name is reported" {
