@@ -229,7 +229,7 @@ for e in json.loads(sys.argv[1]): print(e["name"], e["pid"], " ".join(e["command
     [[ -L $STATE/99999.1 && -e /etc/passwd ]] || fail "the symlink or its target changed"
     assert_no_path "$STATE/$$.1"
     expect_error "--stop: PID 1 is not a running sandbox of yours (see * --list)" --stop 1
-    expect_error "--enter: no running sandbox of yours is named evil (see * --list)" --enter evil
+    expect_error "--stop: no running sandbox of yours is named evil (see * --list)" --stop evil
 }
 
 @test "a state directory that is not the caller's alone: --name refused with one line, others run unlisted" {
@@ -286,10 +286,15 @@ for e in json.loads(sys.argv[1]): print(e["name"], e["pid"], " ".join(e["command
     expect_error "--name: a sandbox named dup is already running (monitor PID $MON); *" \
         --quiet --name dup -- touch "$T/ran"
     assert_no_path "$T/ran"
-    expect_error "--enter: no running sandbox of yours is named nothing (see * --list)" --enter nothing
+    if setuid_mode; then
+        expect_error "--enter is not available in the setuid mode*" --enter nothing
+    else
+        expect_error "--enter: no running sandbox of yours is named nothing (see * --list)" --enter nothing
+        expect_error '--enter: "a/b" is neither a sandbox name (*' --enter a/b
+    fi
     expect_error "--stop: no running sandbox of yours is named nothing (see * --list)" --stop nothing
     expect_error "--stop: PID $$ is not a running sandbox of yours (see * --list)" --stop $$
-    expect_error '--enter: "a/b" is neither a sandbox name (*' --enter a/b
+    expect_error '--stop: "a/b" is neither a sandbox name (*' --stop a/b
     expect_error "--list takes no other option" --list --unshare-pid
     expect_error "--stop takes no other option but --grace SECONDS" --stop dup --unshare-net
     expect_error "--grace goes with --stop" --grace 1 --quiet -- true
