@@ -180,15 +180,18 @@ enter_send_handover (const struct sandbox *sb, struct run *run, int sock)
 {
   int fds[INSTANCE_N_NS + 2];
   size_t n = 0;
-  char path[64];
 
-  for (; n < INSTANCE_N_NS; n++)
+  /* One lookup of self/ns, then one open each (this is on the way of
+   * every sandbox's start). */
+  int ns_dir = openat (run->proc_fd, "self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (; ns_dir >= 0 && n < INSTANCE_N_NS; n++)
     {
-      snprintf (path, sizeof path, "self/ns/%s", ns_names[n]);
-      fds[n] = openat (run->proc_fd, path, O_RDONLY | O_CLOEXEC);
+      fds[n] = openat (ns_dir, ns_names[n], O_RDONLY | O_CLOEXEC);
       if (fds[n] < 0)
         break;
     }
+  if (ns_dir >= 0)
+    close (ns_dir);
   if (n == INSTANCE_N_NS)
     fds[n++] = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (n == INSTANCE_N_NS + 1 && fds[n - 1] >= 0)

@@ -35,6 +35,7 @@ static int entry_fd = -1; /* PID.START, locked */
 static char entry_id[64]; /* "PID.START" */
 static const char *own_name;
 static int listen_fd = -1, epoll_fd = -1, timer_fd = -1;
+static time_t started_at;
 static int handover_fds[2] = { -1, -1 }; /* [0] the monitor's end, [1] the child's */
 static struct instance_handover handover;
 static pid_t sandbox_child;
@@ -188,7 +189,7 @@ entry_text (const struct sandbox *sb, const struct run *run, pid_t child, size_t
   namespace_list (run, ns, sizeof ns);
   char *head = xasprintf ("hutch-instance 1\npid=%d\nchild=%d\nstarted=%lld\npidns=%d\nname=%s\n"
                           "namespaces=%s\nnet=%s\ncommand\n",
-                          (int)getpid (), (int)child, (long long)time (NULL),
+                          (int)getpid (), (int)child, (long long)started_at,
                           (run->new_namespaces & CLONE_NEWPID) ? 1 : 0, sb->name ? sb->name : "",
                           ns, net_mode (sb));
   size_t n = strlen (head), total = n;
@@ -217,13 +218,12 @@ epoll_add (int fd)
 static bool
 listen_on_socket (void)
 {
-  char path[sizeof ((struct sockaddr_un *)0)->sun_path];
   listen_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (listen_fd < 0)
     return false;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  snprintf (path, sizeof path, "%s.sock", entry_id);
-  (void)unlinkat (instance_state_dir, path, 0);
+  /* (PID.START names this process only: no stale file of that name to
+   * remove first, here or for the entry.) */
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s.sock", instance_state_dir,
             entry_id);
   return bind (listen_fd, (struct sockaddr *)&addr, sizeof addr) == 0 && listen (listen_fd, 8) == 0;
@@ -238,7 +238,6 @@ write_entry (const struct sandbox *sb, const struct run *run, pid_t child)
   size_t len;
   _cleanup_free_ char *text = entry_text (sb, run, child, &len);
   snprintf (tmp, sizeof tmp, ".tmp.%s", entry_id);
-  (void)unlinkat (instance_state_dir, tmp, 0);
   entry_fd
       = openat (instance_state_dir, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (entry_fd < 0)
@@ -251,30 +250,60 @@ write_entry (const struct sandbox *sb, const struct run *run, pid_t child)
   return r;
 }
 
-void
-instance_register (const struct sandbox *sb, const struct run *run, pid_t child)
+/* Listed now: the socket, then the entry. */
+static void
+register_now (const struct sandbox *sb, const struct run *run)
 {
   unsigned long long start;
-  sandbox_child = child;
-  close_fd (&handover_fds[1]);
-  if (instance_state_dir < 0)
-    return;
   if (!instance_proc_identity (getpid (), &start, NULL))
     {
       registry_failed (errno ? errno : EIO, "Can't read /proc/self/stat");
       return;
     }
   snprintf (entry_id, sizeof entry_id, "%d.%llu", (int)getpid (), start);
-  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (epoll_fd < 0 || !listen_on_socket () || epoll_add (listen_fd) < 0
+  if (!listen_on_socket () || epoll_add (listen_fd) < 0
       || (handover_fds[0] >= 0 && epoll_add (handover_fds[0]) < 0))
     {
       registry_failed (errno, "Can't listen on %s/%s.sock", instance_state_path, entry_id);
       return;
     }
-  int r = write_entry (sb, run, child);
+  int r = write_entry (sb, run, sandbox_child);
   if (r < 0)
     registry_failed (-r, "Can't write %s/%s", instance_state_path, entry_id);
+}
+
+/* A sandbox without a name is listed once it has run REGISTER_DELAY_MS:
+ * most sandboxes run a command that is done sooner (a build step, a
+ * test), and then cost nothing more at start than an epoll and a timer.
+ * (The child's hand-over waits in the socket meanwhile.)  A named one is
+ * listed at once: its name is what the caller will use. */
+#define REGISTER_DELAY_MS 100
+static int register_timer = -1;
+
+void
+instance_register (const struct sandbox *sb, const struct run *run, pid_t child)
+{
+  sandbox_child = child;
+  started_at = time (NULL);
+  close_fd (&handover_fds[1]);
+  if (instance_state_dir < 0)
+    return;
+  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (epoll_fd < 0)
+    {
+      registry_failed (errno, "epoll_create1");
+      return;
+    }
+  if (registry_required)
+    {
+      register_now (sb, run);
+      return;
+    }
+  struct itimerspec its = { .it_value = { 0, REGISTER_DELAY_MS * 1000000L } };
+  register_timer = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (register_timer < 0 || timerfd_settime (register_timer, 0, &its, NULL) < 0
+      || epoll_add (register_timer) < 0)
+    registry_failed (errno, "Can't arm a timer");
 }
 
 /* Unlisted after all: nothing of the sandbox's in the state directory. */
@@ -289,6 +318,7 @@ instance_disable (void)
     }
   close_fd (&listen_fd);
   close_fd (&epoll_fd);
+  close_fd (&register_timer);
   close_fd (&entry_fd);
   close_fd (&handover_fds[0]);
   close_fd (&handover_fds[1]);
@@ -489,7 +519,15 @@ instance_handle (const struct sandbox *sb, struct run *run)
   for (int i = 0; i < n; i++)
     {
       int fd = evs[i].data.fd;
-      if (fd == handover_fds[0])
+      if (fd == register_timer)
+        {
+          epoll_ctl (epoll_fd, EPOLL_CTL_DEL, register_timer, NULL);
+          close_fd (&register_timer);
+          register_now (sb, run);
+          if (epoll_fd < 0)
+            return; /* unlisted after all */
+        }
+      else if (fd == handover_fds[0])
         receive_handover (sb, run);
       else if (fd == timer_fd)
         {

@@ -59,7 +59,8 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
       die_with_errno (-report, "Write to %s failed", failed);
     }
   namespaces_release_child ();
-  release_program_pages (); /* only waiting from here on */
+  instance_register (sb, run, child); /* --list, --stop, --enter: off the child's way */
+  release_program_pages ();           /* only waiting from here on */
 
   /* (Made non-dumpable in namespaces_clone: the command cannot ptrace or
    * read the memory of the monitor.) */

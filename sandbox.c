@@ -183,9 +183,8 @@ main (int argc, char **argv)
   pid_t child = namespaces_clone (&sb, &run); /* 3. build */
   if (child > 0)
     {
-      pasta_start (&sb, &run, child);       /* --net pasta: the network before the child goes on */
-      die_with_parent (&sb);                /* again: a change of ids clears it */
-      instance_register (&sb, &run, child); /* --list, --stop, --enter find it */
+      pasta_start (&sb, &run, child); /* --net pasta: the network before the child goes on */
+      die_with_parent (&sb);          /* again: a change of ids clears it */
       /* The monitor stays small while the command runs, but for what
        * --enter confines with (not in the setuid mode: no --enter). */
       if (privilege_is_setuid ())

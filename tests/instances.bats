@@ -151,6 +151,25 @@ ulimit -n'
     assert_output_not_contains " st "
 }
 
+@test "an unnamed sandbox is listed once it has run 0.1 s, entered and stopped by its PID" {
+    "$HUTCH" --quiet -- sh -c 'echo $$; exec sleep 300' >"$T/unnamed.out" 2>&1 &
+    MON=$!
+    track_pid "$MON"
+    unnamed_listed() { "$HUTCH" --list | awk -v p="$MON" '$1 == "-" && $2 == p { f = 1 } END { exit !f }'; }
+    wait_until 20 unnamed_listed || fail "never listed: $("$HUTCH" --list)"
+    if ! setuid_mode; then
+        run --separate-stderr "$HUTCH" --enter "$MON" -- sh -c 'readlink /proc/self/ns/pid; ps -o comm= -p 2 2>/dev/null || cat /proc/2/comm'
+        assert_success
+        [[ ${lines[0]} != "$(host_ns pid)" && ${lines[1]} == sleep ]] || fail "not in the sandbox:" "$output"
+    fi
+    run --separate-stderr "$HUTCH" --stop "$MON"
+    assert_success
+    local st=0
+    wait "$MON" || st=$?
+    ((st == 143)) || fail "expected 143, got $st"
+    [[ -z $(ls -A "$STATE") ]] || fail "state left: $(ls -A "$STATE")"
+}
+
 @test "--stop: SIGKILL after --grace for a command that ignores SIGTERM; by PID too" {
     start stubborn -- sh -c 'trap "" TERM; echo ready; while :; do sleep 0.1; done'
     wait_until 10 file_nonempty "$T/stubborn.out"
