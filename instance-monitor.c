@@ -36,6 +36,10 @@ static char entry_id[64]; /* "PID.START" */
 static const char *own_name;
 static int listen_fd = -1, epoll_fd = -1, timer_fd = -1;
 static time_t started_at;
+/* The command's words, NUL-ended, and the name: copied before clone (the
+ * setuid mode's monitor frees the parsed options). */
+static char *command_words;
+static size_t command_len;
 static int handover_fds[2] = { -1, -1 }; /* [0] the monitor's end, [1] the child's */
 static struct instance_handover handover;
 static pid_t sandbox_child;
@@ -124,7 +128,16 @@ instance_prepare (const struct sandbox *sb, const struct run *run UNUSED)
       registry_failed (err, "Can't use the state directory %s", instance_state_path);
       return;
     }
-  own_name = sb->name;
+  own_name = sb->name != NULL ? xstrdup (sb->name) : NULL;
+  for (size_t i = 0; i < sb->n_command; i++)
+    command_len += strlen (sb->command[i]) + 1;
+  command_words = xmalloc (command_len + 1);
+  for (size_t i = 0, at = 0; i < sb->n_command; i++)
+    {
+      size_t w = strlen (sb->command[i]) + 1;
+      memcpy (command_words + at, sb->command[i], w);
+      at += w;
+    }
   if (sb->name != NULL)
     claim_name (sb->name);
   /* The hand-over is what --enter needs; the setuid mode has no --enter. */
@@ -190,19 +203,12 @@ entry_text (const struct sandbox *sb, const struct run *run, pid_t child, size_t
   char *head = xasprintf ("hutch-instance 1\npid=%d\nchild=%d\nstarted=%lld\npidns=%d\nname=%s\n"
                           "namespaces=%s\nnet=%s\ncommand\n",
                           (int)getpid (), (int)child, (long long)started_at,
-                          (run->new_namespaces & CLONE_NEWPID) ? 1 : 0, sb->name ? sb->name : "",
+                          (run->new_namespaces & CLONE_NEWPID) ? 1 : 0, own_name ? own_name : "",
                           ns, net_mode (sb));
-  size_t n = strlen (head), total = n;
-  for (size_t i = 0; i < sb->n_command; i++)
-    total += strlen (sb->command[i]) + 1;
-  char *text = xrealloc (head, total + 1);
-  for (size_t i = 0; i < sb->n_command; i++)
-    {
-      size_t w = strlen (sb->command[i]) + 1;
-      memcpy (text + n, sb->command[i], w);
-      n += w;
-    }
-  *len = n;
+  size_t n = strlen (head);
+  char *text = xrealloc (head, n + command_len + 1);
+  memcpy (text + n, command_words, command_len);
+  *len = n + command_len;
   return text;
 }
 
