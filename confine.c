@@ -488,6 +488,12 @@ read_seccomp_programs (const struct sandbox *sb, struct run *run)
   run->n_seccomp_progs = sb->n_seccomp_fds;
 }
 
+void
+confine_read_seccomp_programs (const struct sandbox *sb, struct run *run)
+{
+  read_seccomp_programs (sb, run);
+}
+
 /* Load the caller's programs, the keyring filter (when no new keyring
  * could be joined), then hutch's own filter; `report_fd` (if not -1) is
  * told "F" before a failure.  When two of them refuse a call with an
@@ -644,4 +650,28 @@ confine_exec (const struct sandbox *sb, struct run *run)
   (void)write_all (run->exec_pipe[1], "F", 1);
   errno = err;
   die_with_error ("execvp %s", file);
+}
+
+/* --enter (enter.c): a process that has joined the sandbox's namespaces,
+ * root and ids is confined as confine_exec() confines the command, from
+ * the same parsed options and prepared run. */
+void
+confine_exec_entered (const struct sandbox *sb, const struct run *run, char **argv)
+{
+  if (sb->new_session && setsid () == (pid_t)-1)
+    die_with_error ("setsid");
+  join_new_session_keyring (sb);
+  int landlock_fd = landlock_prepare (sb, run);
+  limit_apply_rlimits (sb);
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
+  confine_caps (run);
+  signals_restore ();
+  label_exec (sb->exec_label);
+  int r = landlock_restrict (landlock_fd);
+  if (r < 0)
+    die_with_errno (-r, "Can't enforce the Landlock ruleset");
+  apply_seccomp (run, -1);
+  execvp (argv[0], argv);
+  die_with_error ("execvp %s", argv[0]);
 }

@@ -58,3 +58,11 @@ void confine_pid1_before_fork (const struct sandbox *sb, struct run *run);
  * caller's environment wiped, the command's seccomp programs and hutch's
  * filter.  PID 1 stays non-dumpable. */
 void confine_pid1 (const struct run *run, int landlock_fd);
+
+/* The caller's seccomp programs, read now if not yet (--enter's
+ * hand-over needs them at the end of the build). */
+void confine_read_seccomp_programs (const struct sandbox *sb, struct run *run);
+
+/* --enter: confine a process that has joined a running sandbox like its
+ * command, then exec argv. */
+void confine_exec_entered (const struct sandbox *sb, const struct run *run, char **argv) NORETURN;

@@ -15,6 +15,7 @@
 
 #include "dbus-proxy.h"
 #include "explain.h"
+#include "instance.h"
 #include "namespaces.h"
 #include "pasta.h"
 #include "signals.h"
@@ -136,21 +137,23 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
       die_with_errno (-report, "Write to %s failed", failed);
     }
   namespaces_release_child ();
-  release_program_pages (); /* only waiting from here on */
+  instance_register (sb, run, child); /* --list, --stop, --enter: off the child's way */
+  release_program_pages ();           /* only waiting from here on */
 
   /* (Made non-dumpable in namespaces_clone: the command cannot ptrace or
    * read the memory of the monitor.) */
 
   while (exit_code < 0)
     {
-      struct pollfd fds[4 + EXPLAIN_NFDS] = {
+      struct pollfd fds[5 + EXPLAIN_NFDS] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = run->pid1 ? run->status_pipe[0] : -1, .events = POLLIN },
         { .fd = timer_fd, .events = POLLIN },
         { .fd = exec.eof ? -1 : run->exec_pipe[0], .events = POLLIN },
+        { .fd = instance_poll_fd (), .events = POLLIN }, /* --stop, --enter (instance.c) */
       };
-      explain_poll_fds (run, &fds[4]); /* --explain, --learn */
-      if (poll (fds, 4 + EXPLAIN_NFDS, -1) < 0)
+      explain_poll_fds (run, &fds[5]); /* --explain, --learn */
+      if (poll (fds, 5 + EXPLAIN_NFDS, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -158,7 +161,9 @@ monitor_run (const struct sandbox *sb, struct run *run, pid_t child)
           (void)kill (child, SIGKILL);
           die_with_errno (err, "Can't wait for the sandbox (poll)");
         }
-      explain_handle (run, &fds[4]);
+      explain_handle (run, &fds[5]);
+      if (fds[4].revents & POLLIN)
+        instance_handle (sb, run);
       if (fds[3].revents)
         read_exec_pipe (run->exec_pipe[0], &exec);
       if (fds[2].revents & POLLIN)

@@ -19,6 +19,7 @@
 
 #include "dbus-proxy.h"
 #include "idmap.h"
+#include "instance.h"
 #include "landlock.h"
 #include "op-kinds.h"
 #include "pasta.h"
@@ -830,6 +831,54 @@ HANDLER (h_size)
   {                                                                                                \
     .name = name_, .n_args = n_, .arg_names = args_, .help = help_, .handler = handler_            \
   }
+/* ------------------------------------------------------------------------ */
+/* Running sandboxes (instance.c, enter.c)                                   */
+
+HANDLER (h_name)
+{
+  if (!instance_name_valid (args[0]))
+    die ("--name: \"%s\" is not a valid name (letters, digits, '.', '_', '-'; up to %d bytes)",
+         args[0], INSTANCE_NAME_MAX);
+  if (pc->sb->name != NULL)
+    warn_only_last (opt);
+  pc->sb->name = args[0];
+}
+
+/* --list, --enter and --stop build no sandbox: no preset either. */
+static void
+set_action (struct parse_ctx *pc, const struct option_def *opt, int action, const char *target)
+{
+  if (pc->sb->instance_action != INSTANCE_NONE)
+    die ("%s: only one of --list, --enter and --stop at a time", opt->name);
+  pc->sb->instance_action = action;
+  pc->sb->instance_target = target;
+  pc->sb->no_default_preset = true;
+}
+
+HANDLER (h_list)
+{
+  set_action (pc, opt, INSTANCE_LIST, NULL);
+}
+HANDLER (h_list_json)
+{
+  set_action (pc, opt, INSTANCE_LIST_JSON, NULL);
+}
+HANDLER (h_enter)
+{
+  set_action (pc, opt, INSTANCE_ENTER, args[0]);
+}
+HANDLER (h_stop)
+{
+  set_action (pc, opt, INSTANCE_STOP, args[0]);
+}
+
+HANDLER (h_grace)
+{
+  if (!limit_parse_seconds (args[0], strlen (args[0]), &pc->sb->stop_grace_ms))
+    die ("--grace: invalid duration \"%s\" (SECONDS, e.g. 5 or 0.5)", args[0]);
+  pc->sb->stop_grace_given = true;
+}
+
 /* The same, for an option the setuid build refuses (privilege.c).  The
  * options that make a setup op say it in op_kinds[] instead. */
 #define OPT0_NOSUID(name_, handler_, help_)                                                        \
@@ -1025,6 +1074,16 @@ const struct option_def option_table[] = {
   OPT_NOSUID ("--size", 1, "BYTES", h_size, "Size of the next --tmpfs"),
   OPT ("--chmod", 2, "OCTAL PATH", h_chmod,
        "Set the permissions of PATH, which must exist, to OCTAL"),
+  /* Running sandboxes (instance.c, enter.c) */
+  OPT ("--name", 1, "NAME", h_name,
+       "Name the sandbox (letters, digits, . _ -; up to 64 bytes), unique among yours"),
+  OPT0 ("--list", h_list, "List your running sandboxes, then exit"),
+  OPT0 ("--list=json", h_list_json, "Like --list, as a JSON array"),
+  OPT ("--enter", 1, "NAME|PID", h_enter,
+       "Run [--] COMMAND (default: $SHELL) inside your running sandbox NAME or PID"),
+  OPT ("--stop", 1, "NAME|PID", h_stop,
+       "Stop every process of your running sandbox NAME or PID, then exit"),
+  OPT ("--grace", 1, "SECONDS", h_grace, "With --stop: SIGKILL after SECONDS (2) from SIGTERM"),
 };
 
 const size_t option_table_len = N_ELEMENTS (option_table);

@@ -190,8 +190,8 @@ limit_apply_rlimits (const struct sandbox *sb)
 /* --timeout: parse                                                          */
 
 /* Seconds with an optional fraction ("30", "1.5", ".25"), in ms. */
-static bool
-parse_seconds (const char *s, size_t len, uint64_t *ms)
+bool
+limit_parse_seconds (const char *s, size_t len, uint64_t *ms)
 {
   uint64_t whole = 0, frac = 0, scale = 1000;
   size_t i = 0, digits = 0;
@@ -222,8 +222,8 @@ limit_parse_timeout (struct sandbox *sb, const char *arg)
   size_t len = colon ? (size_t)(colon - arg) : strlen (arg);
   uint64_t ms, grace = DEFAULT_GRACE_MS;
 
-  if (!parse_seconds (arg, len, &ms)
-      || (colon != NULL && !parse_seconds (colon + 1, strlen (colon + 1), &grace)))
+  if (!limit_parse_seconds (arg, len, &ms)
+      || (colon != NULL && !limit_parse_seconds (colon + 1, strlen (colon + 1), &grace)))
     die ("--timeout: invalid duration \"%s\" (SECONDS[:GRACE], e.g. 30 or 1.5:5)", arg);
   if (ms == 0)
     die ("--timeout: the timeout must be more than 0 seconds, got \"%s\"", arg);

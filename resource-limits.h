@@ -11,6 +11,8 @@
 /* Parse time.  Die with one line on a bad value. */
 void limit_parse_rlimit (struct sandbox *sb, const char *arg);  /* NAME=SOFT[:HARD] */
 void limit_parse_timeout (struct sandbox *sb, const char *arg); /* SECONDS[:GRACE] */
+/* Seconds with an optional fraction ("30", "1.5"), the first len bytes of s, in ms. */
+bool limit_parse_seconds (const char *s, size_t len, uint64_t *ms);
 
 /* A limit as --rlimit takes it: a number, or "unlimited" for UINT64_MAX. */
 void format_limit (uint64_t v, char *buf, size_t size);

@@ -26,6 +26,7 @@
 #include "diagnose.h"
 #include "dry-run.h"
 #include "explain.h"
+#include "instance.h"
 #include "label.h"
 #include "landlock.h"
 #include "monitor.h"
@@ -135,6 +136,7 @@ take_lock_files (const struct sandbox *sb)
 static void
 build_sandbox (struct sandbox *sb, struct run *run)
 {
+  instance_child_close ();
   close (run->exec_pipe[0]);
   if (run->pid1)
     close (run->status_pipe[0]);
@@ -159,6 +161,7 @@ build_sandbox (struct sandbox *sb, struct run *run)
   setup_chdir (sb, run->old_cwd);
   take_lock_files (sb);
   block_on_fd (sb->block_fd, "--block-fd");
+  instance_child_handover (sb, run); /* what --enter joins */
 }
 
 int
@@ -171,9 +174,10 @@ main (int argc, char **argv)
   log_init (argv[0]);
   signals_reset_sigchld ();
   sandbox_init (&sb);
-  options_parse (&sb, argc - 1, argv + 1); /* 1. parse */
-  diagnose_run (&sb);                      /* --diagnose: report and exit */
-  options_check (&sb);                     /* 2. check */
+  options_parse (&sb, argc - 1, argv + 1);       /* 1. parse */
+  instance_run_action (&sb, argc - 1, argv + 1); /* --list, --enter, --stop: do it and exit */
+  diagnose_run (&sb);                            /* --diagnose: report and exit */
+  options_check (&sb);                           /* 2. check */
   options_check_fds (&sb);
   confine_check_std_fds (&sb); /* no directory on 0-2 */
   label_check (&sb);
@@ -187,6 +191,7 @@ main (int argc, char **argv)
   explain_prepare (&sb, &run); /* --explain, --learn: what the reports need */
   dry_run_print (&sb, &run);   /* --dry-run: print the plan and exit */
   require_openat2 ();
+  instance_prepare (&sb, &run); /* --name taken, or one line and exit */
   die_with_parent (&sb);
   dbus_proxy_start (&sb); /* --dbus-*: the filtered bus, before the child binds it */
   signals_block (&sb);
@@ -196,8 +201,13 @@ main (int argc, char **argv)
     {
       pasta_start (&sb, &run, child); /* --net pasta: the network before the child goes on */
       die_with_parent (&sb);          /* again: a change of ids clears it */
-      options_release (&sb);          /* the monitor stays small while the command runs */
-      return monitor_run (&sb, &run, child);
+      /* The monitor stays small while the command runs, but for what
+       * --enter confines with (not in the setuid mode: no --enter). */
+      if (privilege_is_setuid ())
+        options_release (&sb);
+      int code = monitor_run (&sb, &run, child);
+      instance_unregister ();
+      return code;
     }
 
   build_sandbox (&sb, &run);

@@ -270,6 +270,21 @@ struct sandbox
   /* A command line with no file-system operation gets no safe preset
    * (the unit tests of single options set it). */
   bool no_default_preset;
+
+  /* Running sandboxes (instance.c, enter.c): --name, and the actions
+   * --list, --enter and --stop, which build no sandbox. */
+  const char *name; /* --name; NULL: none */
+  enum
+  {
+    INSTANCE_NONE,
+    INSTANCE_LIST,
+    INSTANCE_LIST_JSON,
+    INSTANCE_ENTER,
+    INSTANCE_STOP
+  } instance_action;
+  const char *instance_target; /* --enter/--stop NAME|PID */
+  uint64_t stop_grace_ms;      /* --grace; default 2 s */
+  bool stop_grace_given;
 };
 
 /* Mapped ids and other facts the build phase works out. */

@@ -94,8 +94,10 @@ write_started (int fd, enum json_style style, const struct sandbox *sb, const st
   json_object_begin (&j, style);
   json_member_int (&j, "child-pid", child);
   add_namespaces (&j, run, child);
-  pasta_status_fields (sb, &j);      /* --net pasta: address, ports */
-  dbus_proxy_status_fields (sb, &j); /* --dbus-*: the proxy's PID, the rules */
+  if (sb->name != NULL)
+    json_member_string (&j, "name", sb->name); /* --name */
+  pasta_status_fields (sb, &j);                /* --net pasta: address, ports */
+  dbus_proxy_status_fields (sb, &j);           /* --dbus-*: the proxy's PID, the rules */
   json_object_end (&j);
   json_append (&j, "\n");
   int r = write_all (fd, j.buf, j.len);

@@ -339,6 +339,12 @@ test_table (void)
     "--dbus-log",
     "--forward-signals", /* bubblewrap's after 0.11 */
     "--netns",           /* bubblewrap's pending interface */
+    "--name",            /* running sandboxes (instance.c) */
+    "--list",
+    "--list=json",
+    "--enter",
+    "--stop",
+    "--grace",
   };
   bool own = true;
   for (size_t i = 0; i < N_ELEMENTS (hutch_own); i++)

@@ -85,6 +85,8 @@ function __hutch_kind -a option name
             echo seccomp
         case --rlimit
             echo rlimit
+        case --enter --stop
+            echo instance
         case '*'
             switch $name
                 case SRC DEST RWSRC WORKDIR PATH FILE
@@ -138,6 +140,12 @@ function __hutch_presets
     echo list
 end
 
+# The names of the caller's running sandboxes (--list's first column).
+function __hutch_instances
+    set -l prog (commandline -opc)[1]
+    command $prog --list 2>/dev/null | awk 'NR > 1 && $1 != "-" { print $1 }'
+end
+
 # The command's own completions for its arguments.
 function __hutch_command_args
     set -l tokens (commandline -opc)
@@ -188,3 +196,4 @@ complete -c hutch -n '__hutch_at "value preset"' -a '(__hutch_presets)'
 complete -c hutch -n '__hutch_at "value rlimit"' \
     -a 'as= core= cpu= data= fsize= memlock= msgqueue= nice= nofile= nproc= rss= rtprio= rttime= sigpending= stack='
 complete -c hutch -n '__hutch_at "value var"' -a '(set -xn)'
+complete -c hutch -n '__hutch_at "value instance"' -a '(__hutch_instances)'
