@@ -660,13 +660,16 @@ confine_exec_entered (const struct sandbox *sb, const struct run *run, char **ar
 {
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
-  join_new_session_keyring (sb);
+  join_new_session_keyring (sb, run);
   int landlock_fd = landlock_prepare (sb, run);
   limit_apply_rlimits (sb);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
   confine_caps (run);
   signals_restore ();
+  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
+  if (xfsz < 0)
+    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
   label_exec (sb->exec_label);
   int r = landlock_restrict (landlock_fd);
   if (r < 0)
