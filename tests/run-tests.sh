@@ -79,8 +79,22 @@ check_plan() {
 tmp_out=$(mktemp) || exit 2
 unpriv_dir=""
 created_user=""
+# hutch keeps the list of running sandboxes (--list) in
+# $XDG_RUNTIME_DIR/hutch, else /tmp/hutch-UID when there is no
+# /run/user/UID: the suites run hutch as many uids without one.  Those
+# state directories that the run made go again (empty once every sandbox
+# has ended), so that the machine is left as it was.
+state_dirs_before=" $(echo /tmp/hutch-[0-9]*) "
+remove_added_state_dirs() {
+    local d
+    for d in /tmp/hutch-[0-9]*; do
+        [[ -d $d && ! -L $d && $state_dirs_before != *" $d "* ]] || continue
+        rmdir "$d" 2>/dev/null || echo "run-tests.sh: $d is not empty: a sandbox is still listed" >&2
+    done
+}
 cleanup() {
     remove_added_subids
+    remove_added_state_dirs
     # An account the runner made for the unprivileged pass goes again, with
     # its home and the subordinate ids useradd gave it.
     [[ -z $created_user ]] || userdel -r "$created_user" >/dev/null 2>&1 ||
