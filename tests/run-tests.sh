@@ -82,14 +82,15 @@ created_user=""
 # hutch keeps the list of running sandboxes (--list) in
 # $XDG_RUNTIME_DIR/hutch, else /tmp/hutch-UID when there is no
 # /run/user/UID: the suites run hutch as many uids without one.  Those
-# state directories that the run made go again (empty once every sandbox
-# has ended), so that the machine is left as it was.
+# state directories that the run made go again, with the entries of the
+# sandboxes the suites SIGKILLed (which the next --list would clean), so
+# that the machine is left as it was.
 state_dirs_before=" $(echo /tmp/hutch-[0-9]*) "
 remove_added_state_dirs() {
     local d
     for d in /tmp/hutch-[0-9]*; do
         [[ -d $d && ! -L $d && $state_dirs_before != *" $d "* ]] || continue
-        rmdir "$d" 2>/dev/null || echo "run-tests.sh: $d is not empty: a sandbox is still listed" >&2
+        rm -rf -- "$d"
     done
 }
 cleanup() {
