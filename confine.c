@@ -591,6 +591,36 @@ confine_pid1 (const struct run *run, int landlock_fd)
   apply_seccomp (run, -1);
 }
 
+/* The command's confinement, shared by confine_exec() and
+ * confine_exec_entered(), in two halves (the command's own steps go
+ * between them): the Landlock ruleset built, the rlimits, no_new_privs
+ * and the capabilities; returns the ruleset's fd. */
+static int
+lock_down_begin (const struct sandbox *sb, const struct run *run)
+{
+  int landlock_fd = landlock_prepare (sb, run);
+  limit_apply_rlimits (sb);
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
+  confine_caps (run);
+  return landlock_fd;
+}
+
+/* Then the caller's signal dispositions back (SIGXFSZ too), the SELinux
+ * exec label, and the Landlock ruleset enforced. */
+static void
+lock_down_end (const struct sandbox *sb, int landlock_fd)
+{
+  signals_restore ();
+  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
+  if (xfsz < 0)
+    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
+  label_exec (sb->exec_label);
+  int r = landlock_restrict (landlock_fd);
+  if (r < 0)
+    die_with_errno (-r, "Can't enforce the Landlock ruleset");
+}
+
 void
 confine_exec (const struct sandbox *sb, struct run *run)
 {
@@ -604,28 +634,12 @@ confine_exec (const struct sandbox *sb, struct run *run)
   confine_close_inherited_fds (sb, run, false);
   if (sb->die_with_parent)
     set_parent_death_signal (0); /* again: the credentials changed */
-  int landlock_fd = landlock_prepare (sb, run);
-  limit_apply_rlimits (sb);
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
-
-  confine_caps (run);
-
+  int landlock_fd = lock_down_begin (sb, run);
   if (run->pid1_ready_fd < 0)
     signals_give_terminal (); /* (PID 1 does it, when there is one) */
-  signals_restore ();
-  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
-  if (xfsz < 0)
-    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
-
   if (sb->argv0 != NULL)
     sb->command[0] = (char *)sb->argv0;
-
-  label_exec (sb->exec_label);
-
-  int r = landlock_restrict (landlock_fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't enforce the Landlock ruleset");
+  lock_down_end (sb, landlock_fd);
 
   /* Not before PID 1 is confined (reaper.c); if it failed, it said why
    * and is gone: the command must not start. */
@@ -661,19 +675,7 @@ confine_exec_entered (const struct sandbox *sb, const struct run *run, char **ar
   if (sb->new_session && setsid () == (pid_t)-1)
     die_with_error ("setsid");
   join_new_session_keyring (sb, run);
-  int landlock_fd = landlock_prepare (sb, run);
-  limit_apply_rlimits (sb);
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    die_with_error ("prctl(PR_SET_NO_NEW_PRIVS)");
-  confine_caps (run);
-  signals_restore ();
-  int xfsz = sigxfsz_release (); /* the caller's SIGXFSZ disposition */
-  if (xfsz < 0)
-    die_with_errno (-xfsz, "Can't restore the disposition of SIGXFSZ");
-  label_exec (sb->exec_label);
-  int r = landlock_restrict (landlock_fd);
-  if (r < 0)
-    die_with_errno (-r, "Can't enforce the Landlock ruleset");
+  lock_down_end (sb, lock_down_begin (sb, run));
   apply_seccomp (run, -1);
   execvp (argv[0], argv);
   die_with_error ("execvp %s", argv[0]);
