@@ -368,7 +368,8 @@ landlock_protect_tree (const struct sandbox *sb, const struct run *run)
   int *places = xcalloc (n + 1, sizeof *places);
   bool all_writable = false;
 
-  memcpy (paths, sb->landlock_rw, n * sizeof *paths);
+  if (n > 0) /* (landlock_rw is NULL when there is none) */
+    memcpy (paths, sb->landlock_rw, n * sizeof *paths);
   if (keep_proc (sb))
     paths[n++] = "/proc";
   if (stat ("/", &root) < 0)
