@@ -85,7 +85,21 @@ hutch_setup() {
 hutch_teardown() {
     # A setup that skipped (or failed) before hutch_setup has nothing to undo.
     [[ -n ${HOST_MOUNTS_AT_SETUP+x} ]] || return 0
-    local pid m
+    local pid m i
+    # SIGTERM first: a hutch monitor passes it on and its sandbox ends
+    # with it (a SIGKILLed monitor leaves a sandbox without
+    # --die-with-parent running, as bubblewrap's does); SIGKILL for what
+    # is still there after 2 s.
+    for pid in "${BG_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for ((i = 0; i < 20; i++)); do
+        for pid in "${BG_PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null && break
+        done
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
     for pid in "${BG_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null || true
     done

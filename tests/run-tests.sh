@@ -98,6 +98,14 @@ cleanup() {
     remove_added_state_dirs
     # An account the runner made for the unprivileged pass goes again, with
     # its home and the subordinate ids useradd gave it.
+    # (A process of it still running is a test's leak: said, then ended,
+    # so that the account can go.)
+    if [[ -n $created_user ]] && pgrep -u "$created_user" >/dev/null 2>&1; then
+        echo "run-tests.sh: processes of $created_user left running:" >&2
+        ps -o pid=,etime=,args= -u "$created_user" >&2
+        pkill -KILL -u "$created_user" 2>/dev/null
+        sleep 1
+    fi
     [[ -z $created_user ]] || userdel -r "$created_user" >/dev/null 2>&1 ||
         echo "run-tests.sh: could not remove the test user $created_user" >&2
     rm -f "$tmp_out"
