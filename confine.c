@@ -626,6 +626,19 @@ confine_exec (const struct sandbox *sb, struct run *run)
 {
   const char *file = sb->command[0];
 
+  /* Not before PID 1 is confined (reaper.c); if it failed, it said why
+   * and is gone: the command must not start (nor say the same again, as
+   * its own Landlock ruleset would for a missing --landlock-ro path). */
+  bool has_pid1 = run->pid1_ready_fd >= 0;
+  if (has_pid1)
+    {
+      char c;
+      if (TEMP_FAILURE_RETRY_INT (read (run->pid1_ready_fd, &c, 1)) != 1)
+        _exit (1);
+      close (run->pid1_ready_fd);
+      run->pid1_ready_fd = -1;
+    }
+
   read_seccomp_programs (sb, run);
 
   if (sb->new_session && setsid () == (pid_t)-1)
@@ -635,21 +648,11 @@ confine_exec (const struct sandbox *sb, struct run *run)
   if (sb->die_with_parent)
     set_parent_death_signal (0); /* again: the credentials changed */
   int landlock_fd = lock_down_begin (sb, run);
-  if (run->pid1_ready_fd < 0)
+  if (!has_pid1)
     signals_give_terminal (); /* (PID 1 does it, when there is one) */
   if (sb->argv0 != NULL)
     sb->command[0] = (char *)sb->argv0;
   lock_down_end (sb, landlock_fd);
-
-  /* Not before PID 1 is confined (reaper.c); if it failed, it said why
-   * and is gone: the command must not start. */
-  if (run->pid1_ready_fd >= 0)
-    {
-      char c;
-      if (TEMP_FAILURE_RETRY_INT (read (run->pid1_ready_fd, &c, 1)) != 1)
-        _exit (1);
-      close (run->pid1_ready_fd);
-    }
 
   /* The command is about to start: from here on the monitor reports its
    * exit code.  Reported before seccomp, which might deny the write. */
