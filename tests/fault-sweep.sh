@@ -66,13 +66,32 @@ skip_all() {
     exit 0
 }
 ((EUID == 0)) || skip_all "needs root (it traces hutch as $user and through the setuid build)"
-id "$user" >/dev/null 2>&1 || skip_all "no user $user"
 command -v cc >/dev/null || skip_all "no C compiler"
 [[ -x $hutch ]] || { echo "fault-sweep: no binary $hutch" >&2; exit 2; }
+# The account of the unprivileged runs: made for the sweep (and removed
+# after it) when it is not there, as tests/run-tests.sh does for its pass.
+created_user=""
+if ! id "$user" >/dev/null 2>&1; then
+    [[ -z ${FAULT_SWEEP_USER:-} ]] || skip_all "no user $user"
+    useradd -M "$user" >/dev/null 2>&1 || skip_all "could not create the user $user"
+    created_user=$user
+fi
+# hutch's state directories (/tmp/hutch-UID, running sandboxes) that the
+# sweep makes go with it.
+state_dirs_before=" $(echo /tmp/hutch-[0-9]*) "
 
 work=$(mktemp -d /tmp/fault-sweep.XXXXXX) || exit 2
 chmod 755 "$work"
 cleanup() {
+    if [[ -n $created_user ]]; then
+        pkill -KILL -u "$created_user" 2>/dev/null && sleep 1
+        userdel "$created_user" >/dev/null 2>&1 ||
+            echo "fault-sweep: could not remove the user $created_user" >&2
+    fi
+    local d
+    for d in /tmp/hutch-[0-9]*; do
+        [[ -d $d && ! -L $d && $state_dirs_before != *" $d "* ]] && rm -rf -- "$d"
+    done
     [[ ${FAULT_SWEEP_KEEP:-0} == 1 ]] && { echo "fault-sweep: work directory $work kept"; return; }
     rm -rf "$work"
 }
