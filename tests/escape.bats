@@ -30,16 +30,7 @@ teardown() {
 }
 
 escape_setup() {
-    local c
-    PROBE=""
-    for c in "${ESCAPE_PROBE:-}" "$BATS_TEST_DIRNAME/escape-probe" \
-        "${HUTCH_BUILDDIR:+$HUTCH_BUILDDIR/tests/escape-probe}" "${HUTCH%/*}/tests/escape-probe"; do
-        if [[ -n $c && -x $c ]]; then
-            PROBE=$c
-            break
-        fi
-    done
-    if [[ -z $PROBE ]]; then
+    if ! PROBE=$(test_program escape-probe "${ESCAPE_PROBE:-}"); then
         fail "tests/escape-probe is not built: run make check (or make tests/escape-probe)"
         return 1
     fi

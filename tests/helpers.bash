@@ -114,6 +114,22 @@ hutch_teardown() {
     assert_no_new_host_mounts
 }
 
+# test_program NAME [PATH] : the path of the test program NAME built by
+# `make check` (tests/NAME.c): PATH if given and executable, else next to
+# the suites (tests/run-tests.sh copies it there for the unprivileged
+# run), in $HUTCH_BUILDDIR/tests or next to $HUTCH; fails if none is.
+test_program() {
+    local c
+    for c in "${2:-}" "$BATS_TEST_DIRNAME/$1" \
+        "${HUTCH_BUILDDIR:+$HUTCH_BUILDDIR/tests/$1}" "${HUTCH%/*}/tests/$1"; do
+        if [[ -n $c && -x $c ]]; then
+            echo "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # ---------------------------------------------------------------------------
 # Running the binary
 

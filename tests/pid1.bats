@@ -11,16 +11,8 @@
 setup() {
     load helpers
     hutch_setup
-    PROBE=""
-    local c
-    for c in "${ESCAPE_PROBE:-}" "$BATS_TEST_DIRNAME/escape-probe" \
-        "${HUTCH_BUILDDIR:+$HUTCH_BUILDDIR/tests/escape-probe}" "${HUTCH%/*}/tests/escape-probe"; do
-        if [[ -n $c && -x $c ]]; then
-            PROBE=$c
-            break
-        fi
-    done
-    [[ -n $PROBE ]] || fail "tests/escape-probe is not built: run make check (or make tests/escape-probe)"
+    PROBE=$(test_program escape-probe "${ESCAPE_PROBE:-}") ||
+        fail "tests/escape-probe is not built: run make check (or make tests/escape-probe)"
     P=/probe/escape-probe
     BASE=("${SYSDIRS[@]}" --ro-bind "${PROBE%/*}" /probe --proc /proc --dev /dev --unshare-pid)
     # The command as root without capabilities, or in a user namespace of

@@ -9,16 +9,7 @@
 
 probe_setup() {
     hutch_only "hutch's own confinement options"
-    local c
-    PROBE=""
-    for c in "${HUTCH_PROBE:-}" "$BATS_TEST_DIRNAME/hutch-probe" \
-        "${HUTCH_BUILDDIR:+$HUTCH_BUILDDIR/tests/hutch-probe}" "${HUTCH%/*}/tests/hutch-probe"; do
-        if [[ -n $c && -x $c ]]; then
-            PROBE=$c
-            break
-        fi
-    done
-    if [[ -z $PROBE ]]; then
+    if ! PROBE=$(test_program hutch-probe "${HUTCH_PROBE:-}"); then
         fail "hutch-probe is not built: run make check (or make tests/hutch-probe)"
         return 1
     fi
